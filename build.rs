@@ -1,0 +1,42 @@
+//! Generates the C header from the `ffi` module with cbindgen.
+//!
+//! The header is written to `$OUT_DIR/prefect_secrets.h` on every build; the committed
+//! copy in `include/` is rewritten only when `PREFECT_SECRETS_UPDATE_HEADER` is set, and a
+//! test fails when the two differ.
+
+use std::env;
+use std::path::PathBuf;
+
+fn main() {
+    println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-env-changed=PREFECT_SECRETS_UPDATE_HEADER");
+
+    let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+        .expect("cbindgen.toml is readable");
+    let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
+    let minor = env::var("CARGO_PKG_VERSION_MINOR").unwrap();
+    let patch = env::var("CARGO_PKG_VERSION_PATCH").unwrap();
+    config.after_includes = Some(format!(
+        "\n/* The version of this header; compare with secret_version() at run time. */\n\
+         #define PREFECT_SECRETS_VERSION_MAJOR {major}\n\
+         #define PREFECT_SECRETS_VERSION_MINOR {minor}\n\
+         #define PREFECT_SECRETS_VERSION_PATCH {patch}\n\
+         #define PREFECT_SECRETS_VERSION \"{major}.{minor}.{patch}\"\n"
+    ));
+
+    let bindings = cbindgen::Builder::new()
+        // Only the C-facing files: the rest of the crate has no C items.
+        .with_src(crate_dir.join("src/ffi/status.rs"))
+        .with_src(crate_dir.join("src/ffi/api.rs"))
+        .with_config(config)
+        .generate()
+        .expect("cbindgen generates the header");
+
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("prefect_secrets.h");
+    bindings.write_to_file(&out);
+    if env::var_os("PREFECT_SECRETS_UPDATE_HEADER").is_some() {
+        bindings.write_to_file(crate_dir.join("include/prefect_secrets.h"));
+    }
+}

@@ -1,0 +1,198 @@
+//! Prefect 0.5.3's `interpolate_env_var`: repeated `os.path.expandvars` and
+//! `os.path.expanduser` (POSIX rules of Python 3.11), then `string_to_type` when the text
+//! changed more than once.
+
+use super::ConfigError;
+use super::host::Host;
+use super::typing::string_to_type;
+use crate::pystr::PyStr;
+use crate::value::Value;
+
+/// Python gives up (returns `None`) after this many rounds that still change the text.
+const MAX_ROUNDS: usize = 10;
+
+pub fn interpolate_env_var(v: Value, host: &Host) -> Result<Value, ConfigError> {
+    let mut s = match v {
+        Value::Str(s) if !s.is_empty() => s,
+        other => return Ok(other),
+    };
+    for round in 0..MAX_ROUNDS {
+        let next = expanduser(&expandvars(&s, host), host)?;
+        if next == s {
+            return Ok(if round > 1 {
+                string_to_type(next)
+            } else {
+                Value::Str(next)
+            });
+        }
+        s = next;
+    }
+    Ok(Value::None)
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// `posixpath.expandvars`: `$name` (ASCII word characters) and `${anything but '}'}`;
+/// unknown names stay as written.
+pub fn expandvars(s: &PyStr, host: &Host) -> PyStr {
+    let bytes = s.as_bytes();
+    if !bytes.contains(&b'$') {
+        return s.clone();
+    }
+    let mut out = PyStr::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|&b| b == b'$') {
+        let p = i + off;
+        let (name, end) = match bytes.get(p + 1) {
+            Some(&b) if is_word(b) => {
+                let len = bytes[p + 1..].iter().take_while(|&&b| is_word(b)).count();
+                (&bytes[p + 1..p + 1 + len], p + 1 + len)
+            }
+            Some(b'{') => match bytes[p + 2..].iter().position(|&b| b == b'}') {
+                Some(len) => (&bytes[p + 2..p + 2 + len], p + 3 + len),
+                None => {
+                    i = p + 1;
+                    continue;
+                }
+            },
+            _ => {
+                i = p + 1;
+                continue;
+            }
+        };
+        match host.env.get(name) {
+            Some(value) => {
+                out.push_gutf8(&bytes[copied..p]);
+                out.push_py(value);
+                copied = end;
+            }
+            None => {}
+        }
+        i = end;
+    }
+    out.push_gutf8(&bytes[copied..]);
+    out
+}
+
+/// `posixpath.expanduser`: a leading `~` or `~user` becomes that home directory (its
+/// trailing `/` removed); an unknown user, or no home at all, leaves the text as it is.
+pub fn expanduser(s: &PyStr, host: &Host) -> Result<PyStr, ConfigError> {
+    let bytes = s.as_bytes();
+    if bytes.first() != Some(&b'~') {
+        return Ok(s.clone());
+    }
+    let i = bytes[1..]
+        .iter()
+        .position(|&b| b == b'/')
+        .map_or(bytes.len(), |p| p + 1);
+    let home = if i == 1 {
+        match host.env.get(b"HOME") {
+            Some(h) => h.clone(),
+            None => match host.accounts.current_home() {
+                Some(h) => PyStr::from_bytes_surrogateescape(&h),
+                None => return Ok(s.clone()),
+            },
+        }
+    } else {
+        let name = PyStr::from_gutf8(bytes[1..i].to_vec());
+        let raw = name.to_bytes_surrogateescape().ok_or_else(|| {
+            ConfigError::new("a `~user` path names a user that cannot be encoded")
+        })?;
+        if raw.contains(&0) {
+            return Err(ConfigError::new(
+                "a `~user` path contains a NUL character (Python raises ValueError)",
+            ));
+        }
+        match host.accounts.home_of(&raw) {
+            Some(h) => PyStr::from_bytes_surrogateescape(&h),
+            None => return Ok(s.clone()),
+        }
+    };
+    let home = home.as_bytes();
+    let trimmed = &home[..home.len() - home.iter().rev().take_while(|&&b| b == b'/').count()];
+    let mut out = PyStr::from_gutf8(trimmed.to_vec());
+    out.push_gutf8(&bytes[i..]);
+    if out.is_empty() {
+        out.push_str("/");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::host::{Accounts, Environment};
+    use super::*;
+
+    struct Users;
+    impl Accounts for Users {
+        fn current_home(&self) -> Option<Vec<u8>> {
+            Some(b"/home/me/".to_vec())
+        }
+        fn home_of(&self, name: &[u8]) -> Option<Vec<u8>> {
+            (name == b"svc").then(|| b"/srv/svc".to_vec())
+        }
+    }
+
+    fn with_env<R>(pairs: &[(&str, &str)], f: impl FnOnce(&Host) -> R) -> R {
+        let env = Environment::from_pairs(pairs.iter().copied());
+        f(&Host {
+            env: &env,
+            accounts: &Users,
+        })
+    }
+
+    fn vars(s: &str, pairs: &[(&str, &str)]) -> String {
+        with_env(pairs, |h| expandvars(&PyStr::from(s), h).to_string_lossy())
+    }
+
+    fn user(s: &str, pairs: &[(&str, &str)]) -> String {
+        with_env(pairs, |h| expanduser(&PyStr::from(s), h).unwrap().to_string_lossy())
+    }
+
+    #[test]
+    fn expandvars_like_posixpath() {
+        let env = [("HOME", "/root"), ("word", "W"), ("a.b", "dotted"), ("X", "$HOME")];
+        assert_eq!(
+            vars("$HOME${HOME}$$HOME${}${a", &env),
+            "/root/root$/root${}${a"
+        );
+        assert_eq!(vars("pa$$word-$NOT_SET", &env), "pa$W-$NOT_SET");
+        assert_eq!(vars("${a.b}|$a.b|$X", &env), "dotted|$a.b|$HOME");
+        assert_eq!(vars("no dollars", &env), "no dollars");
+        assert_eq!(vars("end$", &env), "end$");
+    }
+
+    #[test]
+    fn expanduser_like_posixpath() {
+        assert_eq!(user("~/key.pem", &[("HOME", "/root/")]), "/root/key.pem");
+        assert_eq!(user("~", &[("HOME", "/")]), "/");
+        assert_eq!(user("~", &[("HOME", "")]), "/");
+        assert_eq!(user("~/x", &[]), "/home/me/x");
+        assert_eq!(user("~svc/cfg", &[]), "/srv/svc/cfg");
+        assert_eq!(user("~nobody/cfg", &[]), "~nobody/cfg");
+        assert_eq!(user("a~/x", &[("HOME", "/h")]), "a~/x");
+        let err = with_env(&[], |h| expanduser(&PyStr::from("~a\0b/x"), h));
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn interpolation_types_only_after_two_changes() {
+        let run = |s: &str, pairs: &[(&str, &str)]| {
+            with_env(pairs, |h| {
+                let v = interpolate_env_var(Value::str(s), h).unwrap();
+                match v {
+                    Value::Str(s) => format!("str:{}", s.to_string_lossy()),
+                    other => other.type_name().to_string(),
+                }
+            })
+        };
+        assert_eq!(run("$A", &[("A", "42")]), "str:42");
+        assert_eq!(run("$A", &[("A", "$B"), ("B", "42")]), "int");
+        assert_eq!(run("$A", &[("A", "$A")]), "str:$A");
+        assert_eq!(run("$A", &[("A", "x$A")]), "NoneType");
+        assert_eq!(run("", &[]), "str:");
+    }
+}

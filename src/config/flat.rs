@@ -1,0 +1,269 @@
+//! Prefect 0.5.3's `load_config_file` after TOML parsing, on a flattened configuration:
+//! `PREFECT__*` overrides, `$VAR`/`~` interpolation, `${dotted.key}` references, and the
+//! way back to nested tables.
+
+use indexmap::IndexMap;
+
+use super::ConfigError;
+use super::escape::unicode_escape;
+use super::expand::interpolate_env_var;
+use super::host::Host;
+use super::typing::string_to_type;
+use crate::pyjson::repr::py_str;
+use crate::pystr::PyStr;
+use crate::value::{Dict, Value};
+
+const ENV_PREFIX: &[u8] = b"PREFECT__";
+/// Prefect resolves `${...}` references in at most this many rounds.
+const REFERENCE_ROUNDS: usize = 10;
+
+/// A path of keys (Prefect's `CompoundKey`).
+pub type Key = Vec<PyStr>;
+
+/// Where a flat entry came from, for error messages.
+#[derive(Clone)]
+enum Origin {
+    File,
+    Env(String),
+}
+
+/// The flattened configuration: leaf paths in Python's dict order.
+pub struct Flat {
+    entries: IndexMap<Key, (Value, Origin)>,
+}
+
+fn key_text(key: &[PyStr]) -> String {
+    key.iter()
+        .map(PyStr::to_string_lossy)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+impl Flat {
+    /// `dict_to_flatdict`: leaves in depth-first key order; only tables are descended
+    /// into, so an empty table vanishes.
+    pub fn from_tree(mut tree: Dict) -> Flat {
+        let mut entries = IndexMap::new();
+        let mut stack = vec![(Key::new(), std::mem::take(&mut tree.0).into_iter())];
+        loop {
+            let Some((prefix, items)) = stack.last_mut() else {
+                break;
+            };
+            let Some((k, v)) = items.next() else {
+                stack.pop();
+                continue;
+            };
+            let mut key = prefix.clone();
+            key.push(k);
+            match v {
+                Value::Dict(mut d) => stack.push((key, std::mem::take(&mut d.0).into_iter())),
+                leaf => {
+                    entries.insert(key, (leaf, Origin::File));
+                }
+            }
+        }
+        Flat { entries }
+    }
+
+    /// `PREFECT__SECTION__KEY=value` for every such variable, in environment order.
+    pub fn apply_env(&mut self, host: &Host) -> Result<(), ConfigError> {
+        for (name, value) in host.env.iter() {
+            let Some(option) = name.as_bytes().strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let var = name.to_string_lossy();
+            let fail = |why: &str| {
+                ConfigError::new(format!(
+                    "environment variable {var}: {why}, so Prefect 0.5.3 would fail to start"
+                ))
+            };
+            let text = value.as_str().ok_or_else(|| fail("its value is not valid UTF-8"))?;
+            let decoded = unicode_escape(text).map_err(|e| {
+                fail(&format!("its value has {e} (Python's unicode_escape rejects it)"))
+            })?;
+            let typed = match interpolate_env_var(Value::Str(decoded), host)
+                .map_err(|e| fail(&e.0))?
+            {
+                Value::Str(s) => string_to_type(s),
+                other => {
+                    return Err(fail(&format!(
+                        "expanding its $VARIABLES gives a {} instead of text",
+                        other.type_name()
+                    )));
+                }
+            };
+            let lowered = PyStr::from_gutf8(option.to_vec()).to_lowercase();
+            let key = split_bytes(lowered.as_bytes(), b"__");
+            self.entries.insert(key, (typed, Origin::Env(var)));
+        }
+        Ok(())
+    }
+
+    /// Every value goes through `interpolate_env_var` once more.
+    pub fn interpolate(&mut self, host: &Host) -> Result<(), ConfigError> {
+        for (key, (v, _)) in self.entries.iter_mut() {
+            let taken = std::mem::replace(v, Value::None);
+            *v = interpolate_env_var(taken, host)
+                .map_err(|e| ConfigError::new(format!("configuration key {}: {}", key_text(key), e.0)))?;
+        }
+        Ok(())
+    }
+
+    /// `${dotted.key}` references to other keys of the same configuration.
+    /// Python walks the keys in hash order; we walk them in file order.
+    pub fn resolve_references(&mut self) {
+        let mut to_check: Vec<usize> = (0..self.entries.len()).collect();
+        for _ in 0..REFERENCE_ROUNDS {
+            to_check.retain(|&idx| {
+                let Value::Str(s) = &self.entries[idx].0 else {
+                    return false;
+                };
+                let Some(m) = find_reference(s.as_bytes()) else {
+                    return false;
+                };
+                let bytes = s.as_bytes();
+                let ref_key = split_bytes(&bytes[m.key.clone()], b".");
+                let ref_value = self
+                    .entries
+                    .get(&ref_key)
+                    .map_or_else(|| Value::str(""), |(v, _)| v.clone());
+                let new = if m.whole.start == 0 && m.whole.end == bytes.len() {
+                    ref_value
+                } else {
+                    let mut t = PyStr::from_gutf8(bytes[..m.whole.start].to_vec());
+                    t.push_py(&py_str(&ref_value));
+                    t.push_gutf8(&bytes[m.whole.end..]);
+                    Value::Str(t)
+                };
+                self.entries[idx].0 = new;
+                true
+            });
+        }
+    }
+
+    /// `flatdict_to_dict`: nested tables again. Setting a key below a value that is not a
+    /// table fails in Python (`'str' object does not support item assignment`).
+    pub fn into_tree(self) -> Result<Dict, ConfigError> {
+        let mut root = Dict::new();
+        for (key, (value, origin)) in self.entries {
+            let (last, parents) = key.split_last().expect("keys are never empty");
+            let mut table = &mut root;
+            for (depth, k) in parents.iter().enumerate() {
+                if !table.0.contains_key(k) {
+                    table.insert(k.clone(), Value::Dict(Dict::new()));
+                }
+                table = match table.0.get_mut(k) {
+                    Some(Value::Dict(d)) => d,
+                    Some(other) => {
+                        let from = match &origin {
+                            Origin::Env(var) => format!(" (from environment variable {var})"),
+                            Origin::File => String::new(),
+                        };
+                        return Err(ConfigError::new(format!(
+                            "configuration key {}{from} cannot be set because {} is a {}, \
+                             not a table",
+                            key_text(&key),
+                            key_text(&key[..=depth]),
+                            other.type_name()
+                        )));
+                    }
+                    None => unreachable!("inserted above"),
+                };
+            }
+            table.insert(last.clone(), value);
+        }
+        Ok(root)
+    }
+}
+
+fn split_bytes(s: &[u8], sep: &[u8]) -> Key {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + sep.len() <= s.len() {
+        if &s[i..i + sep.len()] == sep {
+            parts.push(PyStr::from_gutf8(s[start..i].to_vec()));
+            i += sep.len();
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    parts.push(PyStr::from_gutf8(s[start..].to_vec()));
+    parts
+}
+
+struct RefMatch {
+    whole: std::ops::Range<usize>,
+    key: std::ops::Range<usize>,
+}
+
+/// The first match of Prefect's `\${(.[^${}]*)}`: `${`, any one character but a newline,
+/// then characters other than `$`, `{` and `}`, then `}`.
+fn find_reference(s: &[u8]) -> Option<RefMatch> {
+    let mut from = 0;
+    while let Some(off) = s.get(from..)?.windows(2).position(|w| w == b"${") {
+        let p = from + off;
+        from = p + 1;
+        let first = p + 2;
+        let Some(&b) = s.get(first) else { break };
+        if b == b'\n' {
+            continue;
+        }
+        let width = match b {
+            0x00..=0x7F => 1,
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        let mut j = first + width;
+        while j < s.len() && !matches!(s[j], b'$' | b'{' | b'}') {
+            j += 1;
+        }
+        if s.get(j) == Some(&b'}') {
+            return Some(RefMatch {
+                whole: p..j + 1,
+                key: first..j,
+            });
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(s: &str) -> Option<(String, String)> {
+        find_reference(s.as_bytes()).map(|m| (s[m.whole].to_string(), s[m.key].to_string()))
+    }
+
+    #[test]
+    fn reference_regex_like_python() {
+        let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(found("x${cloud.api}/y"), pair("${cloud.api}", "cloud.api"));
+        assert_eq!(found("${}}"), pair("${}}", "}"));
+        assert_eq!(found("${}"), None);
+        assert_eq!(found("${{a}"), pair("${{a}", "{a"));
+        assert_eq!(found("$${a}"), pair("${a}", "a"));
+        assert_eq!(found("${\na}"), None);
+        assert_eq!(found("${a\nb}"), pair("${a\nb}", "a\nb"));
+        assert_eq!(found("${a${b}"), pair("${b}", "b"));
+        assert_eq!(found("${é}"), pair("${é}", "é"));
+        assert_eq!(found("no refs $x {y}"), None);
+    }
+
+    #[test]
+    fn split_like_python() {
+        let s = |t: &str, sep: &str| {
+            split_bytes(t.as_bytes(), sep.as_bytes())
+                .iter()
+                .map(PyStr::to_string_lossy)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(s("a___b", "__"), ["a", "_b"]);
+        assert_eq!(s("", "__"), [""]);
+        assert_eq!(s("context__secrets__x", "__"), ["context", "secrets", "x"]);
+        assert_eq!(s("a..b", "."), ["a", "", "b"]);
+    }
+}

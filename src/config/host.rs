@@ -1,0 +1,82 @@
+//! What the configuration reads from its surroundings: the environment (as Python's
+//! `os.environ` sees it) and the user database (for `~` and `~user`).
+//! Both are injected, so the loader is testable and free of global state.
+
+use indexmap::IndexMap;
+
+use crate::pystr::PyStr;
+
+/// The process environment in `environ` order, names and values decoded as Python does
+/// (UTF-8 with `surrogateescape`); for a name given twice, the first one counts.
+#[derive(Clone, Default)]
+pub struct Environment {
+    vars: IndexMap<PyStr, PyStr>,
+}
+
+impl Environment {
+    pub fn from_process() -> Self {
+        Self::from_os(std::env::vars_os())
+    }
+
+    fn from_os(vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>) -> Self {
+        let mut env = Environment::default();
+        for (k, v) in vars {
+            let (k, v) = (os_to_py(&k), os_to_py(&v));
+            env.vars.entry(k).or_insert(v);
+        }
+        env
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut env = Environment::default();
+        for (k, v) in pairs {
+            env.vars.entry(PyStr::from(k)).or_insert(PyStr::from(v));
+        }
+        env
+    }
+
+    pub fn get(&self, name: &[u8]) -> Option<&PyStr> {
+        self.vars.get(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&PyStr, &PyStr)> {
+        self.vars.iter()
+    }
+}
+
+#[cfg(unix)]
+fn os_to_py(s: &std::ffi::OsStr) -> PyStr {
+    use std::os::unix::ffi::OsStrExt;
+    PyStr::from_bytes_surrogateescape(s.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn os_to_py(s: &std::ffi::OsStr) -> PyStr {
+    PyStr::from(s.to_string_lossy().into_owned())
+}
+
+/// Home directories from the user database (`pwd` in Python).
+pub trait Accounts: Send + Sync {
+    /// The current user's home, for `~` when `HOME` is not set.
+    fn current_home(&self) -> Option<Vec<u8>>;
+    /// The named user's home, for `~name`.
+    fn home_of(&self, name: &[u8]) -> Option<Vec<u8>>;
+}
+
+/// A user database with nobody in it (tests, and platforms without one).
+pub struct NoAccounts;
+
+impl Accounts for NoAccounts {
+    fn current_home(&self) -> Option<Vec<u8>> {
+        None
+    }
+    fn home_of(&self, _: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+/// Everything configuration loading reads from outside.
+pub struct Host<'a> {
+    pub env: &'a Environment,
+    pub accounts: &'a dyn Accounts,
+}

@@ -1,0 +1,146 @@
+//! Prefect 0.5.3's configuration, built the way `prefect.configuration` builds it at import:
+//! the bundled defaults, then `PREFECT__*` environment variables, `$VAR`/`~` expansion and
+//! `${key}` references, then the user file at `user_config_path` (which goes through the
+//! same steps on its own) merged over the defaults.
+//!
+//! - [`toml_file`]: TOML text to tables, as Python's `toml` 0.10.2 reads it
+//! - [`flat`]: environment overrides, interpolation, references (`load_config_file`)
+//! - [`escape`], [`expand`], [`typing`]: the pieces applied to single values
+//! - [`validate`]: the checks Prefect makes before anything runs
+//! - [`host`]: the environment and user database the loader reads
+
+pub mod defaults;
+pub mod escape;
+pub mod expand;
+pub mod flat;
+pub mod host;
+pub mod toml_file;
+pub mod typing;
+pub mod validate;
+
+use std::path::PathBuf;
+
+use crate::pystr::PyStr;
+use crate::value::{Dict, Value};
+use expand::interpolate_env_var;
+use flat::Flat;
+use host::Host;
+
+/// A configuration Prefect 0.5.3 would refuse to start with. The message names the file,
+/// variable or key, never a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl ConfigError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        ConfigError(msg.into())
+    }
+}
+
+/// `load_config_file` on configuration text: parse, flatten, environment overrides,
+/// interpolation, references, nest again.
+pub fn load_text(text: &str, source: &str, host: &Host) -> Result<Dict, ConfigError> {
+    let tree = toml_file::parse(text, source)?;
+    let mut flat = Flat::from_tree(tree);
+    flat.apply_env(host)?;
+    flat.interpolate(host)?;
+    flat.resolve_references();
+    flat.into_tree()
+}
+
+/// `load_config_file(path)`: the path is interpolated first, as Prefect does.
+pub fn load_path(path: &PyStr, host: &Host) -> Result<Dict, ConfigError> {
+    let shown = path.to_string_lossy();
+    let path = match interpolate_env_var(Value::Str(path.clone()), host)? {
+        Value::Str(p) => p,
+        other => {
+            return Err(ConfigError::new(format!(
+                "configuration file path {shown} expands to a {}, not a path",
+                other.type_name()
+            )));
+        }
+    };
+    let shown = path.to_string_lossy();
+    let os_path = to_path(&path)
+        .ok_or_else(|| ConfigError::new(format!("configuration file path {shown} cannot be encoded")))?;
+    let bytes = std::fs::read(&os_path)
+        .map_err(|e| ConfigError::new(format!("cannot read configuration file {shown}: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        ConfigError::new(format!("configuration file {shown} is not valid UTF-8"))
+    })?;
+    load_text(&text, &format!("configuration file {shown}"), host)
+}
+
+#[cfg(unix)]
+fn to_path(p: &PyStr) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    let bytes = p.to_bytes_surrogateescape()?;
+    (!bytes.contains(&0)).then(|| PathBuf::from(std::ffi::OsString::from_vec(bytes)))
+}
+
+#[cfg(not(unix))]
+fn to_path(p: &PyStr) -> Option<PathBuf> {
+    let s = p.as_str()?;
+    (!s.contains('\0')).then(|| PathBuf::from(s))
+}
+
+/// `merge_dicts`: tables merge key by key, anything else is replaced.
+pub fn merge(mut base: Dict, mut over: Dict) -> Dict {
+    for (k, v) in std::mem::take(&mut over.0) {
+        match (base.0.get_mut(&k), v) {
+            (Some(Value::Dict(b)), Value::Dict(o)) => {
+                let merged = merge(std::mem::take(b), o);
+                *b = merged;
+            }
+            (_, v) => base.insert(k, v),
+        }
+    }
+    base
+}
+
+/// The configuration a Python process importing Prefect 0.5.3 would have.
+pub fn load_startup(host: &Host) -> Result<Dict, ConfigError> {
+    let mut config = load_text(
+        defaults::DEFAULT_CONFIG,
+        "Prefect's default configuration",
+        host,
+    )?;
+    if let Some(path) = user_config_file(&config)? {
+        let user = load_path(&path, host)?;
+        config = merge(config, user);
+    }
+    validate::check_task_defaults(&config)?;
+    validate::context_secrets(&config)?;
+    Ok(config)
+}
+
+/// `secret_config_load_file`: another file merged over `current`, loaded exactly like the
+/// user file (environment overrides apply to it too).
+pub fn load_file_over(current: &Dict, path: &str, host: &Host) -> Result<Dict, ConfigError> {
+    let file = load_path(&PyStr::from(path), host)?;
+    let merged = merge(current.clone(), file);
+    validate::check_task_defaults(&merged)?;
+    validate::context_secrets(&merged)?;
+    Ok(merged)
+}
+
+/// `user_config_path` if Prefect would load it: a non-empty path naming a regular file.
+fn user_config_file(config: &Dict) -> Result<Option<PyStr>, ConfigError> {
+    match config.get("user_config_path") {
+        Some(Value::Str(p)) if !p.is_empty() => {
+            Ok(to_path(p).filter(|p| p.is_file()).map(|_| p.clone()))
+        }
+        // `os.path.isfile` takes an int as a file descriptor, never a config file here.
+        None | Some(Value::None | Value::Str(_) | Value::Int(_) | Value::Bool(_)) => Ok(None),
+        Some(Value::Float(f)) if *f == 0.0 => Ok(None),
+        Some(Value::List(l)) if l.0.is_empty() => Ok(None),
+        Some(Value::Dict(d)) if d.is_empty() => Ok(None),
+        Some(other) => Err(ConfigError::new(format!(
+            "user_config_path is a {}, not a path (Prefect 0.5.3 fails to start with TypeError)",
+            other.type_name()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,160 @@
+//! Reading a Prefect `config.toml` as Python's `toml` 0.10.2 (which Prefect 0.5.3 uses)
+//! reads it, on top of the `toml` crate: the file is read as UTF-8 text with universal
+//! newlines, top-level keys are lowercased, arrays must hold one kind of value, dates and
+//! times become the text Python's `str()` gives them, and `-0.0` loses its sign.
+
+use super::ConfigError;
+use crate::pystr::PyStr;
+use crate::value::{Dict, Int, List, Value};
+
+/// Parses the text of a configuration file; `source` names it in messages.
+pub fn parse(text: &str, source: &str) -> Result<Dict, ConfigError> {
+    if text.starts_with('\u{feff}') {
+        return Err(ConfigError::new(format!(
+            "{source}: starts with a byte-order mark, which Prefect 0.5.3's TOML reader rejects"
+        )));
+    }
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        // The first line of the message only: later lines may quote the file.
+        let what = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+        let at = match e.span() {
+            Some(span) => {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(" (line {line}, column {col})")
+            }
+            None => String::new(),
+        };
+        ConfigError::new(format!("{source}: invalid TOML: {what}{at}"))
+    })?;
+    let mut out = Dict::new();
+    for (k, v) in table {
+        let value = convert(v).map_err(|why| {
+            ConfigError::new(format!("{source}: under key `{k}`: {why}"))
+        })?;
+        out.insert(PyStr::from(k.to_lowercase()), value);
+    }
+    Ok(out)
+}
+
+/// The kind `toml` 0.10.2 compares to decide whether an array is homogeneous.
+fn kind(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "string",
+        toml::Value::Integer(_) => "integer",
+        toml::Value::Float(_) => "float",
+        toml::Value::Boolean(_) => "boolean",
+        toml::Value::Datetime(d) if d.date.is_none() => "time",
+        toml::Value::Datetime(_) => "date",
+        toml::Value::Array(_) => "array",
+        toml::Value::Table(_) => "table",
+    }
+}
+
+fn convert(v: toml::Value) -> Result<Value, String> {
+    Ok(match v {
+        toml::Value::String(s) => Value::Str(PyStr::from(s)),
+        toml::Value::Integer(i) => Value::Int(Int::Small(i)),
+        // toml 0.10.2 negates after parsing (`0 - v`), which turns -0.0 into 0.0.
+        toml::Value::Float(f) if f == 0.0 => Value::Float(0.0),
+        toml::Value::Float(f) => Value::Float(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::Str(PyStr::from(datetime_str(&d)?)),
+        toml::Value::Array(items) => {
+            if let Some(first) = items.first() {
+                let k = kind(first);
+                if let Some(other) = items.iter().find(|x| kind(x) != k) {
+                    return Err(format!(
+                        "an array mixes {k} and {} values, which Prefect 0.5.3's TOML reader \
+                         rejects (\"Not a homogeneous array\")",
+                        kind(other)
+                    ));
+                }
+            }
+            Value::List(List(items.into_iter().map(convert).collect::<Result<_, _>>()?))
+        }
+        toml::Value::Table(t) => {
+            let mut d = Dict::new();
+            for (k, v) in t {
+                d.insert(PyStr::from(k), convert(v)?);
+            }
+            Value::Dict(d)
+        }
+    })
+}
+
+/// Python's `str()` of the `datetime`, `date` or `time` that `toml` 0.10.2 returns.
+fn datetime_str(d: &toml::value::Datetime) -> Result<String, String> {
+    let mut out = String::new();
+    if let Some(date) = &d.date {
+        out.push_str(&format!("{:04}-{:02}-{:02}", date.year, date.month, date.day));
+    }
+    if let Some(time) = &d.time {
+        let second = match time.second {
+            Some(s) if s < 60 => s,
+            _ => return Err("a time without seconds or with a leap second, which Prefect 0.5.3's TOML reader rejects".into()),
+        };
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!("{:02}:{:02}:{:02}", time.hour, time.minute, second));
+        let micros = time.nanosecond.unwrap_or(0) / 1000;
+        if micros > 0 {
+            out.push_str(&format!(".{micros:06}"));
+        }
+        if d.date.is_some() {
+            match d.offset {
+                Some(toml::value::Offset::Z) => out.push_str("+00:00"),
+                Some(toml::value::Offset::Custom { minutes }) => {
+                    let sign = if minutes < 0 { '-' } else { '+' };
+                    let m = minutes.unsigned_abs();
+                    out.push_str(&format!("{sign}{:02}:{:02}", m / 60, m % 60));
+                }
+                None => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pyjson::render::to_json;
+
+    fn json_of(text: &str) -> Result<String, String> {
+        let d = parse(text, "test.toml").map_err(|e| e.0)?;
+        let mut out = Vec::new();
+        to_json(&Value::Dict(d), &mut out);
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn reads_like_toml_0_10_2() {
+        assert_eq!(json_of("[Context.Secrets]\nA = 1").unwrap(), r#"{"context":{"Secrets":{"A":1}}}"#);
+        assert_eq!(json_of("x = -0.0\ny = 0xff\nz = 1_000").unwrap(), r#"{"x":0.0,"y":255,"z":1000}"#);
+        assert_eq!(
+            json_of("a = 1979-05-27T07:32:00-08:00\nb = 1979-05-27T07:32:00.5Z\nc = 1979-05-27\nd = 07:32:00.123456789\ne = 1979-05-27T07:32:00").unwrap(),
+            r#"{"a":"1979-05-27 07:32:00-08:00","b":"1979-05-27 07:32:00.500000+00:00","c":"1979-05-27","d":"07:32:00.123456","e":"1979-05-27 07:32:00"}"#
+        );
+        assert_eq!(json_of("a = [[1], [\"a\"]]").unwrap(), r#"{"a":[[1],["a"]]}"#);
+        assert_eq!(json_of("a = \"\"\"\r\nx\r\ny\"\"\"").unwrap(), r#"{"a":"x\ny"}"#);
+    }
+
+    #[test]
+    fn rejects_what_toml_0_10_2_rejects() {
+        assert!(json_of("a = [1, 2.0]").unwrap_err().contains("homogeneous"));
+        assert!(json_of("\u{feff}a = 1").unwrap_err().contains("byte-order mark"));
+        assert!(json_of("a = 07:32").is_err());
+        assert!(json_of("a = 1\na = 2").is_err());
+    }
+
+    #[test]
+    fn errors_locate_without_quoting() {
+        let e = json_of("[context.secrets]\nAPI_KEY = \"hunter2").unwrap_err();
+        assert!(e.contains("line 2"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+}

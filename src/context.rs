@@ -1,0 +1,292 @@
+//! The state `get` reads: Prefect's configuration, its context secrets (already decoded
+//! and rendered, so a local `get` is a lookup and a copy), and the flow-building flag.
+//!
+//! A `State` is an immutable snapshot; setters build a new one (see `store`). The secrets
+//! live apart from the rest of the configuration, behind `Arc`s, so setting one secret
+//! copies pointers, not every value.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use crate::config::validate::{SecretsTable, context_secrets};
+use crate::config::{self, ConfigError, host::Host};
+use crate::error::Error;
+use crate::pyjson::{self, DecodeError};
+use crate::pystr::PyStr;
+use crate::value::{Dict, Value};
+
+/// What `Secret(name).get()` gives for one stored value, rendered for C.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Python's `None`.
+    None,
+    Value(Rendered),
+    /// `get` raises (e.g. an integer beyond Python's 4300-digit limit).
+    Error(Error),
+}
+
+/// A value as `secret_get` and `secret_get_json` write it. Both buffers are wiped on drop.
+#[derive(Debug)]
+pub struct Rendered {
+    json: Zeroizing<Vec<u8>>,
+    /// The text of a string value; `None` when it is the same as the JSON.
+    text: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl Rendered {
+    pub fn of(v: &Value) -> Rendered {
+        let mut json = Vec::new();
+        pyjson::to_json(v, &mut json);
+        let text = match v {
+            Value::Str(_) => Some(Zeroizing::new(pyjson::to_raw(v))),
+            _ => None,
+        };
+        Rendered {
+            json: Zeroizing::new(json),
+            text,
+        }
+    }
+
+    pub fn json(&self) -> &[u8] {
+        &self.json
+    }
+
+    pub fn text(&self) -> &[u8] {
+        self.text.as_deref().unwrap_or(&self.json)
+    }
+}
+
+/// One `context.secrets` entry: the stored value (kept for merging another file over it)
+/// and what `get` returns for it.
+#[derive(Debug)]
+pub struct Entry {
+    value: Value,
+    pub outcome: Outcome,
+}
+
+impl Entry {
+    /// Step 2 of `get`: `json.loads` the stored value; a decode error or a non-string
+    /// (TypeError) returns the value as it is.
+    fn new(name: &PyStr, value: Value) -> Entry {
+        let outcome = match &value {
+            Value::None => Outcome::None,
+            Value::Str(s) => match pyjson::loads(s.as_bytes()) {
+                Ok(Value::None) => Outcome::None,
+                Ok(decoded) => Outcome::Value(Rendered::of(&decoded)),
+                Err(DecodeError::Syntax { .. }) => Outcome::Value(Rendered::of(&value)),
+                Err(e) => Outcome::Error(Error::config(format!(
+                    "secret {} cannot be decoded: {e}",
+                    name.to_string_lossy()
+                ))),
+            },
+            other => Outcome::Value(Rendered::of(other)),
+        };
+        Entry { value, outcome }
+    }
+}
+
+type SecretMap = HashMap<Arc<[u8]>, Arc<Entry>>;
+
+/// `prefect.context.secrets`.
+#[derive(Clone, Debug)]
+pub enum Secrets {
+    Absent,
+    Table(Arc<SecretMap>),
+    /// Set to something that is not a table: `get` fails as Python's `secrets.get` does.
+    NotATable(&'static str),
+}
+
+#[derive(Clone, Debug)]
+pub struct State {
+    /// The configuration without `context.secrets`.
+    config: Arc<Dict>,
+    secrets: Secrets,
+    flow_building: bool,
+}
+
+/// Where step 2 of `get` goes.
+pub enum Lookup<'a> {
+    Local(Option<&'a Outcome>),
+    Server,
+}
+
+impl State {
+    /// The state a freshly started Python process has.
+    pub fn load_startup(host: &Host) -> Result<State, ConfigError> {
+        State::from_config(config::load_startup(host)?)
+    }
+
+    /// Splits `context.secrets` out of a full configuration and decodes each secret.
+    fn from_config(mut config: Dict) -> Result<State, ConfigError> {
+        let secrets = match context_secrets(&config)? {
+            SecretsTable::Absent => Secrets::Absent,
+            SecretsTable::NotATable(kind) => Secrets::NotATable(kind),
+            SecretsTable::Table(_) => {
+                let Some(Value::Dict(context)) = config.get_mut("context") else {
+                    unreachable!("context_secrets found a table");
+                };
+                let Some(Value::Dict(mut table)) = context.remove("secrets") else {
+                    unreachable!("context_secrets found a table");
+                };
+                let map = std::mem::take(&mut table.0)
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let entry = Entry::new(&k, v);
+                        (Arc::from(k.as_bytes()), Arc::new(entry))
+                    })
+                    .collect();
+                Secrets::Table(Arc::new(map))
+            }
+        };
+        Ok(State {
+            config: Arc::new(config),
+            secrets,
+            flow_building: false,
+        })
+    }
+
+    /// The full configuration again, `context.secrets` included.
+    fn full_config(&self) -> Dict {
+        let mut config = (*self.config).clone();
+        let secrets = match &self.secrets {
+            // A non-table `secrets` value never left the configuration.
+            Secrets::Absent | Secrets::NotATable(_) => return config,
+            Secrets::Table(map) => {
+                let mut d = Dict::new();
+                for (k, e) in map.iter() {
+                    d.insert(PyStr::from_gutf8(k.to_vec()), e.value.clone());
+                }
+                d
+            }
+        };
+        match config.get_mut("context") {
+            Some(Value::Dict(context)) => context.insert(PyStr::from("secrets"), Value::Dict(secrets)),
+            _ => {
+                let mut context = Dict::new();
+                context.insert(PyStr::from("secrets"), Value::Dict(secrets));
+                config.insert(PyStr::from("context"), Value::Dict(context));
+            }
+        }
+        config
+    }
+
+    /// `secret_config_load_file`: merges a file over the configuration, context secrets
+    /// included; the flow-building flag stays.
+    pub fn load_file(&self, path: &str, host: &Host) -> Result<State, ConfigError> {
+        let merged = config::load_file_over(&self.full_config(), path, host)?;
+        let mut next = State::from_config(merged)?;
+        next.flow_building = self.flow_building;
+        Ok(next)
+    }
+
+    /// Steps 1 and 2 of `get`, up to where the local and server paths part.
+    pub fn lookup(&self, name: &str) -> Result<Lookup<'_>, Error> {
+        if self.flow_building {
+            return Err(Error::new(
+                crate::error::ErrorKind::FlowBuilding,
+                "Secrets should only be retrieved during a Flow run, not while building a Flow.",
+            ));
+        }
+        if !self.use_local_secrets()? {
+            return Ok(Lookup::Server);
+        }
+        match &self.secrets {
+            Secrets::Absent => Ok(Lookup::Local(None)),
+            Secrets::Table(map) => Ok(Lookup::Local(map.get(name.as_bytes()).map(|e| &e.outcome))),
+            Secrets::NotATable(kind) => Err(Error::config(format!(
+                "context.secrets is a {kind}, not a table, so no secret can be read from it"
+            ))),
+        }
+    }
+
+    /// `config.cloud.use_local_secrets is True`.
+    pub fn use_local_secrets(&self) -> Result<bool, Error> {
+        Ok(matches!(
+            self.cloud()?.get("use_local_secrets"),
+            Some(Value::Bool(true))
+        ))
+    }
+
+    /// `config.cloud`, which the server path reads its settings from.
+    pub fn cloud(&self) -> Result<&Dict, Error> {
+        match self.config.get("cloud") {
+            Some(Value::Dict(d)) => Ok(d),
+            Some(other) => Err(Error::config(format!(
+                "cloud is a {} in the configuration, not a table",
+                other.type_name()
+            ))),
+            None => Err(Error::config("the configuration has no cloud table")),
+        }
+    }
+
+    /// A top-level table of the configuration, if it is one (`logging`, ...).
+    pub fn table(&self, key: &str) -> Option<&Value> {
+        self.config.get(key)
+    }
+
+    /// Assigns `config.cloud.<key>`; `None` deletes it.
+    pub fn set_cloud(&mut self, key: &str, value: Option<Value>) -> Result<(), Error> {
+        self.cloud()?;
+        let config = Arc::make_mut(&mut self.config);
+        let Some(Value::Dict(cloud)) = config.get_mut("cloud") else {
+            unreachable!("checked above");
+        };
+        match value {
+            Some(v) => cloud.insert(PyStr::from(key), v),
+            None => {
+                cloud.remove(key);
+            }
+        }
+        Ok(())
+    }
+
+    fn secrets_mut(&mut self) -> Result<&mut SecretMap, Error> {
+        match &self.secrets {
+            Secrets::NotATable(kind) => {
+                return Err(Error::config(format!(
+                    "context.secrets is a {kind}, not a table, so secrets cannot be set in it"
+                )));
+            }
+            Secrets::Absent => self.secrets = Secrets::Table(Arc::default()),
+            Secrets::Table(_) => {}
+        }
+        match &mut self.secrets {
+            Secrets::Table(map) => Ok(Arc::make_mut(map)),
+            _ => unreachable!("made a table above"),
+        }
+    }
+
+    /// `prefect.context.secrets[name] = value`.
+    pub fn set_secret(&mut self, name: &str, value: PyStr) -> Result<(), Error> {
+        let entry = Entry::new(&PyStr::from(name), Value::Str(value));
+        self.secrets_mut()?
+            .insert(Arc::from(name.as_bytes()), Arc::new(entry));
+        Ok(())
+    }
+
+    /// `del prefect.context.secrets[name]`; `false` when there was no such secret.
+    pub fn remove_secret(&mut self, name: &str) -> Result<bool, Error> {
+        match &self.secrets {
+            Secrets::Table(map) if map.contains_key(name.as_bytes()) => {}
+            Secrets::NotATable(_) => {
+                self.secrets_mut()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(self.secrets_mut()?.remove(name.as_bytes()).is_some())
+    }
+
+    /// `prefect.context.secrets.clear()`; a non-table `secrets` becomes an empty table.
+    pub fn clear_secrets(&mut self) {
+        self.secrets = Secrets::Table(Arc::default());
+    }
+
+    pub fn set_flow_building(&mut self, building: bool) {
+        self.flow_building = building;
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,59 @@
+//! Status codes: stable numbers, part of the ABI.
+
+use crate::error::ErrorKind;
+
+/// Status codes returned (as `int32_t`) by every function that can fail.
+/// Zero and positive values are not errors; negative values are.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum SecretStatus {
+    /// Success; for a getter, the value was written.
+    SECRET_OK = 0,
+    /// The secret resolved to nothing (Python's `None`); not an error.
+    SECRET_NOT_FOUND = 1,
+    /// A NULL where not allowed, text that is not UTF-8, or a NULL buffer with a length.
+    SECRET_ERR_INVALID_ARGUMENT = -1,
+    /// The buffer cannot hold the value and its NUL; `*out_len` says how long the value is.
+    SECRET_ERR_BUFFER_TOO_SMALL = -2,
+    /// A Flow is being built (`secret_context_set_flow_building(true)`).
+    SECRET_ERR_FLOW_BUILDING = -3,
+    /// No token for the server, or the server refused it (401) after a refresh.
+    SECRET_ERR_AUTH = -4,
+    /// The server could not be asked or its answer is unusable.
+    SECRET_ERR_CLIENT = -5,
+    /// The configuration is one Prefect 0.5.3 would refuse, or a value `get` cannot return.
+    SECRET_ERR_CONFIG = -6,
+    /// A bug in the library (a panic caught at the boundary).
+    SECRET_ERR_INTERNAL = -99,
+}
+
+impl SecretStatus {
+    pub fn of(kind: ErrorKind) -> SecretStatus {
+        match kind {
+            ErrorKind::InvalidArgument => SecretStatus::SECRET_ERR_INVALID_ARGUMENT,
+            ErrorKind::BufferTooSmall => SecretStatus::SECRET_ERR_BUFFER_TOO_SMALL,
+            ErrorKind::FlowBuilding => SecretStatus::SECRET_ERR_FLOW_BUILDING,
+            ErrorKind::Auth => SecretStatus::SECRET_ERR_AUTH,
+            ErrorKind::Client => SecretStatus::SECRET_ERR_CLIENT,
+            ErrorKind::Config => SecretStatus::SECRET_ERR_CONFIG,
+            ErrorKind::Internal => SecretStatus::SECRET_ERR_INTERNAL,
+        }
+    }
+
+    /// A static, NUL-terminated description of a status number.
+    pub fn describe(code: i32) -> &'static str {
+        match code {
+            0 => "SECRET_OK: success\0",
+            1 => "SECRET_NOT_FOUND: the secret resolved to nothing (None)\0",
+            -1 => "SECRET_ERR_INVALID_ARGUMENT: an argument is NULL, not UTF-8 or unusable\0",
+            -2 => "SECRET_ERR_BUFFER_TOO_SMALL: the buffer cannot hold the value and its NUL\0",
+            -3 => "SECRET_ERR_FLOW_BUILDING: secrets cannot be read while a Flow is being built\0",
+            -4 => "SECRET_ERR_AUTH: no server token, or the server refused it\0",
+            -5 => "SECRET_ERR_CLIENT: the server could not be asked or its answer is unusable\0",
+            -6 => "SECRET_ERR_CONFIG: the Prefect configuration is invalid\0",
+            -99 => "SECRET_ERR_INTERNAL: internal error in prefect-secrets\0",
+            _ => "unknown status code\0",
+        }
+    }
+}

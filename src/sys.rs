@@ -1,0 +1,69 @@
+//! Operating-system lookups the safe core cannot make without `unsafe`: the user database
+//! behind `~` and `~user` (Python's `pwd`).
+
+use crate::config::host::Accounts;
+
+/// The user database of this system.
+pub fn accounts() -> Box<dyn Accounts> {
+    #[cfg(unix)]
+    {
+        Box::new(unix::SystemAccounts)
+    }
+    #[cfg(not(unix))]
+    {
+        Box::new(crate::config::host::NoAccounts)
+    }
+}
+
+#[cfg(unix)]
+mod unix {
+    use std::ffi::{CStr, CString, c_char, c_int};
+    use std::mem::MaybeUninit;
+    use std::ptr;
+
+    use crate::config::host::Accounts;
+
+    pub struct SystemAccounts;
+
+    impl Accounts for SystemAccounts {
+        fn current_home(&self) -> Option<Vec<u8>> {
+            // SAFETY: getuid cannot fail; getpwuid_r writes only into the buffers we pass.
+            let uid = unsafe { libc::getuid() };
+            home_dir(|pwd, buf, len, result| unsafe { libc::getpwuid_r(uid, pwd, buf, len, result) })
+        }
+
+        fn home_of(&self, name: &[u8]) -> Option<Vec<u8>> {
+            let name = CString::new(name).ok()?;
+            // SAFETY: `name` is a valid C string for the duration of the call.
+            home_dir(|pwd, buf, len, result| unsafe {
+                libc::getpwnam_r(name.as_ptr(), pwd, buf, len, result)
+            })
+        }
+    }
+
+    /// Runs a `getpw*_r` call with a growing buffer and copies `pw_dir` out.
+    fn home_dir(
+        call: impl Fn(*mut libc::passwd, *mut c_char, usize, *mut *mut libc::passwd) -> c_int,
+    ) -> Option<Vec<u8>> {
+        let mut buf = vec![0 as c_char; 1024];
+        loop {
+            let mut pwd = MaybeUninit::<libc::passwd>::zeroed();
+            let mut result: *mut libc::passwd = ptr::null_mut();
+            let rc = call(pwd.as_mut_ptr(), buf.as_mut_ptr(), buf.len(), &mut result);
+            if rc == libc::ERANGE && buf.len() < (1 << 20) {
+                buf.resize(buf.len() * 2, 0);
+                continue;
+            }
+            if rc != 0 || result.is_null() {
+                return None;
+            }
+            // SAFETY: on success `result` points at `pwd`, whose strings live in `buf`.
+            let dir = unsafe { (*result).pw_dir };
+            if dir.is_null() {
+                return None;
+            }
+            // SAFETY: pw_dir is a NUL-terminated string inside `buf`, alive here.
+            return Some(unsafe { CStr::from_ptr(dir) }.to_bytes().to_vec());
+        }
+    }
+}
