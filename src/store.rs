@@ -5,6 +5,7 @@
 //! it in. A snapshot that was replaced is freed (and its secrets wiped) when its last
 //! reader is done with it. The configuration loads lazily, on the first call.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use arc_swap::ArcSwap;
@@ -16,25 +17,86 @@ use crate::error::Error;
 /// The current state, or why the configuration could not be loaded.
 pub type Loaded = Result<State, Error>;
 
+/// Where the environment comes from: the live process, or a fixed one (tests).
+enum EnvSource {
+    Process,
+    Fixed(Environment),
+}
+
 pub struct Store {
     current: ArcSwap<Loaded>,
     writer: Mutex<()>,
+    /// Tells stores apart, and counts published snapshots (see [`Store::version`]).
+    id: u64,
+    generation: AtomicU64,
+    env: EnvSource,
     accounts: Box<dyn Accounts>,
 }
 
 impl Store {
-    pub fn new(loaded: Loaded, accounts: Box<dyn Accounts>) -> Store {
-        Store {
-            current: ArcSwap::from_pointee(loaded),
+    /// A store reading this process's environment (as it is at each load or reset).
+    pub fn from_process(accounts: Box<dyn Accounts>) -> Store {
+        Store::build(EnvSource::Process, accounts)
+    }
+
+    /// A store that sees `env` as its environment.
+    pub fn with_env(env: Environment, accounts: Box<dyn Accounts>) -> Store {
+        Store::build(EnvSource::Fixed(env), accounts)
+    }
+
+    fn build(env: EnvSource, accounts: Box<dyn Accounts>) -> Store {
+        static IDS: AtomicU64 = AtomicU64::new(0);
+        let mut store = Store {
+            current: ArcSwap::from_pointee(Err(Error::config("not loaded yet"))),
             writer: Mutex::new(()),
+            id: IDS.fetch_add(1, Ordering::Relaxed),
+            generation: AtomicU64::new(0),
+            env,
             accounts,
+        };
+        let loaded = store.load();
+        store.current = ArcSwap::from_pointee(loaded);
+        store
+    }
+
+    /// One environment variable as the store sees it now.
+    pub fn env_var(&self, name: &str) -> Option<crate::pystr::PyStr> {
+        match &self.env {
+            EnvSource::Process => std::env::var_os(name).map(|v| Environment::os_to_py(&v)),
+            EnvSource::Fixed(env) => env.get(name.as_bytes()).cloned(),
         }
     }
 
-    /// Loads the configuration from this process's environment.
-    pub fn from_process(accounts: Box<dyn Accounts>) -> Store {
-        let loaded = load_from_process(accounts.as_ref());
-        Store::new(loaded, accounts)
+    /// The environment as the store sees it now.
+    pub fn environment(&self) -> Environment {
+        match &self.env {
+            EnvSource::Process => Environment::from_process(),
+            EnvSource::Fixed(env) => env.clone(),
+        }
+    }
+
+    pub fn accounts(&self) -> &dyn Accounts {
+        self.accounts.as_ref()
+    }
+
+    fn load(&self) -> Loaded {
+        let env = self.environment();
+        let host = Host {
+            env: &env,
+            accounts: self.accounts(),
+        };
+        State::load_startup(&host).map_err(Error::from)
+    }
+
+    /// Which store, and which of its snapshots, is current: anything derived from a
+    /// snapshot is stale once this changes.
+    pub fn version(&self) -> (u64, u64) {
+        (self.id, self.generation.load(Ordering::Acquire))
+    }
+
+    fn publish(&self, loaded: Loaded) {
+        self.current.store(Arc::new(loaded));
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Runs `f` on the current snapshot. Cheap enough for the hottest path; do not block
@@ -62,17 +124,17 @@ impl Store {
             Err(e) => return Err(e.clone()),
         };
         let r = f(&mut next)?;
-        self.current.store(Arc::new(Ok(next)));
+        self.publish(Ok(next));
         Ok(r)
     }
 
     /// Merges a Prefect configuration file over the current configuration, reading the
     /// environment as it is now.
     pub fn load_file(&self, path: &str) -> Result<(), Error> {
-        let env = Environment::from_process();
+        let env = self.environment();
         let host = Host {
             env: &env,
-            accounts: self.accounts.as_ref(),
+            accounts: self.accounts(),
         };
         self.update(|state| {
             *state = state.load_file(path, &host)?;
@@ -84,20 +146,11 @@ impl Store {
     /// when the current configuration is broken. Returns the load's error, if any.
     pub fn reset(&self) -> Result<(), Error> {
         let _writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let loaded = load_from_process(self.accounts.as_ref());
+        let loaded = self.load();
         let result = loaded.as_ref().map(|_| ()).map_err(Clone::clone);
-        self.current.store(Arc::new(loaded));
+        self.publish(loaded);
         result
     }
-}
-
-fn load_from_process(accounts: &dyn Accounts) -> Loaded {
-    let env = Environment::from_process();
-    let host = Host {
-        env: &env,
-        accounts,
-    };
-    State::load_startup(&host).map_err(Error::from)
 }
 
 /// The store every C call uses, loaded on first use.

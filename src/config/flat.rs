@@ -9,7 +9,7 @@ use super::escape::unicode_escape;
 use super::expand::interpolate_env_var;
 use super::host::Host;
 use super::typing::string_to_type;
-use crate::pyjson::repr::py_str;
+use crate::pyjson::repr::config_str;
 use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
 
@@ -131,7 +131,7 @@ impl Flat {
                     ref_value
                 } else {
                     let mut t = PyStr::from_gutf8(bytes[..m.whole.start].to_vec());
-                    t.push_py(&py_str(&ref_value));
+                    t.push_py(&config_str(&ref_value));
                     t.push_gutf8(&bytes[m.whole.end..]);
                     Value::Str(t)
                 };

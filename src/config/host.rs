@@ -21,7 +21,7 @@ impl Environment {
     fn from_os(vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>) -> Self {
         let mut env = Environment::default();
         for (k, v) in vars {
-            let (k, v) = (os_to_py(&k), os_to_py(&v));
+            let (k, v) = (Self::os_to_py(&k), Self::os_to_py(&v));
             env.vars.entry(k).or_insert(v);
         }
         env
@@ -33,6 +33,11 @@ impl Environment {
             env.vars.entry(PyStr::from(k)).or_insert(PyStr::from(v));
         }
         env
+    }
+
+    /// Decodes an environment name or value as Python does.
+    pub fn os_to_py(s: &std::ffi::OsStr) -> PyStr {
+        os_to_py(s)
     }
 
     pub fn get(&self, name: &[u8]) -> Option<&PyStr> {

@@ -58,11 +58,11 @@ pub fn float_repr(f: f64) -> String {
     s
 }
 
-/// Python's `str(value)`. A table at the top is a Prefect `Config` (`<Config: 'a', 'b'>`);
-/// tables inside lists are plain dicts, as Python's `toml` makes them.
-pub fn py_str(v: &Value) -> PyStr {
+/// Python's `str(value)` of a configuration value: a table is a Prefect `Config`
+/// (`<Config: 'a', 'b'>`), while tables inside lists are plain dicts, as Python's `toml`
+/// makes them.
+pub fn config_str(v: &Value) -> PyStr {
     match v {
-        Value::Str(s) => s.clone(),
         Value::Dict(d) => {
             let mut keys: Vec<PyStr> = d.iter().map(|(k, _)| repr_str(k)).collect();
             keys.sort();
@@ -74,6 +74,14 @@ pub fn py_str(v: &Value) -> PyStr {
             out.push_str(">");
             out
         }
+        other => py_str(other),
+    }
+}
+
+/// Python's `str(value)` of a value decoded from JSON (dicts are plain dicts).
+pub fn py_str(v: &Value) -> PyStr {
+    match v {
+        Value::Str(s) => s.clone(),
         other => {
             let mut out = PyStr::new();
             write_repr(other, &mut out);
@@ -193,7 +201,7 @@ mod tests {
 
     #[test]
     fn str_of_values_matches_python() {
-        let s = |v: &Value| py_str(v).to_string_lossy();
+        let s = |v: &Value| config_str(v).to_string_lossy();
         assert_eq!(s(&Value::Bool(true)), "True");
         assert_eq!(s(&Value::None), "None");
         assert_eq!(s(&Value::Float(30.0)), "30.0");
@@ -217,5 +225,11 @@ mod tests {
         assert_eq!(s(&Value::Dict(Dict::new())), "<Config>");
         let nested = Value::List(List(vec![Value::Dict(d)]));
         assert_eq!(s(&nested), "[{'b': 1, 'a': 2}]");
+        let plain = py_str(&Value::Dict({
+            let mut d = Dict::new();
+            d.insert(PyStr::from("t"), Value::None);
+            d
+        }));
+        assert_eq!(plain.to_string_lossy(), "{'t': None}");
     }
 }

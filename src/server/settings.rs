@@ -1,0 +1,245 @@
+//! What the server path reads from the configuration: Prefect 0.5.3's own keys
+//! (`cloud.graphql`, `cloud.auth_token`, the `logging` table its client sets up) and the
+//! limits this library adds (`cloud.connect_timeout`, ...). All of it is copied out of a
+//! snapshot before any network I/O.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::context::State;
+use crate::error::Error;
+use crate::value::{Dict, Value};
+
+/// Defaults for the keys this library adds; Prefect 0.5.3 itself has no limits.
+pub const DEFAULT_CONNECT_TIMEOUT: f64 = 10.0;
+pub const DEFAULT_REQUEST_TIMEOUT: f64 = 30.0;
+pub const DEFAULT_MAX_REPLY_BYTES: u64 = 4 << 20;
+pub const DEFAULT_REUSE_WINDOW: f64 = 1.0;
+
+/// Transport limits and policies (the keys this library adds under `[cloud]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// `cloud.connect_timeout`: seconds to set up a connection (TCP and TLS).
+    pub connect_timeout: Duration,
+    /// `cloud.request_timeout`: seconds for one whole HTTP exchange, reply included.
+    pub request_timeout: Duration,
+    /// `cloud.max_reply_bytes`: a larger reply is an error, not an allocation.
+    pub max_reply_bytes: u64,
+    /// `cloud.ca_bundle`: PEM file of trusted roots; `None` uses the system's trust store.
+    pub ca_bundle: Option<PathBuf>,
+    /// `cloud.allow_insecure_token`: send the token over plain `http://` to other hosts.
+    pub allow_insecure_token: bool,
+    /// `cloud.reuse_window`: how long a thread may reuse the value it just fetched.
+    pub reuse_window: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connect_timeout: Duration::from_secs_f64(DEFAULT_CONNECT_TIMEOUT),
+            request_timeout: Duration::from_secs_f64(DEFAULT_REQUEST_TIMEOUT),
+            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
+            ca_bundle: None,
+            allow_insecure_token: false,
+            reuse_window: Duration::from_secs_f64(DEFAULT_REUSE_WINDOW),
+        }
+    }
+}
+
+/// Everything one server `get` needs, copied out of a snapshot.
+pub struct Settings {
+    /// `config.cloud.graphql` as it is (Prefect asserts it is a string only later).
+    pub graphql: Value,
+    /// `config.cloud.auth_token`; `None` (absent or None) means "read the credentials file".
+    pub token: Option<Value>,
+    /// Whether Prefect's client could set up its logger (it fails before any request).
+    pub logging: Result<(), Error>,
+    pub limits: Result<Limits, Error>,
+}
+
+impl Settings {
+    pub fn from_state(state: &State) -> Result<Settings, Error> {
+        let cloud = state.cloud()?;
+        let token = match cloud.get("auth_token") {
+            None | Some(Value::None) => None,
+            Some(v) => Some(v.clone()),
+        };
+        Ok(Settings {
+            graphql: cloud.get("graphql").cloned().unwrap_or(Value::None),
+            token,
+            logging: check_logging(state.table("logging")),
+            limits: limits(cloud),
+        })
+    }
+}
+
+/// Reads the keys this library adds; a bad value is a configuration error.
+pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
+    let d = Limits::default();
+    let seconds = |key: &str, default: Duration, allow_zero: bool| -> Result<Duration, Error> {
+        let Some(v) = cloud.get(key) else {
+            return Ok(default);
+        };
+        let s = match v {
+            Value::Int(i) => i.as_i64().map(|i| i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        };
+        match s {
+            Some(s) if s.is_finite() && (s > 0.0 || allow_zero && s == 0.0) && s < 1e9 => {
+                Ok(Duration::from_secs_f64(s))
+            }
+            _ => Err(Error::config(format!(
+                "cloud.{key} must be a {} number of seconds, not a {}",
+                if allow_zero { "non-negative" } else { "positive" },
+                v.type_name()
+            ))),
+        }
+    };
+    let max_reply_bytes = match cloud.get("max_reply_bytes") {
+        None => d.max_reply_bytes,
+        Some(Value::Int(i)) => match i.as_i64() {
+            Some(n) if n > 0 => n as u64,
+            _ => return Err(Error::config("cloud.max_reply_bytes must be a positive integer")),
+        },
+        Some(_) => return Err(Error::config("cloud.max_reply_bytes must be a positive integer")),
+    };
+    let ca_bundle = match cloud.get("ca_bundle") {
+        None | Some(Value::None) => None,
+        Some(Value::Str(s)) if s.is_empty() => None,
+        Some(Value::Str(s)) => Some(PathBuf::from(s.to_string_lossy())),
+        Some(other) => {
+            return Err(Error::config(format!(
+                "cloud.ca_bundle must be a file path, not a {}",
+                other.type_name()
+            )));
+        }
+    };
+    let allow_insecure_token = match cloud.get("allow_insecure_token") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(Error::config(format!(
+                "cloud.allow_insecure_token must be true or false, not a {}",
+                other.type_name()
+            )));
+        }
+    };
+    Ok(Limits {
+        connect_timeout: seconds("connect_timeout", d.connect_timeout, false)?,
+        request_timeout: seconds("request_timeout", d.request_timeout, false)?,
+        max_reply_bytes,
+        ca_bundle,
+        allow_insecure_token,
+        reuse_window: seconds("reuse_window", d.reuse_window, true)?,
+    })
+}
+
+const LEVEL_NAMES: &[&str] = &[
+    "CRITICAL", "FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "NOTSET",
+];
+
+/// Prefect 0.5.3's `Client()` builds a logger from `config.logging.format` and
+/// `config.logging.level` before anything else; values Python's `logging` rejects make
+/// every server `get` fail.
+fn check_logging(logging: Option<&Value>) -> Result<(), Error> {
+    let fail = |why: String| {
+        Err(Error::client(format!(
+            "Prefect 0.5.3's client cannot start: {why}"
+        )))
+    };
+    let Some(Value::Dict(logging)) = logging else {
+        return fail("the configuration has no logging table".into());
+    };
+    match logging.get("format") {
+        None => return fail("logging.format is missing".into()),
+        Some(v) if is_falsy(v) => {}
+        Some(Value::Str(s)) => {
+            if !has_percent_field(&s.to_string_lossy()) {
+                return fail("logging.format has no %(name)s field (Python's logging rejects it)".into());
+            }
+        }
+        Some(other) => return fail(format!("logging.format is a {}, not text", other.type_name())),
+    }
+    match logging.get("level") {
+        None => fail("logging.level is missing".into()),
+        Some(Value::Int(_) | Value::Bool(_)) => Ok(()),
+        Some(Value::Str(s)) if s.as_str().is_some_and(|l| LEVEL_NAMES.contains(&l)) => Ok(()),
+        Some(Value::Str(_)) => fail("logging.level is not a level name Python's logging knows".into()),
+        Some(other) => fail(format!("logging.level is a {}, not a level", other.type_name())),
+    }
+}
+
+fn is_falsy(v: &Value) -> bool {
+    match v {
+        Value::None => true,
+        Value::Bool(b) => !b,
+        Value::Int(i) => i.as_i64() == Some(0),
+        Value::Float(f) => *f == 0.0,
+        Value::Str(s) => s.is_empty(),
+        Value::List(l) => l.0.is_empty(),
+        Value::Dict(d) => d.is_empty(),
+    }
+}
+
+/// Whether `fmt` has a match of `%\(\w+\)[#0+ -]*(\*|\d+)?(\.(\*|\d+))?[diouxefgcrsa%]`
+/// (case-insensitive), the check `logging.PercentStyle.validate` makes.
+fn has_percent_field(fmt: &str) -> bool {
+    let chars: Vec<char> = fmt.chars().collect();
+    let digit = |c: char| c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric());
+    (0..chars.len()).any(|start| {
+        let mut i = start;
+        if chars.get(i) != Some(&'%') || chars.get(i + 1) != Some(&'(') {
+            return false;
+        }
+        i += 2;
+        let name = chars[i..].iter().take_while(|c| c.is_alphanumeric() || **c == '_').count();
+        if name == 0 || chars.get(i + name) != Some(&')') {
+            return false;
+        }
+        i += name + 1;
+        while chars.get(i).is_some_and(|c| "#0+ -".contains(*c)) {
+            i += 1;
+        }
+        if chars.get(i) == Some(&'*') {
+            i += 1;
+        } else {
+            while chars.get(i).is_some_and(|c| digit(*c)) {
+                i += 1;
+            }
+        }
+        if chars.get(i) == Some(&'.') {
+            match chars.get(i + 1) {
+                Some('*') => i += 2,
+                Some(c) if digit(*c) => {
+                    i += 1;
+                    while chars.get(i).is_some_and(|c| digit(*c)) {
+                        i += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        chars
+            .get(i)
+            .is_some_and(|c| "diouxefgcrsa%".contains(c.to_ascii_lowercase()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_fields_like_python_logging() {
+        assert!(has_percent_field("[%(asctime)s] %(levelname)s - %(name)s | %(message)s"));
+        assert!(has_percent_field("%(message)-10.3S"));
+        assert!(has_percent_field("x %(a)0*.*d"));
+        assert!(has_percent_field("%(a)%"));
+        assert!(!has_percent_field("plain"));
+        assert!(!has_percent_field("%(a)"));
+        assert!(!has_percent_field("%()s"));
+        assert!(!has_percent_field("%(a)5.z"));
+        assert!(!has_percent_field("{message}"));
+    }
+}

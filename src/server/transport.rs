@@ -1,0 +1,234 @@
+//! HTTP for the server path: one shared `ureq` agent per transport setting (so repeated
+//! gets reuse kept-alive connections, from any thread), the limits (timeouts, reply cap),
+//! TLS roots, and the rule that a bearer token never travels in clear text to a host that
+//! is not loopback.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ureq::http::{HeaderValue, Uri, header};
+use ureq::tls::{PemItem, RootCerts, TlsConfig};
+use ureq::{Agent, Proxy};
+use zeroize::Zeroizing;
+
+use super::settings::Limits;
+use crate::error::Error;
+
+/// A server reply, read whole (within the cap) so the connection can be reused.
+pub struct Reply {
+    pub status: u16,
+    /// A 3xx reply that points elsewhere (redirects are never followed).
+    pub redirect: bool,
+    pub body: Zeroizing<Vec<u8>>,
+}
+
+/// The agent-level settings; a change builds a new agent (and a new connection pool).
+#[derive(Clone, PartialEq)]
+struct AgentKey {
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    ca_bundle: Option<PathBuf>,
+    /// Loopback targets never go through a proxy.
+    direct: bool,
+}
+
+/// The agents in use, by setting: usually one or two.
+static AGENTS: Mutex<Vec<(AgentKey, Agent)>> = Mutex::new(Vec::new());
+
+/// Keep at most this many agents; older ones are dropped (their pools close).
+const MAX_AGENTS: usize = 4;
+
+fn agent_for(key: &AgentKey) -> Result<Agent, Error> {
+    let mut agents = AGENTS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, agent)) = agents.iter().find(|(k, _)| k == key) {
+        return Ok(agent.clone());
+    }
+    let agent = build_agent(key)?;
+    if agents.len() >= MAX_AGENTS {
+        agents.remove(0);
+    }
+    agents.push((key.clone(), agent.clone()));
+    Ok(agent)
+}
+
+/// Drops every agent and its kept-alive connections.
+pub fn reset_agents() {
+    AGENTS.lock().unwrap_or_else(|p| p.into_inner()).clear();
+}
+
+fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
+    let roots = match &key.ca_bundle {
+        None => RootCerts::PlatformVerifier,
+        Some(path) => {
+            let shown = path.display();
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::config(format!("cannot read the CA bundle {shown} (cloud.ca_bundle): {e}"))
+            })?;
+            let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            if certs.is_empty() {
+                return Err(Error::config(format!(
+                    "the CA bundle {shown} (cloud.ca_bundle) holds no PEM certificate"
+                )));
+            }
+            RootCerts::Specific(Arc::new(certs))
+        }
+    };
+    let config = Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .timeout_connect(Some(key.connect_timeout))
+        .timeout_global(Some(key.request_timeout))
+        .user_agent(concat!("prefect-secrets/", env!("CARGO_PKG_VERSION")))
+        .max_idle_connections(64)
+        .max_idle_connections_per_host(64)
+        .proxy(if key.direct { None } else { Proxy::try_from_env() })
+        .tls_config(TlsConfig::builder().root_certs(roots).build())
+        .build();
+    Ok(config.into())
+}
+
+/// Where a request goes, for messages: scheme, host and port only (a URL may carry
+/// credentials).
+fn describe(uri: &Uri) -> String {
+    let host = uri.host().unwrap_or("?");
+    match uri.port_u16() {
+        Some(p) => format!("{}://{host}:{p}", uri.scheme_str().unwrap_or("?")),
+        None => format!("{}://{host}", uri.scheme_str().unwrap_or("?")),
+    }
+}
+
+pub fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Checks a URL before anything is sent to it: http(s), a host, and no token in clear
+/// text to another machine unless `cloud.allow_insecure_token` says so.
+pub fn check_url(url: &str, what: &str, limits: &Limits) -> Result<Uri, Error> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|_| Error::client(format!("{what} is not a valid URL")))?;
+    let scheme = uri.scheme_str().unwrap_or("");
+    let Some(host) = uri.host() else {
+        return Err(Error::client(format!("{what} has no host (a URL like https://host/path is needed)")));
+    };
+    match scheme {
+        "https" => {}
+        "http" if is_loopback(host) || limits.allow_insecure_token => {}
+        "http" => {
+            return Err(Error::client(format!(
+                "refusing to send the bearer token in clear text to {}: use https, or set \
+                 cloud.allow_insecure_token to true to allow plain http to other hosts",
+                describe(&uri)
+            )));
+        }
+        _ => return Err(Error::client(format!("{what} must be an http:// or https:// URL"))),
+    }
+    Ok(uri)
+}
+
+/// POSTs `body` (JSON) or nothing to `uri` with the `Authorization` header, and reads the
+/// whole reply within the limits. Any HTTP status is a `Reply`; failures to get one are
+/// client errors with plain messages.
+pub fn post(
+    uri: &Uri,
+    authorization: &HeaderValue,
+    body: Option<&[u8]>,
+    limits: &Limits,
+) -> Result<Reply, Error> {
+    let key = AgentKey {
+        connect_timeout: limits.connect_timeout,
+        request_timeout: limits.request_timeout,
+        ca_bundle: limits.ca_bundle.clone(),
+        direct: uri.host().is_some_and(is_loopback),
+    };
+    let agent = agent_for(&key)?;
+    let request = agent
+        .post(uri.clone())
+        .header(header::AUTHORIZATION, authorization.clone());
+    let sent = match body {
+        Some(b) => request
+            .header(header::CONTENT_TYPE, "application/json")
+            .send(b),
+        None => request.send_empty(),
+    };
+    let failed = |e: ureq::Error| transport_error(e, uri, limits);
+    let mut response = sent.map_err(failed)?;
+    let status = response.status().as_u16();
+    let redirect = (300..400).contains(&status) && response.headers().contains_key(header::LOCATION);
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(limits.max_reply_bytes)
+        .read_to_vec()
+        .map_err(failed)?;
+    Ok(Reply {
+        status,
+        redirect,
+        body: Zeroizing::new(body),
+    })
+}
+
+fn transport_error(e: ureq::Error, uri: &Uri, limits: &Limits) -> Error {
+    let to = describe(uri);
+    let ms = |d: Duration| d.as_millis();
+    Error::client(match e {
+        ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => format!(
+            "could not connect to {to}: timed out after {} ms (cloud.connect_timeout)",
+            ms(limits.connect_timeout)
+        ),
+        ureq::Error::Timeout(_) => format!(
+            "no complete answer from {to}: timed out after {} ms (cloud.request_timeout)",
+            ms(limits.request_timeout)
+        ),
+        ureq::Error::BodyExceedsLimit(_) => format!(
+            "the reply from {to} is larger than {} bytes (cloud.max_reply_bytes)",
+            limits.max_reply_bytes
+        ),
+        ureq::Error::HostNotFound => format!("cannot resolve the host of {to}"),
+        ureq::Error::ConnectionFailed => format!("cannot connect to {to}"),
+        ureq::Error::Io(io) => format!("network error with {to}: {io}"),
+        ureq::Error::Tls(why) => format!("TLS error with {to}: {why}"),
+        ureq::Error::Rustls(why) => format!("TLS error with {to}: {why}"),
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => format!("cannot make a request to {to}"),
+        other => format!("HTTP error with {to}: {other}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in ["127.0.0.1", "127.8.9.10", "[::1]", "localhost", "LOCALHOST"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in ["10.0.0.1", "example.com", "localhost.example.com", "[::2]", "0.0.0.0"] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn cleartext_token_only_to_loopback() {
+        let l = Limits::default();
+        assert!(check_url("http://127.0.0.1:9/graphql", "u", &l).is_ok());
+        assert!(check_url("https://api.prefect.io/graphql", "u", &l).is_ok());
+        let e = check_url("http://user:pw@api.prefect.io/graphql", "u", &l).unwrap_err();
+        assert!(e.message.contains("clear text") && !e.message.contains("pw"), "{}", e.message);
+        let open = Limits { allow_insecure_token: true, ..Limits::default() };
+        assert!(check_url("http://api.prefect.io/graphql", "u", &open).is_ok());
+        assert!(check_url("ftp://127.0.0.1/x", "u", &l).is_err());
+        assert!(check_url("127.0.0.1:8080/x", "u", &l).is_err());
+        assert!(check_url("", "u", &l).is_err());
+    }
+}

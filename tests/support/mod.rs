@@ -1,0 +1,7 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+pub mod cases;
+pub mod pyvalue;
+pub mod server;
+pub mod tempdir;

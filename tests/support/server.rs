@@ -1,0 +1,225 @@
+//! A small HTTP/1.1 server on 127.0.0.1 for tests: keep-alive, a handler that decides
+//! per request what to do (answer, hang, drip, close mid-reply, send a huge body), a log
+//! of the requests and a count of accepted connections.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What to do with a request.
+pub enum Action {
+    /// A complete response with this status, extra headers and body.
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Never answer (the connection stays open until the server stops).
+    Hang,
+    /// Send these bytes one at a time, `interval` apart, then close.
+    Drip { bytes: Vec<u8>, interval: Duration },
+    /// Send these raw bytes, then close the connection.
+    RawThenClose(Vec<u8>),
+    /// Announce `len` bytes of JSON and stream them (a string of `x`), then close.
+    Huge { len: u64 },
+}
+
+impl Action {
+    pub fn json(status: u16, body: impl Into<Vec<u8>>) -> Action {
+        Action::Respond {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.into(),
+        }
+    }
+}
+
+type Handler = dyn Fn(&Request) -> Action + Send + Sync;
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    log: Arc<Mutex<Vec<Request>>>,
+    connections: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl TestServer {
+    pub fn start(handler: impl Fn(&Request) -> Action + Send + Sync + 'static) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let addr = listener.local_addr().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler: Arc<Handler> = Arc::new(handler);
+        {
+            let (log, connections, stop) = (log.clone(), connections.clone(), stop.clone());
+            thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    connections.fetch_add(1, Ordering::SeqCst);
+                    let (log, handler, stop) = (log.clone(), handler.clone(), stop.clone());
+                    thread::spawn(move || serve(stream, &log, handler.as_ref(), &stop));
+                }
+            });
+        }
+        TestServer {
+            addr,
+            log,
+            connections,
+            stop,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        headers.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    let len = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        302 => "Found",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        _ => "Status",
+    }
+}
+
+fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler, stop: &AtomicBool) {
+    let mut writer = stream.try_clone().expect("clone stream");
+    let mut reader = BufReader::new(stream);
+    while let Some(request) = read_request(&mut reader) {
+        let action = handler(&request);
+        log.lock().unwrap().push(request);
+        match action {
+            Action::Respond {
+                status,
+                headers,
+                body,
+            } => {
+                let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+                for (k, v) in headers {
+                    head.push_str(&format!("{k}: {v}\r\n"));
+                }
+                head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+                if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&body).is_err() {
+                    return;
+                }
+            }
+            Action::Hang => {
+                while !stop.load(Ordering::SeqCst) {
+                    thread::sleep(Duration::from_millis(20));
+                }
+                return;
+            }
+            Action::Drip { bytes, interval } => {
+                for b in bytes {
+                    if writer.write_all(&[b]).is_err() || stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    thread::sleep(interval);
+                }
+                return;
+            }
+            Action::RawThenClose(bytes) => {
+                let _ = writer.write_all(&bytes);
+                return;
+            }
+            Action::Huge { len } => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n\"",
+                    len
+                );
+                if writer.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = vec![b'x'; 64 * 1024];
+                let mut sent = 1u64;
+                while sent < len {
+                    let n = chunk.len().min((len - sent) as usize);
+                    if writer.write_all(&chunk[..n]).is_err() {
+                        return;
+                    }
+                    sent += n as u64;
+                }
+                return;
+            }
+        }
+    }
+}
