@@ -97,9 +97,10 @@ int32_t secret_config_set_cloud_graphql(const char *url);
 
 // Merges the Prefect configuration file at `path` over the current configuration, the
 // way Prefect merges `~/.prefect/config.toml` over its defaults: `$VAR`/`~` expansion,
-// `${key}` references within the file, `PREFECT__*` environment overrides. Secrets set
-// with `secret_context_set` stay unless the file sets the same name. On failure
-// (`SECRET_ERR_CONFIG`) nothing changes.
+// `${key}` references within the file, and the `PREFECT__*` environment variables applied
+// over it (so they win over the file, and over earlier `secret_context_set` calls for
+// the same names). Other secrets set with `secret_context_set` stay unless the file sets
+// the same name. On failure (`SECRET_ERR_CONFIG`) nothing changes.
 int32_t secret_config_load_file(const char *path);
 
 // Reloads the configuration as at process start (defaults, `PREFECT__*` environment

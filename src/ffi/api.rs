@@ -101,9 +101,10 @@ pub unsafe extern "C" fn secret_config_set_cloud_graphql(url: *const c_char) -> 
 
 /// Merges the Prefect configuration file at `path` over the current configuration, the
 /// way Prefect merges `~/.prefect/config.toml` over its defaults: `$VAR`/`~` expansion,
-/// `${key}` references within the file, `PREFECT__*` environment overrides. Secrets set
-/// with `secret_context_set` stay unless the file sets the same name. On failure
-/// (`SECRET_ERR_CONFIG`) nothing changes.
+/// `${key}` references within the file, and the `PREFECT__*` environment variables applied
+/// over it (so they win over the file, and over earlier `secret_context_set` calls for
+/// the same names). Other secrets set with `secret_context_set` stay unless the file sets
+/// the same name. On failure (`SECRET_ERR_CONFIG`) nothing changes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_config_load_file(path: *const c_char) -> i32 {
     call(|| {

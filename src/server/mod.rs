@@ -120,21 +120,25 @@ fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>
     graphql::secret_value(result)
 }
 
-/// `Authorization: Bearer <token>`, as Python's `requests` would send it: Latin-1 text
-/// without line breaks.
+/// `Authorization: Bearer <token>`. Bearer tokens are ASCII (RFC 6750); line breaks,
+/// other control characters and non-ASCII text cannot go in the header.
 fn bearer(token: &PyStr) -> Result<HeaderValue, Error> {
-    let mut bytes = b"Bearer ".to_vec();
-    for cp in token.code_points() {
-        match cp {
-            0x0A | 0x0D => return Err(Error::client("the auth token contains a line break, which cannot go in an HTTP header")),
-            0..=0xFF => bytes.push(cp as u8),
-            _ => return Err(Error::client("the auth token has characters outside Latin-1, which cannot go in an HTTP header")),
-        }
+    let token = token.as_bytes();
+    if token.iter().any(|&b| b == b'\n' || b == b'\r') {
+        return Err(Error::client(
+            "the auth token contains a line break, which cannot go in an HTTP header",
+        ));
     }
-    let value = HeaderValue::from_bytes(&bytes)
-        .map_err(|_| Error::client("the auth token contains control characters, which cannot go in an HTTP header"));
-    bytes.fill(0);
-    value
+    if !token.is_ascii() {
+        return Err(Error::client(
+            "the auth token has non-ASCII characters; bearer tokens are ASCII",
+        ));
+    }
+    let mut bytes = zeroize::Zeroizing::new(b"Bearer ".to_vec());
+    bytes.extend_from_slice(token);
+    HeaderValue::from_bytes(&bytes).map_err(|_| {
+        Error::client("the auth token contains control characters, which cannot go in an HTTP header")
+    })
 }
 
 /// `~/.prefect/.credentials/auth_token`, read as Prefect reads it: text with universal

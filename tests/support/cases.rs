@@ -163,9 +163,14 @@ fn logged(req: &Request) -> Json {
             variables = v;
         }
     }
+    // Python 3.11's http.server collapses leading slashes ("//x" is "/x").
+    let path = match req.path.strip_prefix("//") {
+        Some(_) => format!("/{}", req.path.trim_start_matches('/')),
+        None => req.path.clone(),
+    };
     serde_json::json!({
         "method": req.method,
-        "path": req.path.trim_end_matches('/'),
+        "path": path.trim_end_matches('/'),
         "authorization": req.header("Authorization"),
         "variables": variables,
     })

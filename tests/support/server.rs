@@ -127,12 +127,13 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     loop {
         let mut h = String::new();
         reader.read_line(&mut h).ok()?;
-        let h = h.trim_end();
+        let h = h.trim_end_matches(['\r', '\n']);
         if h.is_empty() {
             break;
         }
+        // Like Python's http.server: leading blanks of a value go, trailing ones stay.
         let (k, v) = h.split_once(':')?;
-        headers.push((k.trim().to_string(), v.trim().to_string()));
+        headers.push((k.trim().to_string(), v.trim_start().to_string()));
     }
     let len = headers
         .iter()

@@ -1,0 +1,111 @@
+/*
+ * test_arguments.c: NULL and invalid UTF-8 for every pointer argument of every function.
+ *
+ * Each bad argument gives SECRET_ERR_INVALID_ARGUMENT, a last error naming the argument
+ * and saying what is wrong with it, and no change to the library's state.
+ */
+
+#include "support.h"
+
+/* A bad string argument and the word the error message uses for its problem. */
+struct bad_string {
+    const char *value;
+    const char *problem;
+};
+
+static const struct bad_string bad_strings[] = {
+    {NULL, "NULL"},
+    {"\xff\xfe", "UTF-8"},
+    {"ok\xc3", "UTF-8"},       /* a truncated sequence */
+    {"\xed\xa0\x80", "UTF-8"}, /* an encoded surrogate */
+    {"\xc0\xaf", "UTF-8"},     /* an overlong form */
+};
+
+#define CHECK_INVALID(call, argument, problem)                 \
+    do {                                                       \
+        if (CHECK_STATUS(call, SECRET_ERR_INVALID_ARGUMENT)) { \
+            CHECK_LAST_ERROR_CONTAINS(argument);               \
+            CHECK_LAST_ERROR_CONTAINS(problem);                \
+        }                                                      \
+    } while (0)
+
+/* The state every test starts from, and checks it still has after the bad calls. */
+static void set_known_state(void)
+{
+    CHECK_STATUS(secret_context_set("k", "v"), SECRET_OK);
+}
+
+static void check_state_unchanged(void)
+{
+    CHECK_READS(secret_get, "k", "v");
+    CHECK_READS(secret_get_json, "k", "\"v\"");
+}
+
+static void check_bad_string(const struct bad_string *bad)
+{
+    const char *s = bad->value;
+    const char *problem = bad->problem;
+    char buf[16];
+    size_t len;
+
+    CHECK_INVALID(secret_get(s, buf, sizeof buf, &len), "name", problem);
+    CHECK_INVALID(secret_get_json(s, buf, sizeof buf, &len), "name", problem);
+    CHECK_INVALID(secret_config_set_cloud_graphql(s), "url", problem);
+    CHECK_INVALID(secret_config_load_file(s), "path", problem);
+    CHECK_INVALID(secret_context_set(s, "v2"), "name", problem);
+    CHECK_INVALID(secret_context_set("k", s), "value", problem);
+    CHECK_INVALID(secret_context_set(s, s), "name", problem);
+    CHECK_INVALID(secret_context_set_bytes(s, "v2", 2), "name", problem);
+    CHECK_INVALID(secret_context_remove(s), "name", problem);
+    if (s != NULL) {
+        /* NULL is a valid token (it removes the token) and a valid empty value. */
+        CHECK_INVALID(secret_config_set_auth_token(s), "token", problem);
+        CHECK_INVALID(secret_context_set_bytes("k", s, strlen(s)), "value", problem);
+    }
+}
+
+static void test_bad_strings(void)
+{
+    set_known_state();
+    for (size_t i = 0; i < sizeof bad_strings / sizeof bad_strings[0]; i++)
+        check_bad_string(&bad_strings[i]);
+    check_state_unchanged();
+}
+
+static void test_set_bytes_value(void)
+{
+    set_known_state();
+    CHECK_INVALID(secret_context_set_bytes("k", NULL, 3), "value", "NULL");
+    CHECK_INVALID(secret_context_set_bytes("k", "\xff", 1), "value", "UTF-8");
+    /* Only value_len bytes count: a valid prefix of invalid text is fine... */
+    CHECK_STATUS(secret_context_set_bytes("prefix", "ok\xff", 2), SECRET_OK);
+    CHECK_READS(secret_get, "prefix", "ok");
+    /* ...and a multi-byte character cut by value_len is not. */
+    CHECK_INVALID(secret_context_set_bytes("k", "\xc3\xa9", 1), "value", "UTF-8");
+    check_state_unchanged();
+}
+
+static void test_null_token_is_allowed(void)
+{
+    CHECK_STATUS(secret_config_set_auth_token(NULL), SECRET_OK);
+    CHECK_STATUS(secret_config_set_auth_token("t"), SECRET_OK);
+    CHECK_STATUS(secret_config_set_auth_token(NULL), SECRET_OK);
+}
+
+static void test_null_output_buffer(void)
+{
+    set_known_state();
+    CHECK_INVALID(secret_get("k", NULL, 1, NULL), "out_buf", "NULL");
+    CHECK_INVALID(secret_get_json("k", NULL, 64, NULL), "out_buf", "NULL");
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    test_isolate();
+    RUN(test_bad_strings);
+    RUN(test_set_bytes_value);
+    RUN(test_null_token_is_allowed);
+    RUN(test_null_output_buffer);
+    return check_summary(argv[0]);
+}
