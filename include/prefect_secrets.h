@@ -95,6 +95,33 @@ int32_t secret_config_set_auth_token(const char *token);
 // Sets `config.cloud.graphql`, the URL of the server's GraphQL endpoint.
 int32_t secret_config_set_cloud_graphql(const char *url);
 
+// Sets the server path's timeouts in seconds: `connect_seconds` to set up a connection
+// (`cloud.connect_timeout`, default 10) and `request_seconds` for a whole HTTP exchange,
+// reply included (`cloud.request_timeout`, default 30). Both must be positive and finite.
+// A server that does not answer in time fails the get with `SECRET_ERR_CLIENT`.
+int32_t secret_config_set_timeouts(double connect_seconds, double request_seconds);
+
+// Sets the largest server reply accepted, in bytes (`cloud.max_reply_bytes`, default
+// 4 MiB); a larger reply fails with `SECRET_ERR_CLIENT` without being read whole.
+// Must be between 1 and 2^63 - 1.
+int32_t secret_config_set_max_reply_bytes(uint64_t max_bytes);
+
+// Trusts the CA certificates in the PEM file at `path` for https servers, instead of
+// the system's trust store (`cloud.ca_bundle`). NULL goes back to the system's store.
+// The file is read when a server get first needs it.
+int32_t secret_config_set_ca_bundle(const char *path);
+
+// Allows sending the bearer token over plain `http://` to hosts that are not loopback
+// (`cloud.allow_insecure_token`, default false: such URLs fail with `SECRET_ERR_CLIENT`
+// before anything is sent). Loopback addresses are always allowed.
+int32_t secret_config_set_allow_insecure_token(bool allow);
+
+// Sets how long, in seconds, a thread may reuse the value it just fetched from the
+// server for the same name (`cloud.reuse_window`, default 1; 0 turns it off). This is
+// what lets a caller size a buffer and call again, or ask for the text after the JSON,
+// with one round trip and the same value. Any setter ends the reuse at once.
+int32_t secret_config_set_reuse_window(double seconds);
+
 // Merges the Prefect configuration file at `path` over the current configuration, the
 // way Prefect merges `~/.prefect/config.toml` over its defaults: `$VAR`/`~` expansion,
 // `${key}` references within the file, and the `PREFECT__*` environment variables applied

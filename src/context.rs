@@ -162,7 +162,9 @@ impl State {
             }
         };
         match config.get_mut("context") {
-            Some(Value::Dict(context)) => context.insert(PyStr::from("secrets"), Value::Dict(secrets)),
+            Some(Value::Dict(context)) => {
+                context.insert(PyStr::from("secrets"), Value::Dict(secrets))
+            }
             _ => {
                 let mut context = Dict::new();
                 context.insert(PyStr::from("secrets"), Value::Dict(secrets));

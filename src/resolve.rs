@@ -1,7 +1,9 @@
 //! `Secret(name).get()`: the four steps of SEMANTICS.md section 1.
 //!
-//! 1. Building a Flow: fail. 2. `use_local_secrets is True`: the context's pre-decoded
-//! value. 3. Otherwise: the server. 4. Hand the rendered bytes to the caller.
+//! 1. Building a Flow: fail.
+//! 2. `use_local_secrets is True`: the context's value, decoded when it was set.
+//! 3. Otherwise: the server.
+//! 4. Hand the rendered bytes to the caller.
 
 use crate::context::{Lookup, Outcome};
 use crate::error::Error;

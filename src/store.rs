@@ -117,7 +117,10 @@ impl Store {
     /// Builds the next snapshot from the current one with `f` and publishes it; when `f`
     /// fails nothing changes.
     pub fn update<R>(&self, f: impl FnOnce(&mut State) -> Result<R, Error>) -> Result<R, Error> {
-        let _writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let current = self.current.load_full();
         let mut next = match &*current {
             Ok(state) => state.clone(),
@@ -145,7 +148,10 @@ impl Store {
     /// Reloads everything as at process start (defaults, environment, user file), also
     /// when the current configuration is broken. Returns the load's error, if any.
     pub fn reset(&self) -> Result<(), Error> {
-        let _writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let loaded = self.load();
         let result = loaded.as_ref().map(|_| ()).map_err(Clone::clone);
         self.publish(loaded);

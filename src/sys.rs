@@ -29,7 +29,9 @@ mod unix {
         fn current_home(&self) -> Option<Vec<u8>> {
             // SAFETY: getuid cannot fail; getpwuid_r writes only into the buffers we pass.
             let uid = unsafe { libc::getuid() };
-            home_dir(|pwd, buf, len, result| unsafe { libc::getpwuid_r(uid, pwd, buf, len, result) })
+            home_dir(|pwd, buf, len, result| unsafe {
+                libc::getpwuid_r(uid, pwd, buf, len, result)
+            })
         }
 
         fn home_of(&self, name: &[u8]) -> Option<Vec<u8>> {

@@ -150,7 +150,10 @@ mod tests {
     #[test]
     fn decodes_python_escapes() {
         assert_eq!(text(r"line1\nline2"), "line1\nline2");
-        assert_eq!(text(r#"a\tb\\c\'\"\a\b\f\v\r"#), "a\tb\\c'\"\x07\x08\x0c\x0b\r");
+        assert_eq!(
+            text(r#"a\tb\\c\'\"\a\b\f\v\r"#),
+            "a\tb\\c'\"\x07\x08\x0c\x0b\r"
+        );
         assert_eq!(text(r"\x41\u00e9\U0001F600"), "Aé😀");
         assert_eq!(text(r"\101\0\777"), "A\0\u{1ff}");
         assert_eq!(text(r"\q\8"), r"\q\8");
@@ -164,13 +167,28 @@ mod tests {
     #[test]
     fn rejects_what_python_rejects() {
         assert_eq!(unicode_escape(r"abc\"), Err(EscapeError::TrailingBackslash));
-        assert!(matches!(unicode_escape(r"\x4"), Err(EscapeError::Truncated(_))));
-        assert!(matches!(unicode_escape(r"\u12g4"), Err(EscapeError::Truncated(_))));
-        assert_eq!(unicode_escape(r"\U00110000"), Err(EscapeError::IllegalCodePoint));
+        assert!(matches!(
+            unicode_escape(r"\x4"),
+            Err(EscapeError::Truncated(_))
+        ));
+        assert!(matches!(
+            unicode_escape(r"\u12g4"),
+            Err(EscapeError::Truncated(_))
+        ));
+        assert_eq!(
+            unicode_escape(r"\U00110000"),
+            Err(EscapeError::IllegalCodePoint)
+        );
         assert_eq!(unicode_escape(r"\N"), Err(EscapeError::MalformedName));
         assert_eq!(unicode_escape(r"\N{}"), Err(EscapeError::MalformedName));
         assert_eq!(unicode_escape(r"\N{SNOW"), Err(EscapeError::MalformedName));
-        assert_eq!(unicode_escape(r"\N{SNOW MAN}"), Err(EscapeError::UnknownName));
-        assert_eq!(unicode_escape(r"\N{snow_man}"), Err(EscapeError::UnknownName));
+        assert_eq!(
+            unicode_escape(r"\N{SNOW MAN}"),
+            Err(EscapeError::UnknownName)
+        );
+        assert_eq!(
+            unicode_escape(r"\N{snow_man}"),
+            Err(EscapeError::UnknownName)
+        );
     }
 }

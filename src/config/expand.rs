@@ -63,13 +63,10 @@ pub fn expandvars(s: &PyStr, host: &Host) -> PyStr {
                 continue;
             }
         };
-        match host.env.get(name) {
-            Some(value) => {
-                out.push_gutf8(&bytes[copied..p]);
-                out.push_py(value);
-                copied = end;
-            }
-            None => {}
+        if let Some(value) = host.env.get(name) {
+            out.push_gutf8(&bytes[copied..p]);
+            out.push_py(value);
+            copied = end;
         }
         i = end;
     }
@@ -149,12 +146,19 @@ mod tests {
     }
 
     fn user(s: &str, pairs: &[(&str, &str)]) -> String {
-        with_env(pairs, |h| expanduser(&PyStr::from(s), h).unwrap().to_string_lossy())
+        with_env(pairs, |h| {
+            expanduser(&PyStr::from(s), h).unwrap().to_string_lossy()
+        })
     }
 
     #[test]
     fn expandvars_like_posixpath() {
-        let env = [("HOME", "/root"), ("word", "W"), ("a.b", "dotted"), ("X", "$HOME")];
+        let env = [
+            ("HOME", "/root"),
+            ("word", "W"),
+            ("a.b", "dotted"),
+            ("X", "$HOME"),
+        ];
         assert_eq!(
             vars("$HOME${HOME}$$HOME${}${a", &env),
             "/root/root$/root${}${a"

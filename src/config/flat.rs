@@ -45,10 +45,7 @@ impl Flat {
     pub fn from_tree(mut tree: Dict) -> Flat {
         let mut entries = IndexMap::new();
         let mut stack = vec![(Key::new(), std::mem::take(&mut tree.0).into_iter())];
-        loop {
-            let Some((prefix, items)) = stack.last_mut() else {
-                break;
-            };
+        while let Some((prefix, items)) = stack.last_mut() {
             let Some((k, v)) = items.next() else {
                 stack.pop();
                 continue;
@@ -77,21 +74,24 @@ impl Flat {
                     "environment variable {var}: {why}, so Prefect 0.5.3 would fail to start"
                 ))
             };
-            let text = value.as_str().ok_or_else(|| fail("its value is not valid UTF-8"))?;
+            let text = value
+                .as_str()
+                .ok_or_else(|| fail("its value is not valid UTF-8"))?;
             let decoded = unicode_escape(text).map_err(|e| {
-                fail(&format!("its value has {e} (Python's unicode_escape rejects it)"))
+                fail(&format!(
+                    "its value has {e} (Python's unicode_escape rejects it)"
+                ))
             })?;
-            let typed = match interpolate_env_var(Value::Str(decoded), host)
-                .map_err(|e| fail(&e.0))?
-            {
-                Value::Str(s) => string_to_type(s),
-                other => {
-                    return Err(fail(&format!(
-                        "expanding its $VARIABLES gives a {} instead of text",
-                        other.type_name()
-                    )));
-                }
-            };
+            let typed =
+                match interpolate_env_var(Value::Str(decoded), host).map_err(|e| fail(&e.0))? {
+                    Value::Str(s) => string_to_type(s),
+                    other => {
+                        return Err(fail(&format!(
+                            "expanding its $VARIABLES gives a {} instead of text",
+                            other.type_name()
+                        )));
+                    }
+                };
             let lowered = PyStr::from_gutf8(option.to_vec()).to_lowercase();
             let key = split_bytes(lowered.as_bytes(), b"__");
             self.entries.insert(key, (typed, Origin::Env(var)));
@@ -103,8 +103,9 @@ impl Flat {
     pub fn interpolate(&mut self, host: &Host) -> Result<(), ConfigError> {
         for (key, (v, _)) in self.entries.iter_mut() {
             let taken = std::mem::replace(v, Value::None);
-            *v = interpolate_env_var(taken, host)
-                .map_err(|e| ConfigError::new(format!("configuration key {}: {}", key_text(key), e.0)))?;
+            *v = interpolate_env_var(taken, host).map_err(|e| {
+                ConfigError::new(format!("configuration key {}: {}", key_text(key), e.0))
+            })?;
         }
         Ok(())
     }

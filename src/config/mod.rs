@@ -61,13 +61,13 @@ pub fn load_path(path: &PyStr, host: &Host) -> Result<Dict, ConfigError> {
         }
     };
     let shown = path.to_string_lossy();
-    let os_path = to_path(&path)
-        .ok_or_else(|| ConfigError::new(format!("configuration file path {shown} cannot be encoded")))?;
+    let os_path = to_path(&path).ok_or_else(|| {
+        ConfigError::new(format!("configuration file path {shown} cannot be encoded"))
+    })?;
     let bytes = std::fs::read(&os_path)
         .map_err(|e| ConfigError::new(format!("cannot read configuration file {shown}: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        ConfigError::new(format!("configuration file {shown} is not valid UTF-8"))
-    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| ConfigError::new(format!("configuration file {shown} is not valid UTF-8")))?;
     load_text(&text, &format!("configuration file {shown}"), host)
 }
 

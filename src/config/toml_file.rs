@@ -17,7 +17,12 @@ pub fn parse(text: &str, source: &str) -> Result<Dict, ConfigError> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         // The first line of the message only: later lines may quote the file.
-        let what = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+        let what = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .to_string();
         let at = match e.span() {
             Some(span) => {
                 let before = &text[..span.start.min(text.len())];
@@ -31,9 +36,8 @@ pub fn parse(text: &str, source: &str) -> Result<Dict, ConfigError> {
     })?;
     let mut out = Dict::new();
     for (k, v) in table {
-        let value = convert(v).map_err(|why| {
-            ConfigError::new(format!("{source}: under key `{k}`: {why}"))
-        })?;
+        let value = convert(v)
+            .map_err(|why| ConfigError::new(format!("{source}: under key `{k}`: {why}")))?;
         out.insert(PyStr::from(k.to_lowercase()), value);
     }
     Ok(out)
@@ -58,8 +62,7 @@ fn convert(v: toml::Value) -> Result<Value, String> {
         toml::Value::String(s) => Value::Str(PyStr::from(s)),
         toml::Value::Integer(i) => Value::Int(Int::Small(i)),
         // toml 0.10.2 negates after parsing (`0 - v`), which turns -0.0 into 0.0.
-        toml::Value::Float(f) if f == 0.0 => Value::Float(0.0),
-        toml::Value::Float(f) => Value::Float(f),
+        toml::Value::Float(f) => Value::Float(if f == 0.0 { 0.0 } else { f }),
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(d) => Value::Str(PyStr::from(datetime_str(&d)?)),
         toml::Value::Array(items) => {
@@ -73,7 +76,9 @@ fn convert(v: toml::Value) -> Result<Value, String> {
                     ));
                 }
             }
-            Value::List(List(items.into_iter().map(convert).collect::<Result<_, _>>()?))
+            Value::List(List(
+                items.into_iter().map(convert).collect::<Result<_, _>>()?,
+            ))
         }
         toml::Value::Table(t) => {
             let mut d = Dict::new();
@@ -89,7 +94,10 @@ fn convert(v: toml::Value) -> Result<Value, String> {
 fn datetime_str(d: &toml::value::Datetime) -> Result<String, String> {
     let mut out = String::new();
     if let Some(date) = &d.date {
-        out.push_str(&format!("{:04}-{:02}-{:02}", date.year, date.month, date.day));
+        out.push_str(&format!(
+            "{:04}-{:02}-{:02}",
+            date.year, date.month, date.day
+        ));
     }
     if let Some(time) = &d.time {
         let second = match time.second {
@@ -99,7 +107,10 @@ fn datetime_str(d: &toml::value::Datetime) -> Result<String, String> {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&format!("{:02}:{:02}:{:02}", time.hour, time.minute, second));
+        out.push_str(&format!(
+            "{:02}:{:02}:{:02}",
+            time.hour, time.minute, second
+        ));
         let micros = time.nanosecond.unwrap_or(0) / 1000;
         if micros > 0 {
             out.push_str(&format!(".{micros:06}"));
@@ -133,20 +144,36 @@ mod tests {
 
     #[test]
     fn reads_like_toml_0_10_2() {
-        assert_eq!(json_of("[Context.Secrets]\nA = 1").unwrap(), r#"{"context":{"Secrets":{"A":1}}}"#);
-        assert_eq!(json_of("x = -0.0\ny = 0xff\nz = 1_000").unwrap(), r#"{"x":0.0,"y":255,"z":1000}"#);
+        assert_eq!(
+            json_of("[Context.Secrets]\nA = 1").unwrap(),
+            r#"{"context":{"Secrets":{"A":1}}}"#
+        );
+        assert_eq!(
+            json_of("x = -0.0\ny = 0xff\nz = 1_000").unwrap(),
+            r#"{"x":0.0,"y":255,"z":1000}"#
+        );
         assert_eq!(
             json_of("a = 1979-05-27T07:32:00-08:00\nb = 1979-05-27T07:32:00.5Z\nc = 1979-05-27\nd = 07:32:00.123456789\ne = 1979-05-27T07:32:00").unwrap(),
             r#"{"a":"1979-05-27 07:32:00-08:00","b":"1979-05-27 07:32:00.500000+00:00","c":"1979-05-27","d":"07:32:00.123456","e":"1979-05-27 07:32:00"}"#
         );
-        assert_eq!(json_of("a = [[1], [\"a\"]]").unwrap(), r#"{"a":[[1],["a"]]}"#);
-        assert_eq!(json_of("a = \"\"\"\r\nx\r\ny\"\"\"").unwrap(), r#"{"a":"x\ny"}"#);
+        assert_eq!(
+            json_of("a = [[1], [\"a\"]]").unwrap(),
+            r#"{"a":[[1],["a"]]}"#
+        );
+        assert_eq!(
+            json_of("a = \"\"\"\r\nx\r\ny\"\"\"").unwrap(),
+            r#"{"a":"x\ny"}"#
+        );
     }
 
     #[test]
     fn rejects_what_toml_0_10_2_rejects() {
         assert!(json_of("a = [1, 2.0]").unwrap_err().contains("homogeneous"));
-        assert!(json_of("\u{feff}a = 1").unwrap_err().contains("byte-order mark"));
+        assert!(
+            json_of("\u{feff}a = 1")
+                .unwrap_err()
+                .contains("byte-order mark")
+        );
         assert!(json_of("a = 07:32").is_err());
         assert!(json_of("a = 1\na = 2").is_err());
     }

@@ -58,8 +58,13 @@ mod tests {
         assert_eq!(typed("42"), "int:42");
         assert_eq!(typed("-7"), "int:-7");
         assert_eq!(typed("0"), "int:0");
-        assert_eq!(typed("123456789012345678901234567890"), "int:123456789012345678901234567890");
-        for text in ["007", " 42", "1_000", "+5", "-0", "1.50", "1e5", "1E+16", "Infinity", "-nan", ""] {
+        assert_eq!(
+            typed("123456789012345678901234567890"),
+            "int:123456789012345678901234567890"
+        );
+        for text in [
+            "007", " 42", "1_000", "+5", "-0", "1.50", "1e5", "1E+16", "Infinity", "-nan", "",
+        ] {
             assert_eq!(typed(text), format!("str:{}", serde_like(text)), "{text}");
         }
         assert_eq!(typed("3.14"), "float:3.14");

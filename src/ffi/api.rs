@@ -1,5 +1,9 @@
 //! The exported functions. Each one is a few lines: read the arguments, call the core,
 //! return a status, all inside the boundary.
+//!
+//! Each function's documentation (copied into the C header) states what its pointer
+//! arguments must be; that is the safety contract, so no separate `# Safety` sections.
+#![allow(clippy::missing_safety_doc)]
 
 use std::ffi::c_char;
 
@@ -97,6 +101,83 @@ pub unsafe extern "C" fn secret_config_set_cloud_graphql(url: *const c_char) -> 
         let url = unsafe { str_arg(url, "url") }?;
         set_cloud("graphql", Some(Value::str(url)))
     })
+}
+
+/// A number of seconds from C: finite, positive (or zero when `zero_ok`), below 1e9.
+fn seconds_arg(v: f64, what: &str, zero_ok: bool) -> Result<Value, crate::error::Error> {
+    if v.is_finite() && (v > 0.0 || zero_ok && v == 0.0) && v < 1e9 {
+        Ok(Value::Float(v))
+    } else {
+        Err(crate::error::Error::invalid_argument(format!(
+            "{what} must be a {} finite number of seconds",
+            if zero_ok { "non-negative" } else { "positive" }
+        )))
+    }
+}
+
+/// Sets the server path's timeouts in seconds: `connect_seconds` to set up a connection
+/// (`cloud.connect_timeout`, default 10) and `request_seconds` for a whole HTTP exchange,
+/// reply included (`cloud.request_timeout`, default 30). Both must be positive and finite.
+/// A server that does not answer in time fails the get with `SECRET_ERR_CLIENT`.
+#[unsafe(no_mangle)]
+pub extern "C" fn secret_config_set_timeouts(connect_seconds: f64, request_seconds: f64) -> i32 {
+    call(|| {
+        let connect = seconds_arg(connect_seconds, "connect_seconds", false)?;
+        let request = seconds_arg(request_seconds, "request_seconds", false)?;
+        store::global().update(|s| {
+            s.set_cloud("connect_timeout", Some(connect))?;
+            s.set_cloud("request_timeout", Some(request))
+        })?;
+        Ok(SECRET_OK)
+    })
+}
+
+/// Sets the largest server reply accepted, in bytes (`cloud.max_reply_bytes`, default
+/// 4 MiB); a larger reply fails with `SECRET_ERR_CLIENT` without being read whole.
+/// Must be between 1 and 2^63 - 1.
+#[unsafe(no_mangle)]
+pub extern "C" fn secret_config_set_max_reply_bytes(max_bytes: u64) -> i32 {
+    call(|| {
+        let n = i64::try_from(max_bytes)
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                crate::error::Error::invalid_argument("max_bytes must be between 1 and 2^63 - 1")
+            })?;
+        set_cloud(
+            "max_reply_bytes",
+            Some(Value::Int(crate::value::Int::Small(n))),
+        )
+    })
+}
+
+/// Trusts the CA certificates in the PEM file at `path` for https servers, instead of
+/// the system's trust store (`cloud.ca_bundle`). NULL goes back to the system's store.
+/// The file is read when a server get first needs it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_config_set_ca_bundle(path: *const c_char) -> i32 {
+    call(|| {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let path = unsafe { opt_str_arg(path, "path") }?;
+        set_cloud("ca_bundle", path.map(Value::str))
+    })
+}
+
+/// Allows sending the bearer token over plain `http://` to hosts that are not loopback
+/// (`cloud.allow_insecure_token`, default false: such URLs fail with `SECRET_ERR_CLIENT`
+/// before anything is sent). Loopback addresses are always allowed.
+#[unsafe(no_mangle)]
+pub extern "C" fn secret_config_set_allow_insecure_token(allow: bool) -> i32 {
+    call(|| set_cloud("allow_insecure_token", Some(Value::Bool(allow))))
+}
+
+/// Sets how long, in seconds, a thread may reuse the value it just fetched from the
+/// server for the same name (`cloud.reuse_window`, default 1; 0 turns it off). This is
+/// what lets a caller size a buffer and call again, or ask for the text after the JSON,
+/// with one round trip and the same value. Any setter ends the reuse at once.
+#[unsafe(no_mangle)]
+pub extern "C" fn secret_config_set_reuse_window(seconds: f64) -> i32 {
+    call(|| set_cloud("reuse_window", Some(seconds_arg(seconds, "seconds", true)?)))
 }
 
 /// Merges the Prefect configuration file at `path` over the current configuration, the

@@ -40,11 +40,14 @@ pub unsafe fn text_arg<'a>(p: *const c_char, len: usize, what: &str) -> Result<&
         if len == 0 {
             return Ok("");
         }
-        return Err(Error::invalid_argument(format!("{what} is NULL but its length is {len}")));
+        return Err(Error::invalid_argument(format!(
+            "{what} is NULL but its length is {len}"
+        )));
     }
     // SAFETY: the caller guarantees `len` readable bytes at `p`.
     let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
-    std::str::from_utf8(bytes).map_err(|_| Error::invalid_argument(format!("{what} is not valid UTF-8")))
+    std::str::from_utf8(bytes)
+        .map_err(|_| Error::invalid_argument(format!("{what} is not valid UTF-8")))
 }
 
 /// The caller's output buffer: `buf` of `cap` bytes (NULL only when `cap` is 0) and an

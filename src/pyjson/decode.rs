@@ -351,23 +351,53 @@ mod tests {
         assert_eq!(dumps("1e400"), "Infinity");
         assert_eq!(dumps("1e-400"), "0.0");
         assert_eq!(dumps("0.30000000000000004441"), "0.30000000000000004");
-        assert_eq!(dumps("[NaN,Infinity,-Infinity]"), "[NaN,Infinity,-Infinity]");
+        assert_eq!(
+            dumps("[NaN,Infinity,-Infinity]"),
+            "[NaN,Infinity,-Infinity]"
+        );
         assert_eq!(dumps(r#"{"a": 1, "b": 0, "a": 2}"#), r#"{"a":2,"b":0}"#);
         assert_eq!(dumps(r#""\u00e9t\u00e9""#), r#""\u00e9t\u00e9""#);
         assert_eq!(dumps(r#""\ud83d\ude00""#), r#""\ud83d\ude00""#);
         assert_eq!(dumps(r#""\ud800x""#), r#""\ud800x""#);
         assert_eq!(dumps(r#""\ud800\u0041""#), r#""\ud800A""#);
         assert_eq!(dumps(r#""a\/b""#), r#""a/b""#);
-        assert_eq!(dumps("123456789012345678901234567890"), "123456789012345678901234567890");
+        assert_eq!(
+            dumps("123456789012345678901234567890"),
+            "123456789012345678901234567890"
+        );
         assert_eq!(dumps("1e99999999999999999999999"), "Infinity");
     }
 
     #[test]
     fn rejects_what_python_rejects() {
         for bad in [
-            "", " ", "\u{feff}1", "'a'", "[1,]", "{\"a\":1,}", "+1", "007", "0x10", "1.", ".5",
-            "1e", "42 43", "{'a': 1}", "\"a\tb\"", "\"\\x41\"", "\"\\u12\"", "nul", "\"abc",
-            "[1 2]", "{1: 2}", "{\"a\" 1}", "\u{a0}1", "\x0c1", "-", "-Inf", "infinity",
+            "",
+            " ",
+            "\u{feff}1",
+            "'a'",
+            "[1,]",
+            "{\"a\":1,}",
+            "+1",
+            "007",
+            "0x10",
+            "1.",
+            ".5",
+            "1e",
+            "42 43",
+            "{'a': 1}",
+            "\"a\tb\"",
+            "\"\\x41\"",
+            "\"\\u12\"",
+            "nul",
+            "\"abc",
+            "[1 2]",
+            "{1: 2}",
+            "{\"a\" 1}",
+            "\u{a0}1",
+            "\x0c1",
+            "-",
+            "-Inf",
+            "infinity",
             "\"\\ud800\\uzzzz\"",
         ] {
             assert!(is_syntax_error(bad), "{bad:?} should not decode");
@@ -393,7 +423,10 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(loads(deep.as_bytes()).is_ok());
         let deeper = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
-        assert!(matches!(loads(deeper.as_bytes()), Err(DecodeError::TooDeep)));
+        assert!(matches!(
+            loads(deeper.as_bytes()),
+            Err(DecodeError::TooDeep)
+        ));
         let objects = format!("{}1{}", "{\"k\":".repeat(5000), "}".repeat(5000));
         assert!(loads(objects.as_bytes()).is_ok());
     }

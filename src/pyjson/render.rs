@@ -5,8 +5,8 @@
 //! (a lone surrogate too, so any Python string survives the trip), ints with every digit,
 //! floats in `repr` form, `NaN`/`Infinity`/`-Infinity`. The writer is iterative.
 
-use crate::pystr::PyStr;
 use crate::pyjson::repr::write_float_repr;
+use crate::pystr::PyStr;
 use crate::value::Value;
 
 /// What `secret_get` writes: a string as its text (WTF-8, see [`PyStr::to_wtf8`]),
@@ -155,7 +155,10 @@ mod tests {
     fn raw_is_the_text_for_strings_only() {
         assert_eq!(to_raw(&Value::str("été")), "été".as_bytes());
         assert_eq!(to_raw(&Value::Float(100000.0)), b"100000.0");
-        assert_eq!(to_raw(&Value::List(List(vec![Value::str("a")]))), br#"["a"]"#);
+        assert_eq!(
+            to_raw(&Value::List(List(vec![Value::str("a")]))),
+            br#"["a"]"#
+        );
     }
 
     #[test]

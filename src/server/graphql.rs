@@ -89,15 +89,15 @@ fn has_items_key(v: &Value) -> bool {
 /// The `message` of each GraphQL error, for our error message (truncated).
 fn error_messages(errors: &Value) -> String {
     let mut text = match errors {
-        Value::List(l) if !l.0.is_empty() => l
-            .0
-            .iter()
-            .map(|e| match e.as_dict().and_then(|d| d.get("message")) {
-                Some(Value::Str(m)) => m.to_string_lossy(),
-                _ => "(an error without a message)".to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        Value::List(l) if !l.0.is_empty() => {
+            l.0.iter()
+                .map(|e| match e.as_dict().and_then(|d| d.get("message")) {
+                    Some(Value::Str(m)) => m.to_string_lossy(),
+                    _ => "(an error without a message)".to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
         Value::List(_) => "(an empty error list)".to_string(),
         other => format!("(errors is a {})", other.type_name()),
     };
@@ -143,8 +143,14 @@ mod tests {
 
     #[test]
     fn reads_replies_like_prefect() {
-        assert!(matches!(value_of(r#"{"data": {"secretValue": "x"}}"#), Ok(Some(Value::Str(_)))));
-        assert!(matches!(value_of(r#"{"data": {"secretValue": null}}"#), Ok(None)));
+        assert!(matches!(
+            value_of(r#"{"data": {"secretValue": "x"}}"#),
+            Ok(Some(Value::Str(_)))
+        ));
+        assert!(matches!(
+            value_of(r#"{"data": {"secretValue": null}}"#),
+            Ok(None)
+        ));
         for bad in [
             r#"{"data": {"secretValue": "x"}, "errors": []}"#,
             r#"{"errors": [{"message": "No secret"}]}"#,
@@ -164,7 +170,12 @@ mod tests {
     #[test]
     fn error_messages_are_quoted_and_bounded() {
         let e = value_of(r#"{"errors": [{"message": "No secret"}, {"x": 1}]}"#).unwrap_err();
-        assert!(e.message.contains("No secret; (an error without a message)"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("No secret; (an error without a message)"),
+            "{}",
+            e.message
+        );
         let long = format!(r#"{{"errors": [{{"message": "{}"}}]}}"#, "é".repeat(400));
         assert!(value_of(&long).unwrap_err().message.len() < 400);
     }

@@ -19,8 +19,8 @@ use crate::config::expand::expanduser;
 use crate::config::host::{Environment, Host};
 use crate::context::Rendered;
 use crate::error::{Error, ErrorKind};
-use crate::pyjson::{self, DecodeError};
 use crate::pyjson::repr::{config_str, py_str};
+use crate::pyjson::{self, DecodeError};
 use crate::pystr::PyStr;
 use crate::resolve::Format;
 use crate::store::Store;
@@ -137,7 +137,9 @@ fn bearer(token: &PyStr) -> Result<HeaderValue, Error> {
     let mut bytes = zeroize::Zeroizing::new(b"Bearer ".to_vec());
     bytes.extend_from_slice(token);
     HeaderValue::from_bytes(&bytes).map_err(|_| {
-        Error::client("the auth token contains control characters, which cannot go in an HTTP header")
+        Error::client(
+            "the auth token contains control characters, which cannot go in an HTTP header",
+        )
     })
 }
 
@@ -158,9 +160,10 @@ fn credentials_token(store: &Store) -> Result<Option<PyStr>, Error> {
         return Ok(None);
     }
     let shown = path.display();
-    let bytes = zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| {
-        Error::client(format!("cannot read the credentials file {shown}: {e}"))
-    })?);
+    let bytes =
+        zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| {
+            Error::client(format!("cannot read the credentials file {shown}: {e}"))
+        })?);
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Error::client(format!("the credentials file {shown} is not valid UTF-8")))?;
     if text.is_empty() {
@@ -175,7 +178,12 @@ fn decode(body: &[u8], what: &str) -> Result<Value, Error> {
     std::str::from_utf8(body)
         .map_err(|_| Error::client(format!("the server's {what} is not valid UTF-8")))?;
     pyjson::loads(body).map_err(|e| match e {
-        DecodeError::Syntax { .. } => Error::client(format!("the server's {what} is not JSON ({e})")),
-        other => Error::new(ErrorKind::Client, format!("the server's {what} cannot be decoded: {other}")),
+        DecodeError::Syntax { .. } => {
+            Error::client(format!("the server's {what} is not JSON ({e})"))
+        }
+        other => Error::new(
+            ErrorKind::Client,
+            format!("the server's {what} cannot be decoded: {other}"),
+        ),
     })
 }

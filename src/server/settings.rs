@@ -91,7 +91,11 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
             }
             _ => Err(Error::config(format!(
                 "cloud.{key} must be a {} number of seconds, not a {}",
-                if allow_zero { "non-negative" } else { "positive" },
+                if allow_zero {
+                    "non-negative"
+                } else {
+                    "positive"
+                },
                 v.type_name()
             ))),
         }
@@ -100,9 +104,17 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
         None => d.max_reply_bytes,
         Some(Value::Int(i)) => match i.as_i64() {
             Some(n) if n > 0 => n as u64,
-            _ => return Err(Error::config("cloud.max_reply_bytes must be a positive integer")),
+            _ => {
+                return Err(Error::config(
+                    "cloud.max_reply_bytes must be a positive integer",
+                ));
+            }
         },
-        Some(_) => return Err(Error::config("cloud.max_reply_bytes must be a positive integer")),
+        Some(_) => {
+            return Err(Error::config(
+                "cloud.max_reply_bytes must be a positive integer",
+            ));
+        }
     };
     let ca_bundle = match cloud.get("ca_bundle") {
         None | Some(Value::None) => None,
@@ -156,17 +168,29 @@ fn check_logging(logging: Option<&Value>) -> Result<(), Error> {
         Some(v) if is_falsy(v) => {}
         Some(Value::Str(s)) => {
             if !has_percent_field(&s.to_string_lossy()) {
-                return fail("logging.format has no %(name)s field (Python's logging rejects it)".into());
+                return fail(
+                    "logging.format has no %(name)s field (Python's logging rejects it)".into(),
+                );
             }
         }
-        Some(other) => return fail(format!("logging.format is a {}, not text", other.type_name())),
+        Some(other) => {
+            return fail(format!(
+                "logging.format is a {}, not text",
+                other.type_name()
+            ));
+        }
     }
     match logging.get("level") {
         None => fail("logging.level is missing".into()),
         Some(Value::Int(_) | Value::Bool(_)) => Ok(()),
         Some(Value::Str(s)) if s.as_str().is_some_and(|l| LEVEL_NAMES.contains(&l)) => Ok(()),
-        Some(Value::Str(_)) => fail("logging.level is not a level name Python's logging knows".into()),
-        Some(other) => fail(format!("logging.level is a {}, not a level", other.type_name())),
+        Some(Value::Str(_)) => {
+            fail("logging.level is not a level name Python's logging knows".into())
+        }
+        Some(other) => fail(format!(
+            "logging.level is a {}, not a level",
+            other.type_name()
+        )),
     }
 }
 
@@ -193,7 +217,10 @@ fn has_percent_field(fmt: &str) -> bool {
             return false;
         }
         i += 2;
-        let name = chars[i..].iter().take_while(|c| c.is_alphanumeric() || **c == '_').count();
+        let name = chars[i..]
+            .iter()
+            .take_while(|c| c.is_alphanumeric() || **c == '_')
+            .count();
         if name == 0 || chars.get(i + name) != Some(&')') {
             return false;
         }
@@ -232,7 +259,9 @@ mod tests {
 
     #[test]
     fn percent_fields_like_python_logging() {
-        assert!(has_percent_field("[%(asctime)s] %(levelname)s - %(name)s | %(message)s"));
+        assert!(has_percent_field(
+            "[%(asctime)s] %(levelname)s - %(name)s | %(message)s"
+        ));
         assert!(has_percent_field("%(message)-10.3S"));
         assert!(has_percent_field("x %(a)0*.*d"));
         assert!(has_percent_field("%(a)%"));

@@ -64,7 +64,9 @@ fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
         Some(path) => {
             let shown = path.display();
             let pem = std::fs::read(path).map_err(|e| {
-                Error::config(format!("cannot read the CA bundle {shown} (cloud.ca_bundle): {e}"))
+                Error::config(format!(
+                    "cannot read the CA bundle {shown} (cloud.ca_bundle): {e}"
+                ))
             })?;
             let certs: Vec<_> = ureq::tls::parse_pem(&pem)
                 .filter_map(|item| match item {
@@ -89,7 +91,11 @@ fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
         .user_agent(concat!("prefect-secrets/", env!("CARGO_PKG_VERSION")))
         .max_idle_connections(64)
         .max_idle_connections_per_host(64)
-        .proxy(if key.direct { None } else { Proxy::try_from_env() })
+        .proxy(if key.direct {
+            None
+        } else {
+            Proxy::try_from_env()
+        })
         .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build();
     Ok(config.into())
@@ -119,7 +125,9 @@ pub fn check_url(url: &str, what: &str, limits: &Limits) -> Result<Uri, Error> {
         .map_err(|_| Error::client(format!("{what} is not a valid URL")))?;
     let scheme = uri.scheme_str().unwrap_or("");
     let Some(host) = uri.host() else {
-        return Err(Error::client(format!("{what} has no host (a URL like https://host/path is needed)")));
+        return Err(Error::client(format!(
+            "{what} has no host (a URL like https://host/path is needed)"
+        )));
     };
     match scheme {
         "https" => {}
@@ -131,7 +139,11 @@ pub fn check_url(url: &str, what: &str, limits: &Limits) -> Result<Uri, Error> {
                 describe(&uri)
             )));
         }
-        _ => return Err(Error::client(format!("{what} must be an http:// or https:// URL"))),
+        _ => {
+            return Err(Error::client(format!(
+                "{what} must be an http:// or https:// URL"
+            )));
+        }
     }
     Ok(uri)
 }
@@ -164,7 +176,8 @@ pub fn post(
     let failed = |e: ureq::Error| transport_error(e, uri, limits);
     let mut response = sent.map_err(failed)?;
     let status = response.status().as_u16();
-    let redirect = (300..400).contains(&status) && response.headers().contains_key(header::LOCATION);
+    let redirect =
+        (300..400).contains(&status) && response.headers().contains_key(header::LOCATION);
     let body = response
         .body_mut()
         .with_config()
@@ -196,6 +209,10 @@ fn transport_error(e: ureq::Error, uri: &Uri, limits: &Limits) -> Error {
         ),
         ureq::Error::HostNotFound => format!("cannot resolve the host of {to}"),
         ureq::Error::ConnectionFailed => format!("cannot connect to {to}"),
+        // Over https, a failed certificate check also surfaces as an I/O error.
+        ureq::Error::Io(io) if uri.scheme_str() == Some("https") => {
+            format!("network or TLS error with {to}: {io}")
+        }
         ureq::Error::Io(io) => format!("network error with {to}: {io}"),
         ureq::Error::Tls(why) => format!("TLS error with {to}: {why}"),
         ureq::Error::Rustls(why) => format!("TLS error with {to}: {why}"),
@@ -213,7 +230,13 @@ mod tests {
         for h in ["127.0.0.1", "127.8.9.10", "[::1]", "localhost", "LOCALHOST"] {
             assert!(is_loopback(h), "{h}");
         }
-        for h in ["10.0.0.1", "example.com", "localhost.example.com", "[::2]", "0.0.0.0"] {
+        for h in [
+            "10.0.0.1",
+            "example.com",
+            "localhost.example.com",
+            "[::2]",
+            "0.0.0.0",
+        ] {
             assert!(!is_loopback(h), "{h}");
         }
     }
@@ -224,8 +247,15 @@ mod tests {
         assert!(check_url("http://127.0.0.1:9/graphql", "u", &l).is_ok());
         assert!(check_url("https://api.prefect.io/graphql", "u", &l).is_ok());
         let e = check_url("http://user:pw@api.prefect.io/graphql", "u", &l).unwrap_err();
-        assert!(e.message.contains("clear text") && !e.message.contains("pw"), "{}", e.message);
-        let open = Limits { allow_insecure_token: true, ..Limits::default() };
+        assert!(
+            e.message.contains("clear text") && !e.message.contains("pw"),
+            "{}",
+            e.message
+        );
+        let open = Limits {
+            allow_insecure_token: true,
+            ..Limits::default()
+        };
         assert!(check_url("http://api.prefect.io/graphql", "u", &open).is_ok());
         assert!(check_url("ftp://127.0.0.1/x", "u", &l).is_err());
         assert!(check_url("127.0.0.1:8080/x", "u", &l).is_err());

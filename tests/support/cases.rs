@@ -100,7 +100,11 @@ fn run_on_store(store: &Store, spec: &Json) -> Outcome {
                 "cloud_graphql" => Value::str(value.as_str().unwrap()),
                 other => panic!("unknown config_set key {other}"),
             };
-            let key = if key == "cloud_graphql" { "graphql" } else { key };
+            let key = if key == "cloud_graphql" {
+                "graphql"
+            } else {
+                key
+            };
             store.update(|s| s.set_cloud(key, Some(v)))?;
         }
     }
@@ -119,8 +123,9 @@ fn run_on_store(store: &Store, spec: &Json) -> Outcome {
     let name = spec["name"].as_str().unwrap();
     let json = resolve::get(store, name, Format::Json, |b| b.to_vec())?;
     let Some(json) = json else { return Ok(None) };
-    let text = resolve::get(store, name, Format::Text, |b| b.to_vec())?
-        .ok_or_else(|| Error::config("secret_get found nothing where secret_get_json found a value"))?;
+    let text = resolve::get(store, name, Format::Text, |b| b.to_vec())?.ok_or_else(|| {
+        Error::config("secret_get found nothing where secret_get_json found a value")
+    })?;
     Ok(Some((json, text)))
 }
 
@@ -132,10 +137,9 @@ fn scripted_server(spec: &Json) -> TestServer {
         .map(|a| a.iter().cloned().collect())
         .unwrap_or_default();
     let responses = Mutex::new(responses);
-    let refresh = spec
-        .get("refresh")
-        .cloned()
-        .unwrap_or_else(|| serde_json::json!({"status": 200, "body": {"token": "refreshed-token"}}));
+    let refresh = spec.get("refresh").cloned().unwrap_or_else(
+        || serde_json::json!({"status": 200, "body": {"token": "refreshed-token"}}),
+    );
     TestServer::start(move |req: &Request| {
         let spec = if req.path.trim_end_matches('/').ends_with("/refresh_token") {
             refresh.clone()
@@ -180,10 +184,9 @@ fn logged(req: &Request) -> Json {
 /// many.
 fn judge_requests(want: &Json, got: &[Json]) -> Result<(), String> {
     let want = want.as_array().cloned().unwrap_or_default();
-    let ok = got.len() >= want.len()
-        && got[..want.len()] == want[..]
-        && !(want.is_empty() && !got.is_empty())
-        && got.len() <= 2 * want.len();
+    // (At most twice as many also means none when Prefect made none.)
+    let ok =
+        got.len() >= want.len() && got[..want.len()] == want[..] && got.len() <= 2 * want.len();
     if ok {
         Ok(())
     } else {
@@ -201,7 +204,10 @@ pub fn run_case(case: &Case) -> Result<bool, String> {
     let home_str = home.path().to_str().unwrap().to_string();
     let server = case.spec.get("server").map(scripted_server);
     let server_url = server.as_ref().map(TestServer::url).unwrap_or_default();
-    let marks = [("{HOME}", home_str.as_str()), ("{SERVER}", server_url.as_str())];
+    let marks = [
+        ("{HOME}", home_str.as_str()),
+        ("{SERVER}", server_url.as_str()),
+    ];
     let spec = substitute(&case.spec, &marks);
     let expected = substitute(&case.expected, &marks);
     if let Some(text) = spec["user_config"].as_str() {
@@ -255,7 +261,8 @@ fn judge(want: &Json, got: &Outcome) -> Result<(), String> {
         }
         ("value", Ok(Some((json, text)))) => {
             let expected = parse(want["json"].as_str().unwrap().as_bytes())?;
-            let value = parse(json).map_err(|e| format!("secret_get_json wrote invalid JSON: {e}"))?;
+            let value =
+                parse(json).map_err(|e| format!("secret_get_json wrote invalid JSON: {e}"))?;
             if !same(&expected, &value) {
                 return Err(format!(
                     "secret_get_json {:?}, expected {}",
@@ -270,7 +277,11 @@ fn judge(want: &Json, got: &Outcome) -> Result<(), String> {
             if text_ok {
                 Ok(())
             } else {
-                Err(format!("secret_get {:?}, expected {}", String::from_utf8_lossy(text), want["json"]))
+                Err(format!(
+                    "secret_get {:?}, expected {}",
+                    String::from_utf8_lossy(text),
+                    want["json"]
+                ))
             }
         }
         (_, got) => Err(format!(
@@ -280,7 +291,9 @@ fn judge(want: &Json, got: &Outcome) -> Result<(), String> {
                 Ok(Some(_)) => "a value".to_string(),
                 Err(e) => format!("error {} ({})", kind_name(e.kind), e.message),
             },
-            want.get("message").map(|m| m.to_string()).unwrap_or_default()
+            want.get("message")
+                .map(|m| m.to_string())
+                .unwrap_or_default()
         )),
     }
 }

@@ -5,3 +5,4 @@ pub mod cases;
 pub mod pyvalue;
 pub mod server;
 pub mod tempdir;
+pub mod tls;

@@ -22,7 +22,8 @@ pub fn same(a: &Value, b: &Value) -> bool {
         }
         (Value::Dict(x), Value::Dict(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| y.0.get(k).is_some_and(|w| same(v, w)))
+                && x.iter()
+                    .all(|(k, v)| y.0.get(k).is_some_and(|w| same(v, w)))
         }
         _ => false,
     }

@@ -66,6 +66,21 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(handler: impl Fn(&Request) -> Action + Send + Sync + 'static) -> TestServer {
+        Self::start_with(None, handler)
+    }
+
+    /// An https server with this TLS configuration.
+    pub fn start_tls(
+        tls: Arc<rustls::ServerConfig>,
+        handler: impl Fn(&Request) -> Action + Send + Sync + 'static,
+    ) -> TestServer {
+        Self::start_with(Some(tls), handler)
+    }
+
+    fn start_with(
+        tls: Option<Arc<rustls::ServerConfig>>,
+        handler: impl Fn(&Request) -> Action + Send + Sync + 'static,
+    ) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let addr = listener.local_addr().unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -82,7 +97,17 @@ impl TestServer {
                     let Ok(stream) = stream else { continue };
                     connections.fetch_add(1, Ordering::SeqCst);
                     let (log, handler, stop) = (log.clone(), handler.clone(), stop.clone());
-                    thread::spawn(move || serve(stream, &log, handler.as_ref(), &stop));
+                    let tls = tls.clone();
+                    thread::spawn(move || match tls {
+                        None => serve(stream, &log, handler.as_ref(), &stop),
+                        Some(config) => {
+                            let Ok(conn) = rustls::ServerConnection::new(config) else {
+                                return;
+                            };
+                            let stream = rustls::StreamOwned::new(conn, stream);
+                            serve(stream, &log, handler.as_ref(), &stop)
+                        }
+                    });
                 }
             });
         }
@@ -96,6 +121,10 @@ impl TestServer {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    pub fn https_url(&self) -> String {
+        format!("https://localhost:{}", self.addr.port())
     }
 
     pub fn requests(&self) -> Vec<Request> {
@@ -115,7 +144,7 @@ impl Drop for TestServer {
     }
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+fn read_request<S: Read>(reader: &mut BufReader<S>) -> Option<Request> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
@@ -162,10 +191,15 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler, stop: &AtomicBool) {
-    let mut writer = stream.try_clone().expect("clone stream");
+fn serve<S: Read + Write>(
+    stream: S,
+    log: &Mutex<Vec<Request>>,
+    handler: &Handler,
+    stop: &AtomicBool,
+) {
     let mut reader = BufReader::new(stream);
     while let Some(request) = read_request(&mut reader) {
+        let writer = reader.get_mut();
         let action = handler(&request);
         log.lock().unwrap().push(request);
         match action {
@@ -179,7 +213,10 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler, stop: 
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
                 head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-                if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&body).is_err() {
+                if writer.write_all(head.as_bytes()).is_err()
+                    || writer.write_all(&body).is_err()
+                    || writer.flush().is_err()
+                {
                     return;
                 }
             }
@@ -191,7 +228,10 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler, stop: 
             }
             Action::Drip { bytes, interval } => {
                 for b in bytes {
-                    if writer.write_all(&[b]).is_err() || stop.load(Ordering::SeqCst) {
+                    if writer.write_all(&[b]).is_err()
+                        || writer.flush().is_err()
+                        || stop.load(Ordering::SeqCst)
+                    {
                         return;
                     }
                     thread::sleep(interval);
@@ -200,6 +240,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler, stop: 
             }
             Action::RawThenClose(bytes) => {
                 let _ = writer.write_all(&bytes);
+                let _ = writer.flush();
                 return;
             }
             Action::Huge { len } => {

@@ -1,0 +1,427 @@
+//! The server path against real loopback servers: misbehaving servers, limits, the
+//! refresh dance, concurrency, connection reuse, TLS, and messages that never carry the
+//! token or a secret value.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use prefect_secrets::config::host::Environment;
+use prefect_secrets::error::{Error, ErrorKind};
+use prefect_secrets::resolve::{self, Format};
+use prefect_secrets::store::Store;
+use prefect_secrets::sys;
+use prefect_secrets::value::Value;
+
+use support::server::{Action, Request, TestServer};
+use support::tempdir::TempDir;
+
+const TOKEN: &str = "tok-SECRET-4af1";
+const VALUE: &str = "val-SECRET-77c2";
+
+fn reply(value: &str) -> Action {
+    Action::json(200, format!(r#"{{"data": {{"secretValue": "{value}"}}}}"#))
+}
+
+/// A store whose configuration points at `graphql`, with extra `PREFECT__` settings.
+fn store_for(home: &TempDir, graphql: &str, extra: &[(&str, &str)]) -> Store {
+    let home = home.path().to_str().unwrap().to_string();
+    let mut pairs = vec![
+        ("HOME".to_string(), home),
+        ("PREFECT__CLOUD__USE_LOCAL_SECRETS".into(), "false".into()),
+        ("PREFECT__CLOUD__GRAPHQL".into(), graphql.into()),
+        ("PREFECT__CLOUD__AUTH_TOKEN".into(), TOKEN.into()),
+    ];
+    for (k, v) in extra {
+        pairs.retain(|(name, _)| name != k);
+        pairs.push((k.to_string(), v.to_string()));
+    }
+    let env = Environment::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    Store::with_env(env, sys::accounts())
+}
+
+fn get(store: &Store, name: &str) -> Result<Option<String>, Error> {
+    resolve::get(store, name, Format::Text, |b| {
+        String::from_utf8_lossy(b).into_owned()
+    })
+}
+
+fn expect_client_error(store: &Store, contains: &str) -> Error {
+    let e = get(store, "s").expect_err("the get should fail");
+    assert_eq!(e.kind, ErrorKind::Client, "{}", e.message);
+    assert!(
+        e.message.contains(contains),
+        "message {:?} lacks {contains:?}",
+        e.message
+    );
+    assert_clean(&e);
+    e
+}
+
+/// No message ever carries the token or a secret value.
+fn assert_clean(e: &Error) {
+    assert!(
+        !e.message.contains(TOKEN),
+        "token in message: {}",
+        e.message
+    );
+    assert!(
+        !e.message.contains(VALUE),
+        "value in message: {}",
+        e.message
+    );
+    assert!(
+        !e.message.contains("SECRET"),
+        "secret-looking text in message: {}",
+        e.message
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let server = TestServer::start(|_| Action::Hang);
+    let home = TempDir::new("srv");
+    let store = store_for(
+        &home,
+        &server.url(),
+        &[("PREFECT__CLOUD__REQUEST_TIMEOUT", "0.5")],
+    );
+    let started = Instant::now();
+    expect_client_error(&store, "timed out after 500 ms");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_server_that_drips_a_byte_a_second_times_out() {
+    let body = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{{\"data\": {{\"secretValue\": \"{VALUE}\"}}}}"
+    );
+    let server = TestServer::start(move |_| Action::Drip {
+        bytes: body.clone().into_bytes(),
+        interval: Duration::from_secs(1),
+    });
+    let home = TempDir::new("srv");
+    let store = store_for(
+        &home,
+        &server.url(),
+        &[("PREFECT__CLOUD__REQUEST_TIMEOUT", "1.5")],
+    );
+    let started = Instant::now();
+    expect_client_error(&store, "timed out after 1500 ms");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_connection_closed_mid_reply_is_a_client_error() {
+    let server = TestServer::start(|_| {
+        Action::RawThenClose(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\": {\"sec"
+                .to_vec(),
+        )
+    });
+    let home = TempDir::new("srv");
+    let store = store_for(&home, &server.url(), &[]);
+    expect_client_error(&store, "network error");
+}
+
+#[test]
+fn a_100_mib_reply_is_refused_not_read() {
+    let server = TestServer::start(|_| Action::Huge { len: 100 << 20 });
+    let home = TempDir::new("srv");
+    let store = store_for(&home, &server.url(), &[]);
+    expect_client_error(&store, "larger than 4194304 bytes");
+    // And with a tighter cap, an ordinary reply is too big.
+    let small = TestServer::start(|_| reply("abc"));
+    let store = store_for(
+        &home,
+        &small.url(),
+        &[("PREFECT__CLOUD__MAX_REPLY_BYTES", "10")],
+    );
+    expect_client_error(&store, "larger than 10 bytes");
+}
+
+#[test]
+fn replies_that_are_not_json_or_not_utf8_are_client_errors() {
+    let server = TestServer::start(|_| Action::json(200, "<html>down for maintenance</html>"));
+    let home = TempDir::new("srv");
+    expect_client_error(&store_for(&home, &server.url(), &[]), "not JSON");
+
+    let server = TestServer::start(|_| {
+        Action::json(200, b"{\"data\": {\"secretValue\": \"\xff\xfe\"}}".to_vec())
+    });
+    expect_client_error(&store_for(&home, &server.url(), &[]), "not valid UTF-8");
+}
+
+#[test]
+fn a_refresh_reply_without_a_token_retries_with_bearer_none() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let n = calls.clone();
+    let server = TestServer::start(move |req: &Request| {
+        if req.path.ends_with("/refresh_token") {
+            return Action::json(200, "{}");
+        }
+        match n.fetch_add(1, Ordering::SeqCst) {
+            0 => Action::json(401, ""),
+            _ => reply(VALUE),
+        }
+    });
+    let home = TempDir::new("srv");
+    let store = store_for(&home, &format!("{}/graphql", server.url()), &[]);
+    assert_eq!(get(&store, "s").unwrap().as_deref(), Some(VALUE));
+    let auth: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                r.path.clone(),
+                r.header("Authorization").map(str::to_string),
+            )
+        })
+        .collect();
+    let bearer = format!("Bearer {TOKEN}");
+    assert_eq!(
+        auth,
+        vec![
+            ("/graphql".to_string(), Some(bearer.clone())),
+            ("/graphql/refresh_token".to_string(), Some(bearer)),
+            ("/graphql".to_string(), Some("Bearer None".to_string())),
+        ]
+    );
+}
+
+#[test]
+fn unauthorized_twice_is_an_auth_error() {
+    let server = TestServer::start(|req: &Request| {
+        if req.path.ends_with("/refresh_token") {
+            Action::json(200, r#"{"token": "new-token"}"#)
+        } else {
+            Action::json(401, "")
+        }
+    });
+    let home = TempDir::new("srv");
+    let store = store_for(&home, &server.url(), &[]);
+    let e = get(&store, "s").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Auth, "{}", e.message);
+    assert_clean(&e);
+    assert_eq!(server.requests().len(), 3);
+    assert_eq!(
+        server.requests()[2].header("Authorization"),
+        Some("Bearer new-token")
+    );
+}
+
+#[test]
+fn no_token_fails_before_any_request() {
+    let server = TestServer::start(|_| reply(VALUE));
+    let home = TempDir::new("srv");
+    let store = store_for(&home, &server.url(), &[]);
+    store.update(|s| s.set_cloud("auth_token", None)).unwrap();
+    let e = get(&store, "s").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Auth);
+    assert_eq!(e.message, "Call Client.login() to set the client token.");
+    // The credentials file is read at each get.
+    home.write(".prefect/.credentials/auth_token", TOKEN);
+    assert_eq!(get(&store, "s").unwrap().as_deref(), Some(VALUE));
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn repeated_gets_reuse_one_connection() {
+    let server = TestServer::start(|_| reply(VALUE));
+    let home = TempDir::new("srv");
+    let store = store_for(
+        &home,
+        &server.url(),
+        &[("PREFECT__CLOUD__REUSE_WINDOW", "0")],
+    );
+    for _ in 0..50 {
+        assert_eq!(get(&store, "s").unwrap().as_deref(), Some(VALUE));
+    }
+    assert_eq!(server.requests().len(), 50);
+    assert_eq!(
+        server.connections(),
+        1,
+        "every get should reuse the kept-alive connection"
+    );
+}
+
+#[test]
+fn thirty_two_threads_fetch_at_once() {
+    let server = TestServer::start(|req: &Request| {
+        let body = String::from_utf8_lossy(&req.body).into_owned();
+        let name = body
+            .split("\\\"name\\\": \\\"")
+            .nth(1)
+            .unwrap_or("?")
+            .split('\\')
+            .next()
+            .unwrap_or("?")
+            .to_string();
+        reply(&format!("value-of-{name}"))
+    });
+    let home = TempDir::new("srv");
+    let store = Arc::new(store_for(
+        &home,
+        &server.url(),
+        &[("PREFECT__CLOUD__REUSE_WINDOW", "0")],
+    ));
+    let threads: Vec<_> = (0..32)
+        .map(|i| {
+            let store = store.clone();
+            thread::spawn(move || {
+                for round in 0..20 {
+                    let name = format!("n{i}-{round}");
+                    let got = get(&store, &name).unwrap();
+                    assert_eq!(got.as_deref(), Some(format!("value-of-{name}").as_str()));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(server.requests().len(), 32 * 20);
+    assert!(
+        server.connections() <= 32,
+        "{} connections for 32 threads: kept-alive connections should be reused",
+        server.connections()
+    );
+}
+
+#[test]
+fn a_thread_reuses_what_it_just_fetched_until_something_changes() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let n = calls.clone();
+    let server =
+        TestServer::start(move |_| reply(&format!("v{}", n.fetch_add(1, Ordering::SeqCst))));
+    let home = TempDir::new("srv");
+    let store = store_for(&home, &server.url(), &[]);
+    assert_eq!(get(&store, "s").unwrap().as_deref(), Some("v0"));
+    let json = resolve::get(&store, "s", Format::Json, |b| b.to_vec()).unwrap();
+    assert_eq!(json.as_deref(), Some(&b"\"v0\""[..]));
+    assert_eq!(server.requests().len(), 1);
+    // A different name asks again; so does anything after a setter.
+    assert_eq!(get(&store, "t").unwrap().as_deref(), Some("v1"));
+    store
+        .update(|s| s.set_cloud("reuse_window", Some(Value::Float(0.0))))
+        .unwrap();
+    assert_eq!(get(&store, "t").unwrap().as_deref(), Some("v2"));
+    assert_eq!(get(&store, "t").unwrap().as_deref(), Some("v3"));
+}
+
+#[test]
+fn clear_text_tokens_go_only_to_loopback() {
+    let home = TempDir::new("srv");
+    // 192.0.2.0/24 is reserved for documentation: nothing is ever sent there.
+    let store = store_for(&home, "http://192.0.2.10:4200/graphql", &[]);
+    let e = expect_client_error(&store, "clear text");
+    assert!(
+        e.message.contains("http://192.0.2.10:4200"),
+        "{}",
+        e.message
+    );
+    let store = store_for(&home, "http://user:pw@192.0.2.10/graphql", &[]);
+    let e = expect_client_error(&store, "clear text");
+    assert!(!e.message.contains("pw"), "{}", e.message);
+}
+
+#[test]
+fn redirects_are_not_followed() {
+    let elsewhere = TestServer::start(|_| reply(VALUE));
+    let target = format!("{}/steal", elsewhere.url());
+    let server = TestServer::start(move |_| Action::Respond {
+        status: 302,
+        headers: vec![("Location".into(), target.clone())],
+        body: Vec::new(),
+    });
+    let home = TempDir::new("srv");
+    expect_client_error(&store_for(&home, &server.url(), &[]), "redirect");
+    assert!(elsewhere.requests().is_empty());
+}
+
+#[test]
+fn https_with_a_named_ca_bundle() {
+    let pki = support::tls::make_pki();
+    let server = TestServer::start_tls(pki.server.clone(), |_| reply(VALUE));
+    let home = TempDir::new("srv");
+    let ca = home.write("ca.pem", &pki.ca_pem);
+    let url = format!("{}/graphql", server.https_url());
+    // Our CA is not in the system's trust store.
+    expect_client_error(&store_for(&home, &url, &[]), "TLS");
+    let store = store_for(
+        &home,
+        &url,
+        &[("PREFECT__CLOUD__CA_BUNDLE", ca.to_str().unwrap())],
+    );
+    assert_eq!(get(&store, "s").unwrap().as_deref(), Some(VALUE));
+    assert_eq!(
+        server.requests()[0].header("Authorization"),
+        Some(&*format!("Bearer {TOKEN}"))
+    );
+    // A bundle that is not a certificate is a configuration error.
+    let junk = home.write("junk.pem", "not a certificate");
+    let store = store_for(
+        &home,
+        &url,
+        &[("PREFECT__CLOUD__CA_BUNDLE", junk.to_str().unwrap())],
+    );
+    let e = get(&store, "s").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Config, "{}", e.message);
+}
+
+#[test]
+fn bad_limits_are_configuration_errors() {
+    let home = TempDir::new("srv");
+    for (key, value) in [
+        ("PREFECT__CLOUD__REQUEST_TIMEOUT", "0"),
+        ("PREFECT__CLOUD__CONNECT_TIMEOUT", "-1"),
+        ("PREFECT__CLOUD__REQUEST_TIMEOUT", "soon"),
+        ("PREFECT__CLOUD__MAX_REPLY_BYTES", "1.5"),
+        ("PREFECT__CLOUD__ALLOW_INSECURE_TOKEN", "yes"),
+        ("PREFECT__CLOUD__REUSE_WINDOW", "-1"),
+    ] {
+        let store = store_for(&home, "http://127.0.0.1:9/graphql", &[(key, value)]);
+        let e = get(&store, "s").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Config, "{key}={value}: {}", e.message);
+    }
+}
+
+#[test]
+fn failure_messages_never_carry_secrets() {
+    let home = TempDir::new("srv");
+    let echo =
+        format!(r#"{{"errors": [{{"message": "bad"}}], "data": {{"secretValue": "{VALUE}"}}}}"#);
+    let scenarios: Vec<Action> = vec![
+        Action::json(500, format!("{{\"detail\": \"{VALUE} {TOKEN}\"}}")),
+        Action::json(200, echo),
+        Action::json(200, format!("{VALUE} is not json")),
+        Action::json(
+            200,
+            format!(r#"{{"data": {{"secretValue": {{"items": "{VALUE}"}}}}}}"#),
+        ),
+        Action::json(404, ""),
+    ];
+    for action in scenarios {
+        let action = Arc::new(std::sync::Mutex::new(Some(action)));
+        let server = TestServer::start(move |_| {
+            action
+                .lock()
+                .unwrap()
+                .take()
+                .unwrap_or_else(|| Action::json(500, ""))
+        });
+        let e = get(&store_for(&home, &server.url(), &[]), "s").unwrap_err();
+        assert_clean(&e);
+    }
+}
