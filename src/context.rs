@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
+use crate::config::host::{Environment, Host};
 use crate::config::validate::{SecretsTable, context_secrets};
-use crate::config::{self, ConfigError, host::Host};
+use crate::config::{self, ConfigError};
 use crate::error::Error;
 use crate::pyjson::{self, DecodeError};
 use crate::pystr::PyStr;
@@ -104,7 +105,17 @@ pub struct State {
     config: Arc<Dict>,
     secrets: Secrets,
     flow_building: bool,
+    /// `config.cloud.use_local_secrets is True`, worked out when the configuration
+    /// changes rather than on every `get`.
+    local: Result<bool, Error>,
+    /// The environment variables `~` expands from, as they were when the configuration
+    /// was loaded (Python's `os.environ` is a snapshot too; reading the live environment
+    /// on every get would also race with a host's `setenv`).
+    homes: Arc<Environment>,
 }
+
+/// The variables Python's `expanduser` reads (POSIX and Windows).
+const HOME_VARIABLES: &[&str] = &["HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH", "USERNAME"];
 
 /// Where step 2 of `get` goes.
 pub enum Lookup<'a> {
@@ -115,11 +126,11 @@ pub enum Lookup<'a> {
 impl State {
     /// The state a freshly started Python process has.
     pub fn load_startup(host: &Host) -> Result<State, ConfigError> {
-        State::from_config(config::load_startup(host)?)
+        State::from_config(config::load_startup(host)?, host)
     }
 
     /// Splits `context.secrets` out of a full configuration and decodes each secret.
-    fn from_config(mut config: Dict) -> Result<State, ConfigError> {
+    fn from_config(mut config: Dict, host: &Host) -> Result<State, ConfigError> {
         let secrets = match context_secrets(&config)? {
             SecretsTable::Absent => Secrets::Absent,
             SecretsTable::NotATable(kind) => Secrets::NotATable(kind),
@@ -140,10 +151,13 @@ impl State {
                 Secrets::Table(Arc::new(map))
             }
         };
+        let local = use_local_secrets(&config);
         Ok(State {
             config: Arc::new(config),
             secrets,
             flow_building: false,
+            local,
+            homes: Arc::new(host.env.subset(HOME_VARIABLES)),
         })
     }
 
@@ -178,7 +192,7 @@ impl State {
     /// included; the flow-building flag stays.
     pub fn load_file(&self, path: &str, host: &Host) -> Result<State, ConfigError> {
         let merged = config::load_file_over(&self.full_config(), path, host)?;
-        let mut next = State::from_config(merged)?;
+        let mut next = State::from_config(merged, host)?;
         next.flow_building = self.flow_building;
         Ok(next)
     }
@@ -191,7 +205,7 @@ impl State {
                 "Secrets should only be retrieved during a Flow run, not while building a Flow.",
             ));
         }
-        if !self.use_local_secrets()? {
+        if !self.local.clone()? {
             return Ok(Lookup::Server);
         }
         match &self.secrets {
@@ -203,24 +217,14 @@ impl State {
         }
     }
 
-    /// `config.cloud.use_local_secrets is True`.
-    pub fn use_local_secrets(&self) -> Result<bool, Error> {
-        Ok(matches!(
-            self.cloud()?.get("use_local_secrets"),
-            Some(Value::Bool(true))
-        ))
-    }
-
     /// `config.cloud`, which the server path reads its settings from.
     pub fn cloud(&self) -> Result<&Dict, Error> {
-        match self.config.get("cloud") {
-            Some(Value::Dict(d)) => Ok(d),
-            Some(other) => Err(Error::config(format!(
-                "cloud is a {} in the configuration, not a table",
-                other.type_name()
-            ))),
-            None => Err(Error::config("the configuration has no cloud table")),
-        }
+        cloud_table(&self.config)
+    }
+
+    /// The variables `~` expands from (see the field).
+    pub fn homes(&self) -> Arc<Environment> {
+        self.homes.clone()
     }
 
     /// A top-level table of the configuration, if it is one (`logging`, ...).
@@ -241,6 +245,7 @@ impl State {
                 cloud.remove(key);
             }
         }
+        self.local = use_local_secrets(&self.config);
         Ok(())
     }
 
@@ -288,6 +293,25 @@ impl State {
     pub fn set_flow_building(&mut self, building: bool) {
         self.flow_building = building;
     }
+}
+
+fn cloud_table(config: &Dict) -> Result<&Dict, Error> {
+    match config.get("cloud") {
+        Some(Value::Dict(d)) => Ok(d),
+        Some(other) => Err(Error::config(format!(
+            "cloud is a {} in the configuration, not a table",
+            other.type_name()
+        ))),
+        None => Err(Error::config("the configuration has no cloud table")),
+    }
+}
+
+/// `config.cloud.use_local_secrets is True`: the boolean true only, not `1` or `"yes"`.
+fn use_local_secrets(config: &Dict) -> Result<bool, Error> {
+    Ok(matches!(
+        cloud_table(config)?.get("use_local_secrets"),
+        Some(Value::Bool(true))
+    ))
 }
 
 #[cfg(test)]

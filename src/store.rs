@@ -59,14 +59,6 @@ impl Store {
         store
     }
 
-    /// One environment variable as the store sees it now.
-    pub fn env_var(&self, name: &str) -> Option<crate::pystr::PyStr> {
-        match &self.env {
-            EnvSource::Process => std::env::var_os(name).map(|v| Environment::os_to_py(&v)),
-            EnvSource::Fixed(env) => env.get(name.as_bytes()).cloned(),
-        }
-    }
-
     /// The environment as the store sees it now.
     pub fn environment(&self) -> Environment {
         match &self.env {

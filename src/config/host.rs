@@ -13,6 +13,15 @@ pub struct Environment {
     vars: IndexMap<PyStr, PyStr>,
 }
 
+impl std::fmt::Debug for Environment {
+    /// Names only: values may be secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.vars.keys().map(PyStr::to_string_lossy))
+            .finish()
+    }
+}
+
 impl Environment {
     pub fn from_process() -> Self {
         Self::from_os(std::env::vars_os())
@@ -38,6 +47,18 @@ impl Environment {
     /// Decodes an environment name or value as Python does.
     pub fn os_to_py(s: &std::ffi::OsStr) -> PyStr {
         os_to_py(s)
+    }
+
+    /// Only the named variables (those present), in this environment's order.
+    pub fn subset(&self, names: &[&str]) -> Environment {
+        Environment {
+            vars: self
+                .vars
+                .iter()
+                .filter(|(k, _)| names.iter().any(|n| k.as_bytes() == n.as_bytes()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
     }
 
     pub fn get(&self, name: &[u8]) -> Option<&PyStr> {

@@ -14,6 +14,7 @@ pub mod escape;
 pub mod expand;
 pub mod flat;
 pub mod host;
+pub mod ntpath;
 pub mod toml_file;
 pub mod typing;
 pub mod validate;

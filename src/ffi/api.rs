@@ -117,7 +117,8 @@ fn seconds_arg(v: f64, what: &str, zero_ok: bool) -> Result<Value, crate::error:
 
 /// Sets the server path's timeouts in seconds: `connect_seconds` to set up a connection
 /// (`cloud.connect_timeout`, default 10) and `request_seconds` for a whole HTTP exchange,
-/// reply included (`cloud.request_timeout`, default 30). Both must be positive and finite.
+/// reply included (`cloud.request_timeout`, default 30). Both must be positive, finite and
+/// below 1e9.
 /// A server that does not answer in time fails the get with `SECRET_ERR_CLIENT`.
 #[unsafe(no_mangle)]
 pub extern "C" fn secret_config_set_timeouts(connect_seconds: f64, request_seconds: f64) -> i32 {
@@ -153,7 +154,8 @@ pub extern "C" fn secret_config_set_max_reply_bytes(max_bytes: u64) -> i32 {
 
 /// Trusts the CA certificates in the PEM file at `path` for https servers, instead of
 /// the system's trust store (`cloud.ca_bundle`). NULL goes back to the system's store.
-/// The file is read when a server get first needs it.
+/// The file is read when a server get first needs it: a missing or unreadable file, or one
+/// without a PEM certificate, makes that get fail with `SECRET_ERR_CONFIG`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_config_set_ca_bundle(path: *const c_char) -> i32 {
     call(|| {
@@ -172,7 +174,8 @@ pub extern "C" fn secret_config_set_allow_insecure_token(allow: bool) -> i32 {
 }
 
 /// Sets how long, in seconds, a thread may reuse the value it just fetched from the
-/// server for the same name (`cloud.reuse_window`, default 1; 0 turns it off). This is
+/// server for the same name (`cloud.reuse_window`, default 1; 0 turns it off; below 1e9).
+/// This is
 /// what lets a caller size a buffer and call again, or ask for the text after the JSON,
 /// with one round trip and the same value. Any setter ends the reuse at once.
 #[unsafe(no_mangle)]

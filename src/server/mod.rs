@@ -6,6 +6,7 @@
 //! - [`transport`]: the shared HTTP agent, limits, TLS, the clear-text rule
 //! - [`reuse`]: a thread's immediate repeat of a get does not ask again
 
+pub mod dns;
 pub mod graphql;
 pub mod reuse;
 pub mod settings;
@@ -62,7 +63,7 @@ fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>
     settings.logging.clone()?;
     let token = match &settings.token {
         Some(t) => Some(config_str(t)),
-        None => credentials_token(store)?,
+        None => credentials_token(&settings.homes, store)?,
     };
     // Client._request: the URL must be text, then a token must exist.
     let Value::Str(graphql) = &settings.graphql else {
@@ -145,13 +146,9 @@ fn bearer(token: &PyStr) -> Result<HeaderValue, Error> {
 
 /// `~/.prefect/.credentials/auth_token`, read as Prefect reads it: text with universal
 /// newlines; an empty file is no token.
-fn credentials_token(store: &Store) -> Result<Option<PyStr>, Error> {
-    let env = match store.env_var("HOME") {
-        Some(home) => Environment::from_pairs([("HOME", home.to_string_lossy().as_str())]),
-        None => Environment::default(),
-    };
+fn credentials_token(homes: &Environment, store: &Store) -> Result<Option<PyStr>, Error> {
     let host = Host {
-        env: &env,
+        env: homes,
         accounts: store.accounts(),
     };
     let path = expanduser(&PyStr::from("~/.prefect/.credentials/auth_token"), &host)?;

@@ -4,8 +4,10 @@
 //! snapshot before any network I/O.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::config::host::Environment;
 use crate::context::State;
 use crate::error::Error;
 use crate::value::{Dict, Value};
@@ -55,6 +57,8 @@ pub struct Settings {
     /// Whether Prefect's client could set up its logger (it fails before any request).
     pub logging: Result<(), Error>,
     pub limits: Result<Limits, Error>,
+    /// Where `~` points, for the credentials file.
+    pub homes: Arc<Environment>,
 }
 
 impl Settings {
@@ -69,6 +73,7 @@ impl Settings {
             token,
             logging: check_logging(state.table("logging")),
             limits: limits(cloud),
+            homes: state.homes(),
         })
     }
 }

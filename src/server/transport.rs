@@ -13,8 +13,10 @@ use ureq::tls::{PemItem, RootCerts, TlsConfig};
 use ureq::{Agent, Proxy};
 use zeroize::Zeroizing;
 
+use super::dns::CachingResolver;
 use super::settings::Limits;
 use crate::error::Error;
+use ureq::unversioned::transport::DefaultConnector;
 
 /// A server reply, read whole (within the cap) so the connection can be reused.
 pub struct Reply {
@@ -98,7 +100,11 @@ fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
         })
         .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build();
-    Ok(config.into())
+    Ok(Agent::with_parts(
+        config,
+        DefaultConnector::default(),
+        CachingResolver::default(),
+    ))
 }
 
 /// Where a request goes, for messages: scheme, host and port only (a URL may carry

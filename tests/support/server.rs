@@ -95,6 +95,7 @@ impl TestServer {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
+                    let _ = stream.set_nodelay(true);
                     connections.fetch_add(1, Ordering::SeqCst);
                     let (log, handler, stop) = (log.clone(), handler.clone(), stop.clone());
                     let tls = tls.clone();
@@ -213,10 +214,9 @@ fn serve<S: Read + Write>(
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
                 head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-                if writer.write_all(head.as_bytes()).is_err()
-                    || writer.write_all(&body).is_err()
-                    || writer.flush().is_err()
-                {
+                // One write: a separate small write for the body would wait on a delayed ACK.
+                let response = [head.into_bytes(), body].concat();
+                if writer.write_all(&response).is_err() || writer.flush().is_err() {
                     return;
                 }
             }

@@ -1,0 +1,67 @@
+package prefectsecrets_test
+
+import (
+	"errors"
+	"fmt"
+	"log"
+
+	prefectsecrets "github.com/prefect-secrets/prefect-secrets/bindings/go"
+)
+
+func Example() {
+	// Start from the configuration as the environment and ~/.prefect/config.toml give it,
+	// and read secrets from the local context (Prefect's default).
+	if err := prefectsecrets.ResetConfig(); err != nil {
+		log.Fatal(err)
+	}
+	if err := prefectsecrets.SetUseLocalSecrets(true); err != nil {
+		log.Fatal(err)
+	}
+	// prefect.context.secrets["DB"] = '{"user": "svc", "port": 5432}'
+	if err := prefectsecrets.ContextSet("DB", `{"user": "svc", "port": 5432}`); err != nil {
+		log.Fatal(err)
+	}
+	if err := prefectsecrets.ContextSet("TOKEN", "hunter2"); err != nil {
+		log.Fatal(err)
+	}
+
+	for _, name := range []string{"TOKEN", "DB", "MISSING"} {
+		value, found, err := prefectsecrets.Get(name)
+		switch {
+		case err != nil:
+			log.Fatal(err)
+		case !found:
+			fmt.Printf("%s: not set\n", name)
+		default:
+			fmt.Printf("%s: %s\n", name, value)
+		}
+	}
+
+	// While a Flow is being built, secrets are refused.
+	_ = prefectsecrets.SetFlowBuilding(true)
+	_, _, err := prefectsecrets.Get("TOKEN")
+	fmt.Println(errors.Is(err, prefectsecrets.ErrFlowBuilding))
+	_ = prefectsecrets.ResetConfig()
+
+	// Output:
+	// TOKEN: hunter2
+	// DB: {"user":"svc","port":5432}
+	// MISSING: not set
+	// true
+}
+
+func ExampleGetJSON() {
+	_ = prefectsecrets.ResetConfig()
+	_ = prefectsecrets.SetUseLocalSecrets(true)
+	_ = prefectsecrets.ContextSet("QUOTED", `"42"`) // json.loads gives the string "42"
+	_ = prefectsecrets.ContextSet("NUMBER", "42")   // json.loads gives the int 42
+	for _, name := range []string{"QUOTED", "NUMBER"} {
+		text, _, _ := prefectsecrets.Get(name)
+		js, _, _ := prefectsecrets.GetJSON(name)
+		fmt.Printf("%s: Get %s, GetJSON %s\n", name, text, js)
+	}
+	_ = prefectsecrets.ResetConfig()
+	// Output:
+	// QUOTED: Get 42, GetJSON "42"
+	// NUMBER: Get 42, GetJSON 42
+}

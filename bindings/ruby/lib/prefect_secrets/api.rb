@@ -1,0 +1,199 @@
+# frozen_string_literal: true
+
+require_relative "errors"
+require_relative "arguments"
+require_relative "native"
+require_relative "value_decoder"
+
+# Prefect 0.5.3 secrets from Ruby: PrefectSecrets.get(name) resolves a secret exactly as
+# Python's `prefect.client.secrets.Secret(name).get()` does, through the prefect-secrets
+# native library.
+#
+# Every function raises a PrefectSecrets::Error subclass when the library reports an
+# error, TypeError for an argument of the wrong type, and
+# PrefectSecrets::LibraryLoadError (a LoadError) when the library cannot be loaded.
+module PrefectSecrets
+  UTF_8 = Encoding::UTF_8
+  BINARY = Encoding::BINARY
+  private_constant :UTF_8, :BINARY
+
+  class << self
+    # ---- Reading secrets --------------------------------------------------------------
+
+    # The value Python's Secret(name).get() returns: a String, Integer, Float, true,
+    # false, Array or Hash; nil when the secret resolves to None (not found).
+    # A string holding a lone surrogate (possible in Python) comes back as a binary
+    # String with the surrogate's 3-byte form, the bytes get_text returns for it.
+    def get(name)
+      json = get_json(name)
+      return nil if json.nil?
+
+      begin
+        ValueDecoder.decode(json)
+      rescue JSON::ParserError
+        # Not the value: parser messages quote the text, which is a secret.
+        raise InternalError.new("secret_get_json wrote text that is not JSON")
+      end
+    end
+
+    # The value as the JSON text Python's json.dumps(value, separators=(",", ":")) writes
+    # (ASCII, NaN/Infinity allowed), or nil when not found.
+    def get_json(name)
+      bytes = Native.fetch(:secret_get_json, Arguments.c_string(name, "name"))
+      bytes&.force_encoding(UTF_8)
+    end
+
+    # What secret_get writes: a string value's own text, any other value as JSON; nil
+    # when not found. UTF-8 when the bytes are valid UTF-8, else binary (a lone surrogate).
+    def get_text(name)
+      bytes = Native.fetch(:secret_get, Arguments.c_string(name, "name"))
+      return nil if bytes.nil?
+
+      bytes.force_encoding(UTF_8)
+      bytes.valid_encoding? ? bytes : bytes.force_encoding(BINARY)
+    end
+
+    # ---- Configuration (config.cloud.*) -------------------------------------------------
+
+    # true reads secrets from the context, false asks the server (config.cloud.use_local_secrets).
+    def use_local_secrets=(value)
+      Native.call_status(:secret_config_set_use_local_secrets,
+                         Arguments.boolean(value, "use_local_secrets") ? 1 : 0)
+    end
+
+    # The server's bearer token (config.cloud.auth_token); nil removes it, so the token
+    # is read from ~/.prefect/.credentials/auth_token again.
+    def auth_token=(token)
+      with_optional_cstring(token, "auth_token") do |ptr|
+        Native.call_status(:secret_config_set_auth_token, ptr)
+      end
+    end
+
+    # The URL of the server's GraphQL endpoint (config.cloud.graphql).
+    def cloud_graphql=(url)
+      with_cstring(url, "cloud_graphql") { |ptr| Native.call_status(:secret_config_set_cloud_graphql, ptr) }
+    end
+
+    # The server path's timeouts in seconds (positive, finite): connect: to set up a
+    # connection (default 10), request: for a whole HTTP exchange (default 30).
+    def set_timeouts(connect:, request:)
+      Native.call_status(:secret_config_set_timeouts,
+                         Arguments.seconds(connect, "connect"), Arguments.seconds(request, "request"))
+      nil
+    end
+
+    # The largest server reply accepted, in bytes (default 4 MiB; 1 to 2^63 - 1).
+    def max_reply_bytes=(bytes)
+      Native.call_status(:secret_config_set_max_reply_bytes, Arguments.uint64(bytes, "max_reply_bytes"))
+    end
+
+    # A PEM file of CA certificates trusted for https servers instead of the system's
+    # store; nil goes back to the system's store.
+    def ca_bundle=(path)
+      path = path.to_path if path.respond_to?(:to_path)
+      with_optional_cstring(path, "ca_bundle") { |ptr| Native.call_status(:secret_config_set_ca_bundle, ptr) }
+    end
+
+    # Whether the token may be sent over plain http:// to hosts that are not loopback
+    # (default false).
+    def allow_insecure_token=(allow)
+      Native.call_status(:secret_config_set_allow_insecure_token,
+                         Arguments.boolean(allow, "allow_insecure_token") ? 1 : 0)
+    end
+
+    # How long, in seconds, a thread may reuse the value it just fetched from the server
+    # for the same name (default 1; 0 turns it off).
+    def reuse_window=(seconds)
+      Native.call_status(:secret_config_set_reuse_window, Arguments.seconds(seconds, "reuse_window"))
+    end
+
+    # Merges a Prefect configuration file over the current configuration, the way Prefect
+    # merges ~/.prefect/config.toml (the PREFECT__* environment variables still win).
+    # Raises ConfigError, changing nothing, when the file is broken.
+    def load_config_file(path)
+      path = path.to_path if path.respond_to?(:to_path)
+      with_cstring(path, "path") { |ptr| Native.call_status(:secret_config_load_file, ptr) }
+      nil
+    end
+
+    # Reloads the configuration as at process start (defaults, PREFECT__* variables as
+    # they are now in ENV, the user file) and resets the context. Raises ConfigError when
+    # that configuration is broken; every later call then fails the same way until a
+    # reset succeeds.
+    def reset_config
+      Native.call_status(:secret_config_reset)
+      nil
+    end
+
+    # Yields PrefectSecrets, for grouping setters:
+    #   PrefectSecrets.configure do |c|
+    #     c.use_local_secrets = false
+    #     c.auth_token = ENV.fetch("TOKEN")
+    #   end
+    def configure
+      yield self
+      self
+    end
+
+    # ---- The context (prefect.context) --------------------------------------------------
+
+    # prefect.context.secrets[name] = value. value is text (NUL bytes allowed);
+    # json.loads applies when it is read, so "42" reads back as 42.
+    def context_set(name, value)
+      value_bytes = Arguments.utf8_bytes(value, "value")
+      with_cstring(name, "name") do |name_ptr|
+        Native.with_bytes(value_bytes) do |value_ptr|
+          Native.call_status(:secret_context_set_bytes, name_ptr, value_ptr, value_bytes.bytesize)
+        end
+      end
+      nil
+    end
+
+    # Removes a secret from the context; true if it was there.
+    def context_remove(name)
+      with_cstring(name, "name") { |ptr| Native.call_status(:secret_context_remove, ptr) }.zero?
+    end
+
+    # Removes every secret from the context (those from the configuration too).
+    def context_clear
+      Native.call_status(:secret_context_clear)
+      nil
+    end
+
+    # Whether a Flow is being built (prefect.context.flow); while it is, get raises
+    # FlowBuildingError.
+    def flow_building=(building)
+      Native.call_status(:secret_context_set_flow_building,
+                         Arguments.boolean(building, "flow_building") ? 1 : 0)
+    end
+
+    # ---- About the library ----------------------------------------------------------------
+
+    # The native library's version, e.g. "0.1.0".
+    def version
+      Native.version
+    end
+
+    # The path (or name) the native library was loaded from.
+    def library_path
+      Native.library.path
+    end
+
+    # The library's description of a status code, e.g. "SECRET_ERR_AUTH: ...".
+    def status_description(status)
+      raise TypeError, "status must be an Integer, not #{status.class}" unless status.is_a?(Integer)
+
+      Native.status_str(status)
+    end
+
+    private
+
+    def with_cstring(value, what, &block)
+      Native.with_cstring(Arguments.c_string(value, what), &block)
+    end
+
+    def with_optional_cstring(value, what, &block)
+      Native.with_cstring(Arguments.optional_c_string(value, what), &block)
+    end
+  end
+end

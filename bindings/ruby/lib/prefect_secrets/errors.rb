@@ -1,0 +1,77 @@
+# frozen_string_literal: true
+
+module PrefectSecrets
+  # Raised when the native library cannot be found or lacks a function this binding needs.
+  # A ::LoadError, so `rescue LoadError` catches it too.
+  class LibraryLoadError < ::LoadError
+  end
+
+  # The base class of every error the library reports. #status is the library's status
+  # code (a negative SecretStatus), #message the library's own explanation
+  # (secret_last_error()), which never contains a secret value or a token.
+  class Error < StandardError
+    # The SecretStatus code this class stands for (nil for the base class).
+    STATUS = nil
+
+    attr_reader :status
+
+    def initialize(message = nil, status = self.class::STATUS)
+      @status = status
+      super(message)
+    end
+
+    # The class for a status code; unknown negative codes give the base class.
+    def self.class_for(status)
+      BY_STATUS.fetch(status, Error)
+    end
+
+    # An error of the right class for status with this message.
+    def self.for_status(status, message)
+      class_for(status).new(message, status)
+    end
+  end
+
+  # SECRET_ERR_INVALID_ARGUMENT (-1): an argument the library cannot take (a NUL byte in
+  # a name, text that is not UTF-8, a timeout that is not positive...). Also raised by the
+  # binding itself, without calling the library, for arguments C cannot carry.
+  class InvalidArgumentError < Error
+    STATUS = -1
+  end
+
+  # SECRET_ERR_BUFFER_TOO_SMALL (-2): only surfaces when the value kept changing size
+  # between the binding's retries (a server answering differently every time).
+  class BufferTooSmallError < Error
+    STATUS = -2
+  end
+
+  # SECRET_ERR_FLOW_BUILDING (-3): a Flow is being built (flow_building = true).
+  class FlowBuildingError < Error
+    STATUS = -3
+  end
+
+  # SECRET_ERR_AUTH (-4): no token for the server, or it refused the token after a refresh.
+  class AuthError < Error
+    STATUS = -4
+  end
+
+  # SECRET_ERR_CLIENT (-5): the server could not be asked, or its answer is unusable.
+  class ClientError < Error
+    STATUS = -5
+  end
+
+  # SECRET_ERR_CONFIG (-6): a configuration Prefect 0.5.3 would refuse (a broken
+  # ~/.prefect/config.toml, a dangling backslash in a PREFECT__* variable...).
+  class ConfigError < Error
+    STATUS = -6
+  end
+
+  # SECRET_ERR_INTERNAL (-99): a bug in the library (a panic caught at its boundary).
+  class InternalError < Error
+    STATUS = -99
+  end
+
+  class Error
+    BY_STATUS = [InvalidArgumentError, BufferTooSmallError, FlowBuildingError, AuthError,
+                 ClientError, ConfigError, InternalError].to_h { |k| [k::STATUS, k] }.freeze
+  end
+end

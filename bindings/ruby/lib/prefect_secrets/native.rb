@@ -1,0 +1,221 @@
+# frozen_string_literal: true
+
+require "fiddle"
+require "rbconfig"
+require_relative "errors"
+
+module PrefectSecrets
+  # The C ABI through Fiddle: finding and loading the shared library, binding its
+  # functions, passing strings in and reading values out with the buffer protocol.
+  # Nothing here is public API; PrefectSecrets' module functions wrap it.
+  module Native
+    P = Fiddle::TYPE_VOIDP
+    I32 = Fiddle::TYPE_INT32_T
+    SIZE = Fiddle::TYPE_SIZE_T
+    U64 = -Fiddle::TYPE_INT64_T
+    BOOL = -Fiddle::TYPE_CHAR # C bool: one byte, 0 or 1 (Fiddle 1.1 has no TYPE_BOOL)
+    DOUBLE = Fiddle::TYPE_DOUBLE
+
+    # name => [argument types, return type, need_gvl]
+    #
+    # Only the two getters release the GVL (need_gvl: false): they may wait on a server
+    # for seconds. Everything else is quick and keeps it. Releasing the GVL does not move
+    # the call to another native thread, so secret_last_error() read right after a failed
+    # call on the same Ruby thread is that call's message either way.
+    FUNCTIONS = {
+      secret_get: [[P, P, SIZE, P], I32, false],
+      secret_get_json: [[P, P, SIZE, P], I32, false],
+      secret_config_set_use_local_secrets: [[BOOL], I32, true],
+      secret_config_set_auth_token: [[P], I32, true],
+      secret_config_set_cloud_graphql: [[P], I32, true],
+      secret_config_set_timeouts: [[DOUBLE, DOUBLE], I32, true],
+      secret_config_set_max_reply_bytes: [[U64], I32, true],
+      secret_config_set_ca_bundle: [[P], I32, true],
+      secret_config_set_allow_insecure_token: [[BOOL], I32, true],
+      secret_config_set_reuse_window: [[DOUBLE], I32, true],
+      secret_config_load_file: [[P], I32, true],
+      secret_config_reset: [[], I32, true],
+      secret_context_set_bytes: [[P, P, SIZE], I32, true],
+      secret_context_remove: [[P], I32, true],
+      secret_context_clear: [[], I32, true],
+      secret_context_set_flow_building: [[BOOL], I32, true],
+      secret_last_error: [[], P, true],
+      secret_status_str: [[I32], P, true],
+      secret_version: [[], P, true]
+    }.freeze
+
+    SECRET_OK = 0
+    SECRET_NOT_FOUND = 1
+    SECRET_ERR_BUFFER_TOO_SMALL = -2
+
+    # The first buffer a getter tries; larger values cost one more call.
+    INITIAL_BUFFER = 1024
+    # How many times a getter resizes its buffer before giving up (the size only changes
+    # between calls when a server answers differently each time).
+    MAX_RESIZES = 8
+
+    # A loaded library: the Fiddle handle and one Fiddle::Function per C function.
+    class Library
+      attr_reader :path
+
+      def initialize(handle, path)
+        @handle = handle
+        @path = path
+        @functions = FUNCTIONS.to_h do |name, (args, ret, need_gvl)|
+          [name, Fiddle::Function.new(handle[name.to_s], args, ret, name: name.to_s, need_gvl: need_gvl)]
+        end
+      end
+
+      def function(name)
+        @functions.fetch(name)
+      end
+
+      def call(name, *args)
+        @functions.fetch(name).call(*args)
+      end
+    end
+
+    @library = nil
+    @load_lock = Mutex.new
+
+    class << self
+      # The loaded library, loading it on first use.
+      def library
+        @library || @load_lock.synchronize { @library ||= load_library(candidates) }
+      end
+
+      # The file names of the library on this platform.
+      def library_file_name
+        case RbConfig::CONFIG["host_os"]
+        when /mswin|mingw|cygwin/ then "prefect_secrets.dll"
+        when /darwin/ then "libprefect_secrets.dylib"
+        else "libprefect_secrets.so"
+        end
+      end
+
+      # Where the library is looked for, in order, as [what to dlopen, how it was found].
+      # PREFECT_SECRETS_LIB, when set, is the only candidate: an explicit choice that does
+      # not load is an error, not a reason to pick another library.
+      def candidates(env = ENV)
+        explicit = env["PREFECT_SECRETS_LIB"]
+        return [[explicit, "PREFECT_SECRETS_LIB"]] if explicit && !explicit.empty?
+
+        dev = File.expand_path(File.join("..", "..", "..", "..", "target", "release", library_file_name), __dir__)
+        [[dev, "the repository's target/release"], [library_file_name, "the system loader"]]
+      end
+
+      # Loads the first candidate that opens and has every function, or raises
+      # LibraryLoadError listing what was tried and why each failed.
+      def load_library(list)
+        tried = []
+        list.each do |target, origin|
+          if target.include?(File::SEPARATOR) && !File.exist?(target)
+            tried << "#{target} (#{origin}): no such file"
+            next
+          end
+          begin
+            handle = Fiddle::Handle.new(target)
+          rescue Fiddle::DLError => e
+            tried << "#{target} (#{origin}): #{e.message}"
+            next
+          end
+          begin
+            library = Library.new(handle, target)
+          rescue Fiddle::DLError => e
+            handle.close
+            tried << "#{target} (#{origin}): not a compatible prefect-secrets library (#{e.message})"
+            next
+          end
+          handle.disable_close # a Rust library with live threads must never be unloaded
+          return library
+        end
+        raise LibraryLoadError, "could not load the prefect-secrets native library; tried:\n  " +
+                                tried.join("\n  ") +
+                                "\nSet PREFECT_SECRETS_LIB to the path of #{library_file_name} " \
+                                "(built with `cargo build --release`)."
+      end
+
+      # Calls a function that returns a status and raises the matching Error when it is
+      # negative. The message is read at once, on the same thread: secret_last_error() is
+      # per native thread.
+      def call_status(name, *args)
+        lib = library
+        rc = lib.call(name, *args)
+        raise_for(lib, rc) if rc.negative?
+        rc
+      end
+
+      # Calls a getter (secret_get or secret_get_json) with the buffer protocol.
+      # Returns the value's bytes (a binary String), or nil for SECRET_NOT_FOUND.
+      def fetch(name, cname)
+        lib = library
+        fn = lib.function(name)
+        size = INITIAL_BUFFER
+        with_cstring(cname) do |cname_ptr|
+          Fiddle::Pointer.malloc(Fiddle::SIZEOF_SIZE_T, Fiddle::RUBY_FREE) do |len_ptr|
+            (MAX_RESIZES + 1).times do
+              rc, bytes = Fiddle::Pointer.malloc(size, Fiddle::RUBY_FREE) do |buf|
+                rc = fn.call(cname_ptr, buf, size, len_ptr)
+                len = len_ptr[0, Fiddle::SIZEOF_SIZE_T].unpack1("J")
+                [rc, rc == SECRET_OK ? buf[0, len] : len]
+              end
+              case rc
+              when SECRET_OK then return bytes
+              when SECRET_NOT_FOUND then return nil
+              when SECRET_ERR_BUFFER_TOO_SMALL then size = bytes + 1
+              else raise_for(lib, rc)
+              end
+            end
+            raise_for(lib, SECRET_ERR_BUFFER_TOO_SMALL)
+          end
+        end
+      end
+
+      # Yields a pointer to a NUL-terminated copy of bytes (NULL for nil), in memory of
+      # our own: a Ruby String's buffer may move or lack its terminator, and a getter
+      # reads it without the GVL.
+      def with_cstring(bytes)
+        return yield(Fiddle::NULL) if bytes.nil?
+
+        with_bytes(bytes + "\0") { |ptr| yield ptr }
+      end
+
+      # Yields a pointer to a copy of bytes (never NULL; at least one byte is allocated).
+      def with_bytes(bytes)
+        Fiddle::Pointer.malloc([bytes.bytesize, 1].max, Fiddle::RUBY_FREE) do |ptr|
+          ptr[0, bytes.bytesize] = bytes unless bytes.empty?
+          yield ptr
+        end
+      end
+
+      # secret_last_error() of this thread, as UTF-8 text.
+      def last_error(lib = library)
+        text(lib.call(:secret_last_error))
+      end
+
+      # secret_status_str(status).
+      def status_str(status)
+        text(library.call(:secret_status_str, status))
+      end
+
+      # secret_version().
+      def version
+        text(library.call(:secret_version))
+      end
+
+      private
+
+      def raise_for(lib, rc)
+        message = last_error(lib)
+        message = text(lib.call(:secret_status_str, rc)) if message.empty?
+        raise Error.for_status(rc, message)
+      end
+
+      def text(ptr)
+        return +"" if ptr.null?
+
+        ptr.to_s.force_encoding(Encoding::UTF_8).scrub
+      end
+    end
+  end
+end
