@@ -137,11 +137,12 @@ fn server(cr: &mut Criterion) {
     let reply = br#"{"data": {"secretValue": "s3cr3t"}}"#.to_vec();
     let srv = TestServer::start(move |_| Action::json(200, reply.clone()));
     let graphql = format!("{}/graphql", srv.url());
+    assert_eq!(secret_config_set_use_local_secrets(false), 0);
+    assert_eq!(secret_config_set_reuse_window(0.0), 0);
+    // SAFETY: valid C strings.
     unsafe {
-        assert_eq!(secret_config_set_use_local_secrets(false), 0);
         assert_eq!(secret_config_set_cloud_graphql(c(&graphql).as_ptr()), 0);
         assert_eq!(secret_config_set_auth_token(c("tok").as_ptr()), 0);
-        assert_eq!(secret_config_set_reuse_window(0.0), 0);
     }
     let mut g = cr.benchmark_group("server");
     let name = c("DB_PASSWORD");
@@ -187,9 +188,7 @@ fn server(cr: &mut Criterion) {
         })
     });
     g.finish();
-    unsafe {
-        assert_eq!(secret_config_set_use_local_secrets(true), 0);
-    }
+    assert_eq!(secret_config_set_use_local_secrets(true), 0);
 }
 
 /// Loading Prefect's configuration as at process start: defaults, a realistic user file,
