@@ -125,6 +125,17 @@ int32_t secret_config_set_allow_insecure_token(bool allow);
 // with one round trip and the same value. Any setter ends the reuse at once.
 int32_t secret_config_set_reuse_window(double seconds);
 
+// Turns on the cache of server values: for `seconds` after a value is fetched, gets of
+// that name from any thread are answered from memory (`cloud.cache_ttl`; default 0, off,
+// so every get asks the server as Prefect does). Any setter, `secret_config_reset` and
+// `secret_cache_clear` end it; expired values are wiped when they expire. Must be
+// non-negative, finite and below 1e9.
+int32_t secret_config_set_cache_ttl(double seconds);
+
+// Wipes every cached server value now (see `secret_config_set_cache_ttl`), and the
+// values threads remember for immediate repeats (see `secret_config_set_reuse_window`).
+int32_t secret_cache_clear(void);
+
 // Merges the Prefect configuration file at `path` over the current configuration, the
 // way Prefect merges `~/.prefect/config.toml` over its defaults: `$VAR`/`~` expansion,
 // `${key}` references within the file, and the `PREFECT__*` environment variables applied

@@ -425,3 +425,46 @@ fn failure_messages_never_carry_secrets() {
         assert_clean(&e);
     }
 }
+
+#[test]
+fn the_opt_in_cache_serves_every_thread_until_it_expires() {
+    use prefect_secrets::server::cache;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let n = calls.clone();
+    let server =
+        TestServer::start(move |_| reply(&format!("v{}", n.fetch_add(1, Ordering::SeqCst))));
+    let home = TempDir::new("srv");
+    let store = Arc::new(store_for(
+        &home,
+        &server.url(),
+        &[
+            ("PREFECT__CLOUD__CACHE_TTL", "0.4"),
+            ("PREFECT__CLOUD__REUSE_WINDOW", "0"),
+        ],
+    ));
+    assert_eq!(get(&store, "s").unwrap().as_deref(), Some("v0"));
+    let other = store.clone();
+    let from_another_thread = thread::spawn(move || get(&other, "s").unwrap())
+        .join()
+        .unwrap();
+    assert_eq!(from_another_thread.as_deref(), Some("v0"));
+    assert_eq!(server.requests().len(), 1);
+    // Expired entries are wiped by the sweeper without any further get.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while cache::len() > 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(cache::len(), 0, "expired entries should be wiped");
+    assert_eq!(get(&store, "s").unwrap().as_deref(), Some("v1"));
+    // secret_cache_clear and any setter end it at once.
+    cache::clear();
+    assert_eq!(get(&store, "s").unwrap().as_deref(), Some("v2"));
+    store
+        .update(|s| {
+            s.set_flow_building(false);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(get(&store, "s").unwrap().as_deref(), Some("v3"));
+    assert_eq!(get(&store, "s").unwrap().as_deref(), Some("v3"));
+}

@@ -183,6 +183,26 @@ pub extern "C" fn secret_config_set_reuse_window(seconds: f64) -> i32 {
     call(|| set_cloud("reuse_window", Some(seconds_arg(seconds, "seconds", true)?)))
 }
 
+/// Turns on the cache of server values: for `seconds` after a value is fetched, gets of
+/// that name from any thread are answered from memory (`cloud.cache_ttl`; default 0, off,
+/// so every get asks the server as Prefect does). Any setter, `secret_config_reset` and
+/// `secret_cache_clear` end it; expired values are wiped when they expire. Must be
+/// non-negative, finite and below 1e9.
+#[unsafe(no_mangle)]
+pub extern "C" fn secret_config_set_cache_ttl(seconds: f64) -> i32 {
+    call(|| set_cloud("cache_ttl", Some(seconds_arg(seconds, "seconds", true)?)))
+}
+
+/// Wipes every cached server value now (see `secret_config_set_cache_ttl`), and the
+/// values threads remember for immediate repeats (see `secret_config_set_reuse_window`).
+#[unsafe(no_mangle)]
+pub extern "C" fn secret_cache_clear() -> i32 {
+    call(|| {
+        crate::server::cache::clear();
+        Ok(SECRET_OK)
+    })
+}
+
 /// Merges the Prefect configuration file at `path` over the current configuration, the
 /// way Prefect merges `~/.prefect/config.toml` over its defaults: `$VAR`/`~` expansion,
 /// `${key}` references within the file, and the `PREFECT__*` environment variables applied

@@ -5,7 +5,10 @@
 //! - [`graphql`]: the request body and how the reply is read
 //! - [`transport`]: the shared HTTP agent, limits, TLS, the clear-text rule
 //! - [`reuse`]: a thread's immediate repeat of a get does not ask again
+//! - [`cache`]: the opt-in time-to-live cache (`cloud.cache_ttl`)
+//! - [`dns`]: name resolution without a thread per request
 
+pub mod cache;
 pub mod dns;
 pub mod graphql;
 pub mod reuse;
@@ -13,6 +16,7 @@ pub mod settings;
 pub mod transport;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ureq::http::HeaderValue;
 
@@ -37,16 +41,24 @@ pub fn get<R>(
 ) -> Result<Option<R>, Error> {
     let version = store.version();
     let settings = store.read(Settings::from_state)?;
-    let window = settings
+    let (window, ttl) = settings
         .limits
         .as_ref()
-        .map_or(std::time::Duration::ZERO, |l| l.reuse_window);
-    let rendered = match reuse::recall(version, name, window) {
+        .map_or((Duration::ZERO, Duration::ZERO), |l| {
+            (l.reuse_window, l.cache_ttl)
+        });
+    let remembered = if ttl.is_zero() {
+        None
+    } else {
+        cache::lookup(version, name)
+    };
+    let rendered = match remembered.or_else(|| reuse::recall(version, name, window)) {
         Some(r) => r,
         None => match fetch(store, name, &settings)? {
             None => return Ok(None),
             Some(value) => {
                 let r = Arc::new(Rendered::of(&value));
+                cache::insert(version, name, ttl, r.clone());
                 reuse::remember(version, name, window, r.clone());
                 r
             }

@@ -16,6 +16,8 @@ use crate::context::Rendered;
 struct Memo {
     /// The store and snapshot generation it was fetched under.
     version: (u64, u64),
+    /// `secret_cache_clear` forgets it too.
+    epoch: u64,
     name: String,
     at: Instant,
     value: Arc<Rendered>,
@@ -29,9 +31,9 @@ thread_local! {
 pub fn recall(version: (u64, u64), name: &str, window: Duration) -> Option<Arc<Rendered>> {
     LAST.try_with(|slot| {
         let mut slot = slot.borrow_mut();
-        let fresh = slot
-            .as_ref()
-            .is_some_and(|m| m.version == version && m.at.elapsed() <= window);
+        let fresh = slot.as_ref().is_some_and(|m| {
+            m.version == version && m.epoch == super::cache::epoch() && m.at.elapsed() <= window
+        });
         if !fresh {
             *slot = None;
             return None;
@@ -47,6 +49,7 @@ pub fn remember(version: (u64, u64), name: &str, window: Duration, value: Arc<Re
     let _ = LAST.try_with(|slot| {
         *slot.borrow_mut() = (!window.is_zero()).then(|| Memo {
             version,
+            epoch: super::cache::epoch(),
             name: name.to_string(),
             at: Instant::now(),
             value,

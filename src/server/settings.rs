@@ -17,6 +17,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: f64 = 10.0;
 pub const DEFAULT_REQUEST_TIMEOUT: f64 = 30.0;
 pub const DEFAULT_MAX_REPLY_BYTES: u64 = 4 << 20;
 pub const DEFAULT_REUSE_WINDOW: f64 = 1.0;
+pub const DEFAULT_CACHE_TTL: f64 = 0.0;
 
 /// Transport limits and policies (the keys this library adds under `[cloud]`).
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +34,8 @@ pub struct Limits {
     pub allow_insecure_token: bool,
     /// `cloud.reuse_window`: how long a thread may reuse the value it just fetched.
     pub reuse_window: Duration,
+    /// `cloud.cache_ttl`: how long any thread may reuse a fetched value (0: never).
+    pub cache_ttl: Duration,
 }
 
 impl Default for Limits {
@@ -44,6 +47,7 @@ impl Default for Limits {
             ca_bundle: None,
             allow_insecure_token: false,
             reuse_window: Duration::from_secs_f64(DEFAULT_REUSE_WINDOW),
+            cache_ttl: Duration::from_secs_f64(DEFAULT_CACHE_TTL),
         }
     }
 }
@@ -149,6 +153,7 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
         ca_bundle,
         allow_insecure_token,
         reuse_window: seconds("reuse_window", d.reuse_window, true)?,
+        cache_ttl: seconds("cache_ttl", d.cache_ttl, true)?,
     })
 }
 
