@@ -14,7 +14,7 @@ use crate::config::host::{Environment, Host};
 use crate::config::validate::{SecretsTable, context_secrets};
 use crate::config::{self, ConfigError};
 use crate::error::Error;
-use crate::pyjson::{self, DecodeError};
+use crate::pyjson;
 use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
 
@@ -71,18 +71,13 @@ impl Entry {
     /// Step 2 of `get`: `json.loads` the stored value; a decode error or a non-string
     /// (TypeError) returns the value as it is.
     fn new(name: &PyStr, value: Value) -> Entry {
-        let outcome = match &value {
-            Value::None => Outcome::None,
-            Value::Str(s) => match pyjson::loads(s.as_bytes()) {
-                Ok(Value::None) => Outcome::None,
-                Ok(decoded) => Outcome::Value(Rendered::of(&decoded)),
-                Err(DecodeError::Syntax { .. }) => Outcome::Value(Rendered::of(&value)),
-                Err(e) => Outcome::Error(Error::config(format!(
-                    "secret {} cannot be decoded: {e}",
-                    name.to_string_lossy()
-                ))),
-            },
-            other => Outcome::Value(Rendered::of(other)),
+        let outcome = match pyjson::loads_or_keep(value.clone()) {
+            Ok(Value::None) => Outcome::None,
+            Ok(decoded) => Outcome::Value(Rendered::of(&decoded)),
+            Err(e) => Outcome::Error(Error::config(format!(
+                "secret {} cannot be decoded: {e}",
+                name.to_string_lossy()
+            ))),
         };
         Entry { value, outcome }
     }
@@ -108,14 +103,25 @@ pub struct State {
     /// `config.cloud.use_local_secrets is True`, worked out when the configuration
     /// changes rather than on every `get`.
     local: Result<bool, Error>,
-    /// The environment variables `~` expands from, as they were when the configuration
-    /// was loaded (Python's `os.environ` is a snapshot too; reading the live environment
-    /// on every get would also race with a host's `setenv`).
-    homes: Arc<Environment>,
+    /// The environment variables read after loading (`~` for the credentials file, the
+    /// Prefect 3 settings), as they were when the configuration was loaded: Python's
+    /// `os.environ` is a snapshot too, and reading the live environment on every get
+    /// would race with a host's `setenv`.
+    env: Arc<Environment>,
 }
 
-/// The variables Python's `expanduser` reads (POSIX and Windows).
-const HOME_VARIABLES: &[&str] = &["HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH", "USERNAME"];
+/// The variables kept in that snapshot: what Python's `expanduser` reads (POSIX and
+/// Windows) and Prefect 3's connection settings.
+const SNAPSHOT_VARIABLES: &[&str] = &[
+    "HOME",
+    "USERPROFILE",
+    "HOMEDRIVE",
+    "HOMEPATH",
+    "USERNAME",
+    "PREFECT_API_URL",
+    "PREFECT_API_KEY",
+    "PREFECT_API_AUTH_STRING",
+];
 
 /// Where step 2 of `get` goes.
 pub enum Lookup<'a> {
@@ -157,7 +163,7 @@ impl State {
             secrets,
             flow_building: false,
             local,
-            homes: Arc::new(host.env.subset(HOME_VARIABLES)),
+            env: Arc::new(host.env.subset(SNAPSHOT_VARIABLES)),
         })
     }
 
@@ -222,9 +228,9 @@ impl State {
         cloud_table(&self.config)
     }
 
-    /// The variables `~` expands from (see the field).
-    pub fn homes(&self) -> Arc<Environment> {
-        self.homes.clone()
+    /// The environment variables read after loading (see the field).
+    pub fn env(&self) -> Arc<Environment> {
+        self.env.clone()
     }
 
     /// A top-level table of the configuration, if it is one (`logging`, ...).

@@ -388,7 +388,7 @@ fn bad_limits_are_configuration_errors() {
         ("PREFECT__CLOUD__CONNECT_TIMEOUT", "-1"),
         ("PREFECT__CLOUD__REQUEST_TIMEOUT", "soon"),
         ("PREFECT__CLOUD__MAX_REPLY_BYTES", "1.5"),
-        ("PREFECT__CLOUD__ALLOW_INSECURE_TOKEN", "yes"),
+        ("PREFECT__CLOUD__ALLOW_INSECURE_HTTP", "yes"),
         ("PREFECT__CLOUD__REUSE_WINDOW", "-1"),
     ] {
         let store = store_for(&home, "http://127.0.0.1:9/graphql", &[(key, value)]);
@@ -467,4 +467,125 @@ fn the_opt_in_cache_serves_every_thread_until_it_expires() {
         .unwrap();
     assert_eq!(get(&store, "s").unwrap().as_deref(), Some("v3"));
     assert_eq!(get(&store, "s").unwrap().as_deref(), Some("v3"));
+}
+
+/// A store speaking the Prefect 3 flavour to `api`, with extra `PREFECT__`/Prefect 3 variables.
+fn prefect3_store(home: &TempDir, api: &str, extra: &[(&str, &str)]) -> Store {
+    let mut all = vec![
+        ("PREFECT__CLOUD__SERVER_FLAVOR", "prefect-3"),
+        ("PREFECT_API_URL", api),
+        ("PREFECT__CLOUD__AUTH_TOKEN", ""),
+    ];
+    all.extend_from_slice(extra);
+    store_for(home, "http://127.0.0.1:9/unused", &all)
+}
+
+fn block(value: &str) -> Action {
+    Action::json(
+        200,
+        format!(r#"{{"id": "x", "name": "n", "data": {{"value": {value}}}}}"#),
+    )
+}
+
+#[test]
+fn prefect3_secret_blocks() {
+    let server = TestServer::start(|req: &Request| {
+        let name = req
+            .path
+            .split("/name/")
+            .nth(1)
+            .unwrap_or("")
+            .split('?')
+            .next()
+            .unwrap_or("");
+        match name {
+            "text" => block(&format!("\"{VALUE}\"")),
+            "json-text" => block(r#""{\"a\": [1, 2.5]}""#),
+            "object" => block(r#"{"user": "u", "n": 1}"#),
+            "null-text" => block(r#""null""#),
+            "a%2Fb%20c" => block(r#""slash""#),
+            "forbidden" => Action::json(403, "{}"),
+            "broken" => Action::json(200, r#"{"data": {}}"#),
+            _ => Action::json(404, r#"{"detail": "Block document not found"}"#),
+        }
+    });
+    let home = TempDir::new("p3");
+    let api = format!("{}/api", server.url());
+    let store = prefect3_store(&home, &api, &[]);
+    assert_eq!(get(&store, "text").unwrap().as_deref(), Some(VALUE));
+    assert_eq!(
+        get(&store, "json-text").unwrap().as_deref(),
+        Some(r#"{"a":[1,2.5]}"#)
+    );
+    assert_eq!(
+        get(&store, "object").unwrap().as_deref(),
+        Some(r#"{"user":"u","n":1}"#)
+    );
+    assert_eq!(get(&store, "null-text").unwrap(), None);
+    assert_eq!(get(&store, "missing").unwrap(), None);
+    assert_eq!(get(&store, "a/b c").unwrap().as_deref(), Some("slash"));
+    assert_eq!(get(&store, "forbidden").unwrap_err().kind, ErrorKind::Auth);
+    assert_eq!(get(&store, "broken").unwrap_err().kind, ErrorKind::Client);
+    let first = &server.requests()[0];
+    assert_eq!(first.method, "GET");
+    assert_eq!(
+        first.path,
+        "/api/block_types/slug/secret/block_documents/name/text?include_secrets=true"
+    );
+    assert_eq!(first.header("Authorization"), None);
+}
+
+#[test]
+fn prefect3_credentials() {
+    let server = TestServer::start(|_| block(r#""v""#));
+    let home = TempDir::new("p3");
+    let api = format!("{}/api", server.url());
+    let auth = |extra: &[(&str, &str)]| {
+        let store = prefect3_store(&home, &api, extra);
+        get(&store, "s").unwrap();
+        server
+            .requests()
+            .last()
+            .unwrap()
+            .header("Authorization")
+            .map(str::to_string)
+    };
+    assert_eq!(
+        auth(&[("PREFECT_API_KEY", "pnu_key")]).as_deref(),
+        Some("Bearer pnu_key")
+    );
+    // The auth string wins over the key, as in Prefect's client: base64("admin:pass").
+    assert_eq!(
+        auth(&[
+            ("PREFECT_API_KEY", "pnu_key"),
+            ("PREFECT_API_AUTH_STRING", "admin:pass")
+        ])
+        .as_deref(),
+        Some("Basic YWRtaW46cGFzcw==")
+    );
+    // Configuration keys override the Prefect 3 variables.
+    assert_eq!(
+        auth(&[
+            ("PREFECT_API_KEY", "pnu_key"),
+            ("PREFECT__CLOUD__API_KEY", "from-config")
+        ])
+        .as_deref(),
+        Some("Bearer from-config")
+    );
+    // Never in clear text to a host that is not loopback, never in a message.
+    let store = prefect3_store(
+        &home,
+        "http://192.0.2.10/api",
+        &[("PREFECT_API_KEY", TOKEN)],
+    );
+    let e = get(&store, "s").unwrap_err();
+    assert!(e.message.contains("clear text"), "{}", e.message);
+    assert_clean(&e);
+    let store = prefect3_store(&home, "", &[]);
+    assert!(
+        get(&store, "s")
+            .unwrap_err()
+            .message
+            .contains("PREFECT_API_URL")
+    );
 }

@@ -9,6 +9,7 @@ use std::ffi::c_char;
 
 use super::args::{OutBuf, opt_str_arg, str_arg, text_arg};
 use super::boundary::{self, call};
+use super::status::SecretServerFlavor;
 use super::status::SecretStatus::{self, SECRET_NOT_FOUND, SECRET_OK};
 use crate::pystr::PyStr;
 use crate::resolve::{self, Format};
@@ -165,12 +166,67 @@ pub unsafe extern "C" fn secret_config_set_ca_bundle(path: *const c_char) -> i32
     })
 }
 
-/// Allows sending the bearer token over plain `http://` to hosts that are not loopback
-/// (`cloud.allow_insecure_token`, default false: such URLs fail with `SECRET_ERR_CLIENT`
-/// before anything is sent). Loopback addresses are always allowed.
+/// Allows plain `http://` to servers that are not loopback, so credentials and secret
+/// values cross the network unencrypted (`cloud.allow_insecure_http`, default false: such
+/// URLs fail with `SECRET_ERR_CLIENT` before anything is sent). Loopback addresses
+/// (127.0.0.0/8, ::1, localhost) are always allowed.
 #[unsafe(no_mangle)]
-pub extern "C" fn secret_config_set_allow_insecure_token(allow: bool) -> i32 {
-    call(|| set_cloud("allow_insecure_token", Some(Value::Bool(allow))))
+pub extern "C" fn secret_config_set_allow_insecure_http(allow: bool) -> i32 {
+    call(|| set_cloud("allow_insecure_http", Some(Value::Bool(allow))))
+}
+
+/// Chooses the server API of the server path (`cloud.server_flavor`):
+/// `SECRET_SERVER_PREFECT_0_5` (the default, Prefect 0.5.3's GraphQL `secretValue`) or
+/// `SECRET_SERVER_PREFECT_3` (a Prefect 2/3 server's Secret blocks, reached with
+/// `secret_config_set_api_url` / `PREFECT_API_URL`). Another number gives
+/// `SECRET_ERR_INVALID_ARGUMENT`. The server path is used when `use_local_secrets` is false.
+#[unsafe(no_mangle)]
+pub extern "C" fn secret_config_set_server_flavor(flavor: i32) -> i32 {
+    call(|| {
+        let name = SecretServerFlavor::from_i32(flavor)
+            .ok_or_else(|| {
+                crate::error::Error::invalid_argument(format!(
+                    "{flavor} is not a SecretServerFlavor"
+                ))
+            })?
+            .name();
+        set_cloud("server_flavor", Some(Value::str(name)))
+    })
+}
+
+/// Sets the Prefect 2/3 API URL (`cloud.api_url`, e.g. `https://api.prefect.cloud/api/
+/// accounts/<id>/workspaces/<id>` or `http://127.0.0.1:4200/api`); NULL goes back to the
+/// `PREFECT_API_URL` environment variable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_config_set_api_url(url: *const c_char) -> i32 {
+    call(|| {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let url = unsafe { opt_str_arg(url, "url") }?;
+        set_cloud("api_url", url.map(Value::str))
+    })
+}
+
+/// Sets the Prefect Cloud API key sent as a bearer token by the Prefect 2/3 flavour
+/// (`cloud.api_key`); NULL goes back to the `PREFECT_API_KEY` environment variable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_config_set_api_key(key: *const c_char) -> i32 {
+    call(|| {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let key = unsafe { opt_str_arg(key, "key") }?;
+        set_cloud("api_key", key.map(Value::str))
+    })
+}
+
+/// Sets the `user:password` a self-hosted Prefect 2/3 server checks with HTTP Basic auth
+/// (`cloud.api_auth_string`); it takes precedence over the API key, as in Prefect's
+/// client. NULL goes back to the `PREFECT_API_AUTH_STRING` environment variable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_config_set_api_auth_string(auth: *const c_char) -> i32 {
+    call(|| {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let auth = unsafe { opt_str_arg(auth, "auth") }?;
+        set_cloud("api_auth_string", auth.map(Value::str))
+    })
 }
 
 /// Sets how long, in seconds, a thread may reuse the value it just fetched from the

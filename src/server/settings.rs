@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::config::host::Environment;
 use crate::context::State;
 use crate::error::Error;
+use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
 
 /// Defaults for the keys this library adds; Prefect 0.5.3 itself has no limits.
@@ -30,8 +31,8 @@ pub struct Limits {
     pub max_reply_bytes: u64,
     /// `cloud.ca_bundle`: PEM file of trusted roots; `None` uses the system's trust store.
     pub ca_bundle: Option<PathBuf>,
-    /// `cloud.allow_insecure_token`: send the token over plain `http://` to other hosts.
-    pub allow_insecure_token: bool,
+    /// `cloud.allow_insecure_http`: plain `http://` to hosts that are not loopback.
+    pub allow_insecure_http: bool,
     /// `cloud.reuse_window`: how long a thread may reuse the value it just fetched.
     pub reuse_window: Duration,
     /// `cloud.cache_ttl`: how long any thread may reuse a fetched value (0: never).
@@ -45,15 +46,48 @@ impl Default for Limits {
             request_timeout: Duration::from_secs_f64(DEFAULT_REQUEST_TIMEOUT),
             max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
             ca_bundle: None,
-            allow_insecure_token: false,
+            allow_insecure_http: false,
             reuse_window: Duration::from_secs_f64(DEFAULT_REUSE_WINDOW),
             cache_ttl: Duration::from_secs_f64(DEFAULT_CACHE_TTL),
         }
     }
 }
 
+/// Which server API the server path speaks (`cloud.server_flavor`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// Prefect 0.5.3's GraphQL `secretValue` (the default).
+    Prefect05,
+    /// A Prefect 2/3 server's Secret blocks (REST).
+    Prefect3,
+}
+
+impl Flavor {
+    pub const PREFECT_05: &str = "prefect-0.5";
+    pub const PREFECT_3: &str = "prefect-3";
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::Prefect05 => Self::PREFECT_05,
+            Flavor::Prefect3 => Self::PREFECT_3,
+        }
+    }
+}
+
+/// How to reach a Prefect 3 server: `cloud.api_url`, `cloud.api_key` and
+/// `cloud.api_auth_string`, each defaulting to the Prefect 3 setting of the same meaning
+/// (`PREFECT_API_URL`, `PREFECT_API_KEY`, `PREFECT_API_AUTH_STRING`) from the environment.
+#[derive(Clone, Debug, Default)]
+pub struct Prefect3 {
+    pub api_url: Option<PyStr>,
+    pub api_key: Option<PyStr>,
+    pub auth_string: Option<PyStr>,
+}
+
 /// Everything one server `get` needs, copied out of a snapshot.
 pub struct Settings {
+    pub flavor: Result<Flavor, Error>,
+    pub prefect3: Result<Prefect3, Error>,
     /// `config.cloud.graphql` as it is (Prefect asserts it is a string only later).
     pub graphql: Value,
     /// `config.cloud.auth_token`; `None` (absent or None) means "read the credentials file".
@@ -61,8 +95,8 @@ pub struct Settings {
     /// Whether Prefect's client could set up its logger (it fails before any request).
     pub logging: Result<(), Error>,
     pub limits: Result<Limits, Error>,
-    /// Where `~` points, for the credentials file.
-    pub homes: Arc<Environment>,
+    /// The environment as it was at load, for `~` (the credentials file).
+    pub env: Arc<Environment>,
 }
 
 impl Settings {
@@ -72,14 +106,53 @@ impl Settings {
             None | Some(Value::None) => None,
             Some(v) => Some(v.clone()),
         };
+        let env = state.env();
         Ok(Settings {
-            graphql: cloud.get("graphql").cloned().unwrap_or(Value::None),
+            flavor: flavor(cloud),
+            prefect3: prefect3(cloud, &env),
             token,
             logging: check_logging(state.table("logging")),
             limits: limits(cloud),
-            homes: state.homes(),
+            graphql: cloud.get("graphql").cloned().unwrap_or(Value::None),
+            env,
         })
     }
+}
+
+fn flavor(cloud: &Dict) -> Result<Flavor, Error> {
+    match cloud.get("server_flavor") {
+        None => Ok(Flavor::Prefect05),
+        Some(Value::Str(s)) if s.as_bytes() == Flavor::PREFECT_05.as_bytes() => {
+            Ok(Flavor::Prefect05)
+        }
+        Some(Value::Str(s)) if s.as_bytes() == Flavor::PREFECT_3.as_bytes() => Ok(Flavor::Prefect3),
+        Some(_) => Err(Error::config(format!(
+            "cloud.server_flavor must be \"{}\" or \"{}\"",
+            Flavor::PREFECT_05,
+            Flavor::PREFECT_3
+        ))),
+    }
+}
+
+fn prefect3(cloud: &Dict, env: &Environment) -> Result<Prefect3, Error> {
+    let text = |key: &str, var: &str| -> Result<Option<PyStr>, Error> {
+        match cloud.get(key) {
+            None | Some(Value::None) => {
+                Ok(env.get(var.as_bytes()).filter(|v| !v.is_empty()).cloned())
+            }
+            Some(Value::Str(s)) if s.is_empty() => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(Error::config(format!(
+                "cloud.{key} must be text, not a {}",
+                other.type_name()
+            ))),
+        }
+    };
+    Ok(Prefect3 {
+        api_url: text("api_url", "PREFECT_API_URL")?,
+        api_key: text("api_key", "PREFECT_API_KEY")?,
+        auth_string: text("api_auth_string", "PREFECT_API_AUTH_STRING")?,
+    })
 }
 
 /// Reads the keys this library adds; a bad value is a configuration error.
@@ -136,12 +209,12 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
             )));
         }
     };
-    let allow_insecure_token = match cloud.get("allow_insecure_token") {
+    let allow_insecure_http = match cloud.get("allow_insecure_http") {
         None => false,
         Some(Value::Bool(b)) => *b,
         Some(other) => {
             return Err(Error::config(format!(
-                "cloud.allow_insecure_token must be true or false, not a {}",
+                "cloud.allow_insecure_http must be true or false, not a {}",
                 other.type_name()
             )));
         }
@@ -151,7 +224,7 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
         request_timeout: seconds("request_timeout", d.request_timeout, false)?,
         max_reply_bytes,
         ca_bundle,
-        allow_insecure_token,
+        allow_insecure_http,
         reuse_window: seconds("reuse_window", d.reuse_window, true)?,
         cache_ttl: seconds("cache_ttl", d.cache_ttl, true)?,
     })

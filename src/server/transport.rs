@@ -1,7 +1,7 @@
 //! HTTP for the server path: one shared `ureq` agent per transport setting (so repeated
 //! gets reuse kept-alive connections, from any thread), the limits (timeouts, reply cap),
-//! TLS roots, and the rule that a bearer token never travels in clear text to a host that
-//! is not loopback.
+//! TLS roots, credentials headers, and the rule that credentials and secrets never travel
+//! in clear text to a host that is not loopback.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -123,8 +123,8 @@ pub fn is_loopback(host: &str) -> bool {
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Checks a URL before anything is sent to it: http(s), a host, and no token in clear
-/// text to another machine unless `cloud.allow_insecure_token` says so.
+/// Checks a URL before anything is sent to it: http(s), a host, and no clear text to
+/// another machine unless `cloud.allow_insecure_http` says so.
 pub fn check_url(url: &str, what: &str, limits: &Limits) -> Result<Uri, Error> {
     let uri: Uri = url
         .parse()
@@ -137,11 +137,11 @@ pub fn check_url(url: &str, what: &str, limits: &Limits) -> Result<Uri, Error> {
     };
     match scheme {
         "https" => {}
-        "http" if is_loopback(host) || limits.allow_insecure_token => {}
+        "http" if is_loopback(host) || limits.allow_insecure_http => {}
         "http" => {
             return Err(Error::client(format!(
-                "refusing to send the bearer token in clear text to {}: use https, or set \
-                 cloud.allow_insecure_token to true to allow plain http to other hosts",
+                "refusing to send credentials and secrets in clear text to {}: use https, or \
+                 set cloud.allow_insecure_http to true to allow plain http to other hosts",
                 describe(&uri)
             )));
         }
@@ -154,13 +154,45 @@ pub fn check_url(url: &str, what: &str, limits: &Limits) -> Result<Uri, Error> {
     Ok(uri)
 }
 
-/// POSTs `body` (JSON) or nothing to `uri` with the `Authorization` header, and reads the
-/// whole reply within the limits. Any HTTP status is a `Reply`; failures to get one are
-/// client errors with plain messages.
-pub fn post(
+/// An `Authorization` header, `<scheme> <credential>`. Credentials are ASCII (bearer
+/// tokens by RFC 6750, Basic by its base64); line breaks, other control characters and
+/// non-ASCII text cannot go in a header.
+pub fn authorization(scheme: &str, credential: &[u8], what: &str) -> Result<HeaderValue, Error> {
+    if credential.iter().any(|&b| b == b'\n' || b == b'\r') {
+        return Err(Error::client(format!(
+            "the {what} contains a line break, which cannot go in an HTTP header"
+        )));
+    }
+    if !credential.is_ascii() {
+        return Err(Error::client(format!(
+            "the {what} has non-ASCII characters, which cannot go in an HTTP header"
+        )));
+    }
+    let mut bytes = Zeroizing::new(Vec::with_capacity(scheme.len() + 1 + credential.len()));
+    bytes.extend_from_slice(scheme.as_bytes());
+    bytes.push(b' ');
+    bytes.extend_from_slice(credential);
+    HeaderValue::from_bytes(&bytes).map_err(|_| {
+        Error::client(format!(
+            "the {what} contains control characters, which cannot go in an HTTP header"
+        ))
+    })
+}
+
+/// How a request is made.
+pub enum Method<'a> {
+    /// POST with a JSON body, or with none.
+    Post(Option<&'a [u8]>),
+    Get,
+}
+
+/// Sends a request with an optional `Authorization` header, and reads the whole reply
+/// within the limits. Any HTTP status is a `Reply`; failures to get one are client
+/// errors with plain messages.
+pub fn send(
+    method: Method,
     uri: &Uri,
-    authorization: &HeaderValue,
-    body: Option<&[u8]>,
+    authorization: Option<&HeaderValue>,
     limits: &Limits,
 ) -> Result<Reply, Error> {
     let key = AgentKey {
@@ -170,14 +202,26 @@ pub fn post(
         direct: uri.host().is_some_and(is_loopback),
     };
     let agent = agent_for(&key)?;
-    let request = agent
-        .post(uri.clone())
-        .header(header::AUTHORIZATION, authorization.clone());
-    let sent = match body {
-        Some(b) => request
-            .header(header::CONTENT_TYPE, "application/json")
-            .send(b),
-        None => request.send_empty(),
+    let sent = match method {
+        Method::Get => {
+            let mut request = agent.get(uri.clone());
+            if let Some(auth) = authorization {
+                request = request.header(header::AUTHORIZATION, auth.clone());
+            }
+            request.call()
+        }
+        Method::Post(body) => {
+            let mut request = agent.post(uri.clone());
+            if let Some(auth) = authorization {
+                request = request.header(header::AUTHORIZATION, auth.clone());
+            }
+            match body {
+                Some(b) => request
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .send(b),
+                None => request.send_empty(),
+            }
+        }
     };
     let failed = |e: ureq::Error| transport_error(e, uri, limits);
     let mut response = sent.map_err(failed)?;
@@ -259,7 +303,7 @@ mod tests {
             e.message
         );
         let open = Limits {
-            allow_insecure_token: true,
+            allow_insecure_http: true,
             ..Limits::default()
         };
         assert!(check_url("http://api.prefect.io/graphql", "u", &open).is_ok());

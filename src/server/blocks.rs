@@ -1,0 +1,145 @@
+//! A Prefect 2/3 server's Secret blocks (`cloud.server_flavor = "prefect-3"`), read as
+//! `Secret.load(name).get()` does: `GET {api}/block_types/slug/secret/block_documents/
+//! name/{name}?include_secrets=true`, the value at `data.value`, a string value through
+//! `json.loads` (kept as it is when not JSON). A 404 is not found; 401/403 refused
+//! credentials. Credentials: `PREFECT_API_AUTH_STRING` (`user:pass`, Basic) first, as
+//! Prefect's client prefers it, else `PREFECT_API_KEY` (Bearer), else none.
+
+use crate::error::Error;
+use crate::pyjson;
+use crate::value::Value;
+
+use super::decode_reply;
+use super::settings::Settings;
+use super::transport::{self, Method};
+
+pub fn fetch(name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
+    let p3 = settings.prefect3.clone()?;
+    let Some(api) = p3.api_url else {
+        return Err(Error::client(
+            "no Prefect API URL: set PREFECT_API_URL or cloud.api_url (e.g. http://127.0.0.1:4200/api)",
+        ));
+    };
+    let limits = settings.limits.clone()?;
+    let api = api.to_string_lossy();
+    let url = format!(
+        "{}/block_types/slug/secret/block_documents/name/{}?include_secrets=true",
+        api.trim_end_matches('/'),
+        encode_path_segment(name)
+    );
+    let url = transport::check_url(&url, "the Prefect API URL", &limits)?;
+    let auth = match (&p3.auth_string, &p3.api_key) {
+        (Some(user_pass), _) => Some(transport::authorization(
+            "Basic",
+            base64(user_pass.as_bytes()).as_bytes(),
+            "API auth string",
+        )?),
+        (None, Some(key)) => Some(transport::authorization(
+            "Bearer",
+            key.as_bytes(),
+            "API key",
+        )?),
+        (None, None) => None,
+    };
+    let reply = transport::send(Method::Get, &url, auth.as_ref(), &limits)?;
+    match reply.status {
+        200..=299 => {}
+        404 => return Ok(None),
+        401 | 403 => {
+            return Err(Error::auth(format!(
+                "the Prefect server refused the credentials (HTTP {})",
+                reply.status
+            )));
+        }
+        _ if reply.redirect => {
+            return Err(Error::client(format!(
+                "the Prefect server answered HTTP {} with a redirect, which is not followed",
+                reply.status
+            )));
+        }
+        status => {
+            return Err(Error::client(format!(
+                "the Prefect server answered HTTP {status}"
+            )));
+        }
+    }
+    let Value::Dict(mut document) = decode_reply(&reply.body, "block document")? else {
+        return Err(Error::client(
+            "the Prefect server's block document is not a JSON object",
+        ));
+    };
+    let Some(Value::Dict(mut data)) = document.remove("data") else {
+        return Err(Error::client(
+            "the Prefect server's block document has no data object",
+        ));
+    };
+    let Some(value) = data.remove("value") else {
+        return Err(Error::client("the Secret block has no value (data.value)"));
+    };
+    match pyjson::loads_or_keep(value) {
+        Ok(Value::None) => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(e) => Err(Error::client(format!(
+            "the secret value cannot be decoded: {e}"
+        ))),
+    }
+}
+
+/// Percent-encodes a name for one URL path segment (everything but RFC 3986's unreserved
+/// characters), so `a/b`, `?` or spaces stay inside the name.
+fn encode_path_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding (for HTTP Basic credentials).
+fn base64(bytes: &[u8]) -> zeroize::Zeroizing<String> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = zeroize::Zeroizing::new(String::with_capacity(bytes.len().div_ceil(3) * 4));
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_like_python() {
+        // Python: base64.b64encode(b"...").decode()
+        for (raw, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("admin:pass", "YWRtaW46cGFzcw=="),
+            ("user:p\u{e9}ss", "dXNlcjpww6lzcw=="),
+        ] {
+            assert_eq!(base64(raw.as_bytes()).as_str(), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn names_stay_one_path_segment() {
+        assert_eq!(encode_path_segment("db-pass_1.x~"), "db-pass_1.x~");
+        assert_eq!(encode_path_segment("a/b c?d%"), "a%2Fb%20c%3Fd%25");
+        assert_eq!(encode_path_segment("clé"), "cl%C3%A9");
+    }
+}

@@ -1,0 +1,115 @@
+//! Prefect 0.5.3's `Client().graphql(...)` for `secretValue`, step by step, in the order
+//! its checks fail: the logger, the token (configuration or credentials file), the URL,
+//! the token's presence, the request, one refresh-and-retry on 401, the reply.
+
+use crate::config::expand::expanduser;
+use crate::config::host::{Environment, Host};
+use crate::error::Error;
+use crate::pyjson::repr::{config_str, py_str};
+use crate::pystr::PyStr;
+use crate::store::Store;
+use crate::value::{Dict, Value};
+
+use super::settings::Settings;
+use super::transport::{self, Method};
+use super::{decode_reply, graphql};
+
+pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
+    // Client(): the logger, then the token (from the configuration or the credentials file).
+    settings.logging.clone()?;
+    let token = match &settings.token {
+        Some(t) => Some(config_str(t)),
+        None => credentials_token(&settings.env, store)?,
+    };
+    // Client._request: the URL must be text, then a token must exist.
+    let Value::Str(graphql) = &settings.graphql else {
+        return Err(Error::client(format!(
+            "cloud.graphql is a {}, not a URL",
+            settings.graphql.type_name()
+        )));
+    };
+    let Some(token) = token else {
+        return Err(Error::auth("Call Client.login() to set the client token."));
+    };
+    let limits = settings.limits.clone()?;
+    let graphql = graphql.to_string_lossy();
+    // os.path.join(server, "").rstrip("/")
+    let url = transport::check_url(graphql.trim_end_matches('/'), "cloud.graphql", &limits)?;
+    let body = graphql::request_body(name);
+    let query = Method::Post(Some(&body));
+
+    let mut reply = transport::send(query, &url, Some(&bearer(&token)?), &limits)?;
+    if reply.status == 401 {
+        // refresh_token(): POST os.path.join(graphql, "refresh_token"), take `token`
+        // from whatever comes back, and try once more.
+        let refresh_url = if graphql.is_empty() || graphql.ends_with('/') {
+            format!("{graphql}refresh_token")
+        } else {
+            format!("{graphql}/refresh_token")
+        };
+        let refresh_url = transport::check_url(&refresh_url, "the token refresh URL", &limits)?;
+        let refresh = transport::send(
+            Method::Post(None),
+            &refresh_url,
+            Some(&bearer(&token)?),
+            &limits,
+        )?;
+        let fresh = graphql::refreshed_token(decode_reply(&refresh.body, "token refresh reply")?)?;
+        let query = Method::Post(Some(&body));
+        reply = transport::send(query, &url, Some(&bearer(&py_str(&fresh))?), &limits)?;
+        if reply.status == 401 {
+            return Err(Error::auth(
+                "the server refused the token (HTTP 401 Unauthorized), also after refreshing it",
+            ));
+        }
+    }
+    if (400..600).contains(&reply.status) {
+        return Err(Error::client(format!(
+            "the server answered HTTP {}",
+            reply.status
+        )));
+    }
+    if reply.redirect {
+        return Err(Error::client(format!(
+            "the server answered HTTP {} with a redirect, which is not followed \
+             (the token stays with the configured host)",
+            reply.status
+        )));
+    }
+    let result = if reply.body.is_empty() {
+        Value::Dict(Dict::new())
+    } else {
+        decode_reply(&reply.body, "reply")?
+    };
+    graphql::secret_value(result)
+}
+
+fn bearer(token: &PyStr) -> Result<ureq::http::HeaderValue, Error> {
+    transport::authorization("Bearer", token.as_bytes(), "auth token")
+}
+
+/// `~/.prefect/.credentials/auth_token`, read as Prefect reads it: text with universal
+/// newlines; an empty file is no token.
+fn credentials_token(env: &Environment, store: &Store) -> Result<Option<PyStr>, Error> {
+    let host = Host {
+        env,
+        accounts: store.accounts(),
+    };
+    let path = expanduser(&PyStr::from("~/.prefect/.credentials/auth_token"), &host)?;
+    let path = std::path::PathBuf::from(path.to_string_lossy());
+    if !path.exists() {
+        return Ok(None);
+    }
+    let shown = path.display();
+    let bytes =
+        zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| {
+            Error::client(format!("cannot read the credentials file {shown}: {e}"))
+        })?);
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| Error::client(format!("the credentials file {shown} is not valid UTF-8")))?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let text = zeroize::Zeroizing::new(text.replace("\r\n", "\n").replace('\r', "\n"));
+    Ok(Some(PyStr::from(text.as_str())))
+}
