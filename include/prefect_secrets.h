@@ -103,6 +103,20 @@ int32_t secret_get(const char *name, char *out_buf, size_t out_buf_len, size_t *
 // every non-ASCII character escaped.
 int32_t secret_get_json(const char *name, char *out_buf, size_t out_buf_len, size_t *out_len);
 
+// Like `secret_get`, but the library allocates the buffer: on `SECRET_OK`, `*out` points
+// to the value and a terminating NUL, and `*out_len` (when `out_len` is not NULL) is the
+// length without the NUL. Free it with `secret_free`, which wipes it first. On any other
+// status `*out` is NULL and `*out_len` 0. `out` must not be NULL.
+int32_t secret_get_alloc(const char *name, char **out, size_t *out_len);
+
+// Like `secret_get_json`, with a buffer the library allocates (see `secret_get_alloc`).
+int32_t secret_get_json_alloc(const char *name, char **out, size_t *out_len);
+
+// Wipes (overwrites with zeros) and frees a value from `secret_get_alloc` or
+// `secret_get_json_alloc`. NULL is ignored. Passing any other pointer, or one already
+// freed, is undefined behaviour, as with `free`.
+void secret_free(char *value);
+
 // Sets `config.cloud.use_local_secrets`: true reads secrets from the context, false asks
 // the server.
 int32_t secret_config_set_use_local_secrets(bool use_local);

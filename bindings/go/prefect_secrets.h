@@ -61,6 +61,25 @@ typedef int32_t SecretStatus;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The server APIs the server path can speak (`secret_config_set_server_flavor`).
+enum SecretServerFlavor
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Prefect 0.5.3's GraphQL `secretValue` query (the default).
+  SECRET_SERVER_PREFECT_0_5 = 0,
+  // A Prefect 2/3 server's Secret blocks (REST API, `PREFECT_API_URL`).
+  SECRET_SERVER_PREFECT_3 = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum SecretServerFlavor SecretServerFlavor;
+#else
+typedef int32_t SecretServerFlavor;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -83,6 +102,20 @@ int32_t secret_get(const char *name, char *out_buf, size_t out_buf_len, size_t *
 // `json.dumps(value, separators=(",", ":"))` would: a string value comes out quoted, with
 // every non-ASCII character escaped.
 int32_t secret_get_json(const char *name, char *out_buf, size_t out_buf_len, size_t *out_len);
+
+// Like `secret_get`, but the library allocates the buffer: on `SECRET_OK`, `*out` points
+// to the value and a terminating NUL, and `*out_len` (when `out_len` is not NULL) is the
+// length without the NUL. Free it with `secret_free`, which wipes it first. On any other
+// status `*out` is NULL and `*out_len` 0. `out` must not be NULL.
+int32_t secret_get_alloc(const char *name, char **out, size_t *out_len);
+
+// Like `secret_get_json`, with a buffer the library allocates (see `secret_get_alloc`).
+int32_t secret_get_json_alloc(const char *name, char **out, size_t *out_len);
+
+// Wipes (overwrites with zeros) and frees a value from `secret_get_alloc` or
+// `secret_get_json_alloc`. NULL is ignored. Passing any other pointer, or one already
+// freed, is undefined behaviour, as with `free`.
+void secret_free(char *value);
 
 // Sets `config.cloud.use_local_secrets`: true reads secrets from the context, false asks
 // the server.
@@ -113,10 +146,32 @@ int32_t secret_config_set_max_reply_bytes(uint64_t max_bytes);
 // without a PEM certificate, makes that get fail with `SECRET_ERR_CONFIG`.
 int32_t secret_config_set_ca_bundle(const char *path);
 
-// Allows sending the bearer token over plain `http://` to hosts that are not loopback
-// (`cloud.allow_insecure_token`, default false: such URLs fail with `SECRET_ERR_CLIENT`
-// before anything is sent). Loopback addresses are always allowed.
-int32_t secret_config_set_allow_insecure_token(bool allow);
+// Allows plain `http://` to servers that are not loopback, so credentials and secret
+// values cross the network unencrypted (`cloud.allow_insecure_http`, default false: such
+// URLs fail with `SECRET_ERR_CLIENT` before anything is sent). Loopback addresses
+// (127.0.0.0/8, ::1, localhost) are always allowed.
+int32_t secret_config_set_allow_insecure_http(bool allow);
+
+// Chooses the server API of the server path (`cloud.server_flavor`):
+// `SECRET_SERVER_PREFECT_0_5` (the default, Prefect 0.5.3's GraphQL `secretValue`) or
+// `SECRET_SERVER_PREFECT_3` (a Prefect 2/3 server's Secret blocks, reached with
+// `secret_config_set_api_url` / `PREFECT_API_URL`). Another number gives
+// `SECRET_ERR_INVALID_ARGUMENT`. The server path is used when `use_local_secrets` is false.
+int32_t secret_config_set_server_flavor(int32_t flavor);
+
+// Sets the Prefect 2/3 API URL (`cloud.api_url`, e.g. `https://api.prefect.cloud/api/
+// accounts/<id>/workspaces/<id>` or `http://127.0.0.1:4200/api`); NULL goes back to the
+// `PREFECT_API_URL` environment variable.
+int32_t secret_config_set_api_url(const char *url);
+
+// Sets the Prefect Cloud API key sent as a bearer token by the Prefect 2/3 flavour
+// (`cloud.api_key`); NULL goes back to the `PREFECT_API_KEY` environment variable.
+int32_t secret_config_set_api_key(const char *key);
+
+// Sets the `user:password` a self-hosted Prefect 2/3 server checks with HTTP Basic auth
+// (`cloud.api_auth_string`); it takes precedence over the API key, as in Prefect's
+// client. NULL goes back to the `PREFECT_API_AUTH_STRING` environment variable.
+int32_t secret_config_set_api_auth_string(const char *auth);
 
 // Sets how long, in seconds, a thread may reuse the value it just fetched from the
 // server for the same name (`cloud.reuse_window`, default 1; 0 turns it off; below 1e9).

@@ -7,6 +7,7 @@
 
 use std::ffi::c_char;
 
+use super::alloc;
 use super::args::{OutBuf, opt_str_arg, str_arg, text_arg};
 use super::boundary::{self, call};
 use super::status::SecretServerFlavor;
@@ -69,6 +70,79 @@ pub unsafe extern "C" fn secret_get_json(
 ) -> i32 {
     // SAFETY: forwarded caller contract.
     unsafe { get_into(name, out_buf, out_buf_len, out_len, Format::Json) }
+}
+
+unsafe fn get_alloc(
+    name: *const c_char,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+    format: Format,
+) -> i32 {
+    call(|| {
+        if out.is_null() {
+            return Err(crate::error::Error::invalid_argument("out is NULL"));
+        }
+        // SAFETY: `out` is non-NULL and writable; `out_len` is NULL or writable.
+        unsafe {
+            *out = std::ptr::null_mut();
+            if !out_len.is_null() {
+                *out_len = 0;
+            }
+        }
+        // SAFETY: the caller passes a valid C string.
+        let name = unsafe { str_arg(name, "name") }?;
+        let found = resolve::get(store::global(), name, format, |bytes| {
+            alloc::copy_out(bytes).map(|p| (p, bytes.len()))
+        })?;
+        let Some(copied) = found else {
+            return Ok(SECRET_NOT_FOUND);
+        };
+        let (p, len) = copied?;
+        // SAFETY: as above.
+        unsafe {
+            *out = p;
+            if !out_len.is_null() {
+                *out_len = len;
+            }
+        }
+        Ok(SECRET_OK)
+    })
+}
+
+/// Like `secret_get`, but the library allocates the buffer: on `SECRET_OK`, `*out` points
+/// to the value and a terminating NUL, and `*out_len` (when `out_len` is not NULL) is the
+/// length without the NUL. Free it with `secret_free`, which wipes it first. On any other
+/// status `*out` is NULL and `*out_len` 0. `out` must not be NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_get_alloc(
+    name: *const c_char,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { get_alloc(name, out, out_len, Format::Text) }
+}
+
+/// Like `secret_get_json`, with a buffer the library allocates (see `secret_get_alloc`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_get_json_alloc(
+    name: *const c_char,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { get_alloc(name, out, out_len, Format::Json) }
+}
+
+/// Wipes (overwrites with zeros) and frees a value from `secret_get_alloc` or
+/// `secret_get_json_alloc`. NULL is ignored. Passing any other pointer, or one already
+/// freed, is undefined behaviour, as with `free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_free(value: *mut c_char) {
+    boundary::guard((), || {
+        // SAFETY: the caller passes NULL or a pointer from secret_get_*_alloc.
+        unsafe { alloc::free(value) }
+    })
 }
 
 fn set_cloud(key: &str, value: Option<Value>) -> Result<SecretStatus, crate::error::Error> {

@@ -5,7 +5,11 @@
 //! errors into status codes and records this thread's last error message. Raw pointers are
 //! read only through the helpers in [`args`].
 
+pub mod alloc;
 pub mod api;
 pub mod args;
 pub mod boundary;
 pub mod status;
+
+#[cfg(test)]
+mod tests;

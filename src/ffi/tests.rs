@@ -1,0 +1,188 @@
+//! The C ABI driven from Rust: NULLs, bad UTF-8, the buffer protocol, allocated values,
+//! the boundary. These tests also run under Miri (`scripts/miri`), where the unsafe code
+//! lives. They share the process-wide store, so each test uses its own secret names.
+
+use std::ffi::{CStr, c_char};
+use std::ptr;
+
+use super::api::*;
+use super::status::SecretStatus::*;
+
+const BAD_UTF8: &[u8] = b"\xff\xfe\0";
+
+fn bad() -> *const c_char {
+    BAD_UTF8.as_ptr().cast()
+}
+
+fn last_error() -> String {
+    // SAFETY: never NULL, valid until the next call on this thread.
+    unsafe { CStr::from_ptr(secret_last_error()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn set(name: &CStr, value: &CStr) {
+    // SAFETY: valid C strings.
+    assert_eq!(
+        unsafe { secret_context_set(name.as_ptr(), value.as_ptr()) },
+        0,
+        "{}",
+        last_error()
+    );
+}
+
+#[test]
+fn buffer_protocol() {
+    set(c"ffi-buf", c"hunter2");
+    let mut buf = [0x55 as c_char; 16];
+    let mut len = 99usize;
+    let get = |buf: &mut [c_char], cap: usize, len: &mut usize| {
+        // SAFETY: `cap` never exceeds the buffer.
+        unsafe { secret_get(c"ffi-buf".as_ptr(), buf.as_mut_ptr(), cap, len) }
+    };
+    // Exact fit: 7 bytes and the NUL.
+    assert_eq!(get(&mut buf, 8, &mut len), SECRET_OK as i32);
+    assert_eq!(len, 7);
+    // SAFETY: NUL-terminated by the library.
+    assert_eq!(unsafe { CStr::from_ptr(buf.as_ptr()) }, c"hunter2");
+    // One byte short: the size comes back, the buffer holds "".
+    assert_eq!(
+        get(&mut buf, 7, &mut len),
+        SECRET_ERR_BUFFER_TOO_SMALL as i32
+    );
+    assert_eq!((len, buf[0]), (7, 0));
+    assert_eq!(
+        buf[1] as u8, b'u',
+        "nothing after the empty string is touched"
+    );
+    // Size query.
+    // SAFETY: a NULL buffer with length 0 is allowed.
+    let rc = unsafe { secret_get(c"ffi-buf".as_ptr(), ptr::null_mut(), 0, &mut len) };
+    assert_eq!((rc, len), (SECRET_ERR_BUFFER_TOO_SMALL as i32, 7));
+    // NULL out_len is allowed; a NULL buffer with a length is not.
+    // SAFETY: valid buffer of 16 bytes.
+    assert_eq!(
+        unsafe { secret_get_json(c"ffi-buf".as_ptr(), buf.as_mut_ptr(), 16, ptr::null_mut()) },
+        0
+    );
+    // SAFETY: the library must refuse, not write.
+    let rc = unsafe { secret_get(c"ffi-buf".as_ptr(), ptr::null_mut(), 5, &mut len) };
+    assert_eq!((rc, len), (SECRET_ERR_INVALID_ARGUMENT as i32, 0));
+    assert!(last_error().contains("out_buf is NULL"), "{}", last_error());
+}
+
+#[test]
+fn nulls_and_bad_utf8_are_invalid_arguments() {
+    let mut buf = [0 as c_char; 8];
+    let mut len = 0usize;
+    let invalid = SECRET_ERR_INVALID_ARGUMENT as i32;
+    // SAFETY: each pointer is NULL or valid; the library must refuse the bad ones.
+    unsafe {
+        assert_eq!(
+            secret_get(ptr::null(), buf.as_mut_ptr(), 8, &mut len),
+            invalid
+        );
+        assert!(last_error().contains("name is NULL"));
+        assert_eq!(secret_get(bad(), buf.as_mut_ptr(), 8, &mut len), invalid);
+        assert!(last_error().contains("name is not valid UTF-8"));
+        assert_eq!(secret_context_set(c"x".as_ptr(), ptr::null()), invalid);
+        assert_eq!(secret_context_set(bad(), c"v".as_ptr()), invalid);
+        assert_eq!(
+            secret_context_set_bytes(c"x".as_ptr(), ptr::null(), 3),
+            invalid
+        );
+        assert_eq!(secret_context_set_bytes(c"x".as_ptr(), bad(), 2), invalid);
+        assert_eq!(secret_context_remove(ptr::null()), invalid);
+        assert_eq!(secret_config_set_cloud_graphql(ptr::null()), invalid);
+        assert_eq!(secret_config_set_auth_token(bad()), invalid);
+        assert_eq!(secret_config_load_file(ptr::null()), invalid);
+        assert_eq!(
+            secret_get_alloc(c"x".as_ptr(), ptr::null_mut(), &mut len),
+            invalid
+        );
+        assert_eq!(secret_config_set_timeouts(0.0, 1.0), invalid);
+        assert_eq!(secret_config_set_timeouts(1.0, f64::NAN), invalid);
+        assert_eq!(secret_config_set_reuse_window(-1.0), invalid);
+        assert_eq!(secret_config_set_max_reply_bytes(0), invalid);
+        assert_eq!(secret_config_set_server_flavor(7), invalid);
+    }
+}
+
+#[test]
+fn values_with_nul_and_allocated_copies() {
+    // SAFETY: 5 readable bytes.
+    let rc =
+        unsafe { secret_context_set_bytes(c"ffi-nul".as_ptr(), b"a\0b\0c".as_ptr().cast(), 5) };
+    assert_eq!(rc, 0);
+    let mut out: *mut c_char = ptr::null_mut();
+    let mut len = 0usize;
+    // SAFETY: valid out pointers; the value is freed with secret_free.
+    unsafe {
+        assert_eq!(secret_get_alloc(c"ffi-nul".as_ptr(), &mut out, &mut len), 0);
+        assert_eq!(
+            std::slice::from_raw_parts(out.cast::<u8>(), len + 1),
+            b"a\0b\0c\0"
+        );
+        secret_free(out);
+        assert_eq!(
+            secret_get_json_alloc(c"ffi-nul".as_ptr(), &mut out, ptr::null_mut()),
+            0
+        );
+        assert_eq!(CStr::from_ptr(out), c"\"a\\u0000b\\u0000c\"");
+        secret_free(out);
+        out = ptr::NonNull::<c_char>::dangling().as_ptr();
+        assert_eq!(
+            secret_get_alloc(c"ffi-absent".as_ptr(), &mut out, &mut len),
+            1
+        );
+        assert_eq!((out, len), (ptr::null_mut(), 0));
+        secret_free(ptr::null_mut());
+    }
+}
+
+#[test]
+fn remove_clear_and_statuses() {
+    set(c"ffi-rm", c"1");
+    // SAFETY: valid C strings.
+    unsafe {
+        assert_eq!(secret_context_remove(c"ffi-rm".as_ptr()), SECRET_OK as i32);
+        assert_eq!(
+            secret_context_remove(c"ffi-rm".as_ptr()),
+            SECRET_NOT_FOUND as i32
+        );
+    }
+    for code in [0, 1, -1, -2, -3, -4, -5, -6, -99, 42] {
+        // SAFETY: static NUL-terminated strings.
+        let text = unsafe { CStr::from_ptr(secret_status_str(code)) }
+            .to_str()
+            .unwrap();
+        assert!(!text.is_empty());
+    }
+    // SAFETY: as above.
+    let version = unsafe { CStr::from_ptr(secret_version()) };
+    assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn last_error_is_per_thread() {
+    // SAFETY: NULL name on purpose.
+    unsafe { secret_context_remove(ptr::null()) };
+    let here = last_error();
+    std::thread::spawn(|| {
+        assert_eq!(last_error(), "");
+        // SAFETY: bad name on purpose.
+        unsafe { secret_context_remove(bad()) };
+        assert!(last_error().contains("UTF-8"));
+    })
+    .join()
+    .unwrap();
+    assert_eq!(last_error(), here);
+}
+
+#[test]
+fn panics_stop_at_the_boundary() {
+    let rc = super::boundary::call(|| panic!("boom"));
+    assert_eq!(rc, SECRET_ERR_INTERNAL as i32);
+    assert!(last_error().contains("panic"), "{}", last_error());
+    assert_eq!(super::boundary::guard(7, || -> i32 { panic!("boom") }), 7);
+}
