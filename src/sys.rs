@@ -1,5 +1,6 @@
-//! Operating-system lookups the safe core cannot make without `unsafe`: the user database
-//! behind `~` and `~user` (Python's `pwd`).
+//! Operating-system calls the safe core cannot make without `unsafe`: the user database
+//! behind `~` and `~user` (Python's `pwd`), and a one-call check that a kept-alive socket
+//! is still open.
 
 use crate::config::host::Accounts;
 
@@ -12,6 +13,39 @@ pub fn accounts() -> Box<dyn Accounts> {
     #[cfg(not(unix))]
     {
         Box::new(crate::config::host::NoAccounts)
+    }
+}
+
+/// Whether a kept-alive connection can take another request: not closed by the peer and
+/// without unexpected bytes waiting. One non-blocking peek on Unix.
+pub fn socket_is_open(stream: &std::net::TcpStream) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let mut byte = 0u8;
+        // SAFETY: one writable byte; the descriptor belongs to `stream`, alive here.
+        let n = unsafe {
+            libc::recv(
+                stream.as_raw_fd(),
+                (&mut byte as *mut u8).cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        n < 0 && {
+            let e = std::io::Error::last_os_error();
+            e.kind() == std::io::ErrorKind::WouldBlock
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let mut byte = [0u8];
+        if stream.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let open =
+            matches!(stream.peek(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+        stream.set_nonblocking(false).is_ok() && open
     }
 }
 

@@ -8,7 +8,7 @@
 //! - [`transport`]: the shared HTTP agent, limits, TLS, the clear-text rule
 //! - [`reuse`]: a thread's immediate repeat of a get does not ask again
 //! - [`cache`]: the opt-in time-to-live cache (`cloud.cache_ttl`)
-//! - [`dns`]: name resolution without a thread per request
+//! - [`dns`]: name resolution without a thread per request; [`tcp`]: a lean TCP transport
 
 pub mod blocks;
 pub mod cache;
@@ -16,6 +16,7 @@ pub mod dns;
 pub mod graphql;
 pub mod reuse;
 pub mod settings;
+pub mod tcp;
 pub mod transport;
 pub mod v053;
 

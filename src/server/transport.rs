@@ -15,8 +15,9 @@ use zeroize::Zeroizing;
 
 use super::dns::CachingResolver;
 use super::settings::Limits;
+use super::tcp::LeanTcpConnector;
 use crate::error::Error;
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 
 /// A server reply, read whole (within the cap) so the connection can be reused.
 pub struct Reply {
@@ -100,9 +101,14 @@ fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
         })
         .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build();
+    // ureq's own chain, with our TCP transport in place of its TcpConnector.
+    let connector =
+        ().chain(ConnectProxyConnector::default())
+            .chain(LeanTcpConnector)
+            .chain(RustlsConnector::default());
     Ok(Agent::with_parts(
         config,
-        DefaultConnector::default(),
+        connector,
         CachingResolver::default(),
     ))
 }
