@@ -13,6 +13,17 @@ fn main() {
     println!("cargo:rerun-if-env-changed=PREFECT_SECRETS_UPDATE_HEADER");
 
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+
+    // The installed shared library's SONAME carries the ABI major version (the crate's
+    // major version), so programs linked against one ABI never load an incompatible one.
+    // `make install` asks for it; in-tree builds keep cargo's plain libprefect_secrets.so,
+    // which programs in the tree link and load as it is.
+    println!("cargo:rerun-if-env-changed=PREFECT_SECRETS_SONAME");
+    let elf = env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os != "windows" && os != "macos");
+    if env::var_os("PREFECT_SECRETS_SONAME").is_some() && elf {
+        let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libprefect_secrets.so.{major}");
+    }
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable");
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
