@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -130,6 +129,9 @@ func TestNULInNamesAndValues(t *testing.T) {
 		func() error { return SetCloudGraphQL("http://127.0.0.1/\x00") },
 		func() error { return LoadConfigFile("/tmp/\x00") },
 		func() error { return SetCABundle("/tmp/\x00") },
+		func() error { return SetAPIURL("http://127.0.0.1/\x00") },
+		func() error { return SetAPIKey("k\x00ey") },
+		func() error { return SetAPIAuthString("user:pa\x00ss") },
 	} {
 		e := wantErr(t, f(), ErrInvalidArgument)
 		if !strings.Contains(e.Message, "NUL") {
@@ -164,10 +166,11 @@ func TestInvalidUTF8(t *testing.T) {
 	}
 }
 
-func TestBufferProtocol(t *testing.T) {
+func TestLongValues(t *testing.T) {
 	isolate(t)
-	// Around the first buffer's size (the value plus its NUL must fit), then large.
-	for _, n := range []int{0, 1, initialBuffer - 2, initialBuffer - 1, initialBuffer, initialBuffer + 1, 4096, 1 << 20, 5<<20 + 3} {
+	// Sizes around the powers of two an allocator might care about, then large: the
+	// library sizes each value itself (secret_get_alloc).
+	for _, n := range []int{0, 1, 2, 510, 511, 512, 513, 4096, 1 << 20, 5<<20 + 3} {
 		v := "y" // n bytes of text that is not JSON
 		switch {
 		case n == 0:
@@ -272,8 +275,8 @@ func TestServerLongValueOneRequest(t *testing.T) {
 	srv := newScriptServer(mustJSON(t, `{"responses": [{"status": 200, "body": {"data": {"secretValue": "`+long+`"}}}]}`))
 	defer srv.Close()
 	cloud(t, srv.URL, "tok-1")
-	// The value does not fit the first buffer: the retry happens in the same cgo call,
-	// so on the same thread, and the library's per-thread reuse serves it.
+	// One Get is one library call (secret_get_alloc), whatever the value's size.
+	mustOK(t, SetReuseWindow(0))
 	wantValue(t, Get, "DB", long)
 	if n := len(srv.requests()); n != 1 {
 		t.Fatalf("%d requests for one Get, want 1", n)
@@ -554,45 +557,88 @@ func TestSetCABundle(t *testing.T) {
 	wantErr(t, err, ErrConfig)
 }
 
-// nonLoopbackIP is an address of this machine that is not loopback, or nil.
-func nonLoopbackIP() net.IP {
-	addrs, _ := net.InterfaceAddrs()
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil && !n.IP.IsLinkLocalUnicast() {
-			return n.IP
+// loopbackAlias is a name other than localhost that /etc/hosts maps to 127.0.0.1 (many
+// systems list the machine's own name there), or "". The library counts only localhost
+// and loopback addresses as loopback, so such a name stands for "another host" while
+// every byte stays on this machine. /etc/hosts is read here, never DNS, and the name is
+// only used when the system resolver reads that file before asking DNS.
+func loopbackAlias() string {
+	nss, err := os.ReadFile("/etc/nsswitch.conf")
+	if err != nil {
+		return ""
+	}
+	filesFirst := false
+	for _, line := range strings.Split(string(nss), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "hosts:" {
+			filesFirst = f[1] == "files"
 		}
 	}
-	return nil
+	hosts, err := os.ReadFile("/etc/hosts")
+	if err != nil || !filesFirst {
+		return ""
+	}
+	for _, line := range strings.Split(string(hosts), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "127.0.0.1" {
+			continue
+		}
+		for _, name := range f[1:] {
+			if !strings.EqualFold(name, "localhost") && net.ParseIP(name) == nil {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
-func TestSetAllowInsecureToken(t *testing.T) {
+func TestSetAllowInsecureHTTP(t *testing.T) {
 	isolate(t)
-	ip := nonLoopbackIP()
-	if ip == nil {
-		t.Skip("no non-loopback IPv4 address on this machine")
+	alias := loopbackAlias()
+	if alias == "" {
+		t.Skip("no name other than localhost for 127.0.0.1 in /etc/hosts")
 	}
-	var hits int32
-	ln, err := net.Listen("tcp", net.JoinHostPort(ip.String(), "0"))
-	if err != nil {
-		t.Skipf("cannot listen on %v: %v", ip, err)
+	for _, v := range []string{"ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"} {
+		if os.Getenv(v) != "" {
+			t.Skipf("%s is set: the request would go to the proxy", v)
+		}
 	}
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		atomic.AddInt32(&hits, 1)
-		_, _ = w.Write([]byte(`{"data": {"secretValue": "plain"}}`))
-	})}}
-	srv.Start()
-	defer srv.Close()
-	cloud(t, srv.URL, "tok")
-	_, _, err = Get("DB")
-	e := wantErr(t, err, ErrClient)
-	if !strings.Contains(e.Message, "clear text") || atomic.LoadInt32(&hits) != 0 {
-		t.Fatalf("message %q, %d requests", e.Message, hits)
+	graphql := newScriptServer(mustJSON(t, `{"responses": [{"status": 200, "body": {"data": {"secretValue": "plain"}}}]}`))
+	defer graphql.Close()
+	blocks := newBlocksServer(t)
+	blocks.set("DB", `"plain-3"`)
+	viaAlias := func(u string) string { return strings.Replace(u, "127.0.0.1", alias, 1) }
+	cloud(t, viaAlias(graphql.URL), "tok")
+	mustOK(t, SetAPIURL(viaAlias(blocks.URL)+"/api"))
+	mustOK(t, SetReuseWindow(0))
+	useFlavor := func(f ServerFlavor) { mustOK(t, SetServerFlavor(f)) }
+
+	// Refused before anything is sent, with credentials (0.5) or without (3: the value
+	// itself would cross the network in clear).
+	for _, f := range []ServerFlavor{ServerPrefect05, ServerPrefect3} {
+		useFlavor(f)
+		_, _, err := Get("DB")
+		e := wantErr(t, err, ErrClient)
+		if !strings.Contains(e.Message, "clear text") {
+			t.Errorf("%v: message %q", f, e.Message)
+		}
 	}
-	mustOK(t, SetAllowInsecureToken(true))
+	if n, m := len(graphql.requests()), len(blocks.log()); n+m != 0 {
+		t.Fatalf("%d and %d requests sent in clear text", n, m)
+	}
+	mustOK(t, SetAllowInsecureHTTP(true))
+	useFlavor(ServerPrefect05)
 	wantValue(t, Get, "DB", "plain")
-	mustOK(t, SetAllowInsecureToken(false))
-	_, _, err = Get("DB")
+	useFlavor(ServerPrefect3)
+	wantValue(t, Get, "DB", "plain-3")
+	mustOK(t, SetAllowInsecureHTTP(false))
+	_, _, err := Get("DB")
 	wantErr(t, err, ErrClient)
+	if n, m := len(graphql.requests()), len(blocks.log()); n != 1 || m != 1 {
+		t.Fatalf("%d and %d requests, want 1 and 1", n, m)
+	}
 }
 
 func TestVersionAndStatusString(t *testing.T) {

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
-// 32 goroutines read a secret while one rewrites it, alternating a short value and one
-// longer than the first buffer, so readers also go through the buffer protocol while
-// the value changes under them.
+// 32 goroutines read a secret while one rewrites it, alternating a short value and a
+// long one, so the library sizes values that change under the readers.
 func TestConcurrentReadersAndWriter(t *testing.T) {
 	isolate(t)
 	short := "short-value"
@@ -140,6 +140,9 @@ func TestConcurrentSetters(t *testing.T) {
 					ContextSet(name, fmt.Sprint(i)),
 					SetUseLocalSecrets(true),
 					SetReuseWindow(0),
+					SetCacheTTL(time.Duration(i%3) * time.Second),
+					SetServerFlavor(ServerFlavor(i % 2)),
+					CacheClear(),
 				} {
 					if err != nil {
 						errs <- err

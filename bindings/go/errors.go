@@ -36,13 +36,14 @@ var (
 	// ErrInvalidArgument: a string with a NUL byte (checked before calling C), text that
 	// is not UTF-8, or a value out of range (a non-positive timeout, for instance).
 	ErrInvalidArgument = &Error{Code: StatusInvalidArgument}
-	// ErrBufferTooSmall only surfaces when a value kept growing between retries, which
-	// takes another goroutine changing it over and over while it is read.
+	// ErrBufferTooSmall is the C buffer protocol's status. Get and GetJSON never return
+	// it: the library sizes and allocates each value itself (secret_get_alloc).
 	ErrBufferTooSmall = &Error{Code: StatusBufferTooSmall}
 	// ErrFlowBuilding: a Flow is being built (SetFlowBuilding(true)); secrets are
 	// refused until it is done.
 	ErrFlowBuilding = &Error{Code: StatusFlowBuilding}
-	// ErrAuth: no token for the server, or the server refused it after a refresh.
+	// ErrAuth: no token for the server, or the server refused it after a refresh; for
+	// ServerPrefect3, the server refused the API key or auth string (HTTP 401 or 403).
 	ErrAuth = &Error{Code: StatusAuth}
 	// ErrClient: the server could not be asked, or its answer is unusable.
 	ErrClient = &Error{Code: StatusClient}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	prefectsecrets "github.com/prefect-secrets/prefect-secrets/bindings/go"
 )
@@ -64,4 +65,34 @@ func ExampleGetJSON() {
 	// Output:
 	// QUOTED: Get 42, GetJSON "42"
 	// NUMBER: Get 42, GetJSON 42
+}
+
+func ExampleSetServerFlavor() {
+	// Read Secret blocks from a Prefect 2/3 server instead of Prefect 0.5.3's GraphQL
+	// API. PREFECT_API_URL, PREFECT_API_KEY and PREFECT_API_AUTH_STRING are used when
+	// they are set; the setters override them.
+	for _, err := range []error{
+		prefectsecrets.SetUseLocalSecrets(false),
+		prefectsecrets.SetServerFlavor(prefectsecrets.ServerPrefect3),
+		prefectsecrets.SetAPIURL("http://127.0.0.1:4200/api"),
+		prefectsecrets.SetAPIAuthString("admin:pass"), // Basic auth; or SetAPIKey for Prefect Cloud
+		// Answer repeated gets of a name from memory for a minute.
+		prefectsecrets.SetCacheTTL(time.Minute),
+	} {
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	// A Secret block holding '{"user": "svc"}' (a string that is JSON) comes back
+	// decoded, as Prefect 3's Secret.get() gives it: {"user":"svc"}.
+	value, found, err := prefectsecrets.Get("db-credentials")
+	switch {
+	case errors.Is(err, prefectsecrets.ErrAuth):
+		log.Fatal("the server refused the credentials: ", err)
+	case err != nil:
+		log.Fatal(err)
+	case !found:
+		log.Fatal("no Secret block named db-credentials")
+	}
+	fmt.Println(len(value))
 }

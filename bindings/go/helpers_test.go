@@ -14,16 +14,16 @@ import (
 	"time"
 )
 
-// isolate gives a test a clean library state: a fresh empty HOME, no PREFECT__*
-// variables, and a reset configuration; the environment and the library are put back
-// afterwards. Tests using it must not run in parallel (the library state is
+// isolate gives a test a clean library state: a fresh empty HOME, no PREFECT__* or
+// PREFECT_API_* variables, and a reset configuration; the environment and the library
+// are put back afterwards. Tests using it must not run in parallel (the library state is
 // process-wide).
 func isolate(t *testing.T) string {
 	t.Helper()
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "PREFECT__") {
+		if strings.HasPrefix(kv, "PREFECT__") || strings.HasPrefix(kv, "PREFECT_API_") {
 			k := kv[:strings.IndexByte(kv, '=')]
 			t.Setenv(k, "") // restores the old value at the end
 			os.Unsetenv(k)

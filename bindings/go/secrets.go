@@ -3,8 +3,9 @@
 //
 // A secret comes from Prefect's configuration and context (environment variables
 // PREFECT__CONTEXT__SECRETS__*, ~/.prefect/config.toml, ContextSet) when
-// config.cloud.use_local_secrets is true, which is Prefect's default, and from the Prefect
-// Cloud GraphQL server otherwise.
+// config.cloud.use_local_secrets is true, which is Prefect's default, and from a server
+// otherwise: Prefect 0.5.3's GraphQL API (the default), or a Prefect 2/3 server's Secret
+// blocks after SetServerFlavor(ServerPrefect3).
 //
 //	v, found, err := prefectsecrets.Get("DB_PASSWORD")
 //	switch {
@@ -46,7 +47,8 @@ static ps_status ps_check(int32_t rc) {
 	return s;
 }
 
-// Wipes and frees a C copy of something secret (a value or a token).
+// Wipes and frees a C copy of something secret (a context value, a token, an API key or
+// an auth string). Values from the library are freed with secret_free, which wipes them.
 static void ps_free_secret(char *p, size_t n) {
 	if (p == NULL) return;
 	volatile char *v = p;
@@ -56,41 +58,18 @@ static void ps_free_secret(char *p, size_t n) {
 
 typedef struct {
 	int32_t status;
-	char *heap;   // malloc'd value when it did not fit in the caller's buffer, else NULL
-	size_t len;   // the value's length in bytes (on SECRET_OK)
+	char *value;  // the library's copy of the value on SECRET_OK (free with secret_free), else NULL
+	size_t len;   // the value's length in bytes, without the NUL (on SECRET_OK)
 	char *err;    // as in ps_status
 } ps_value;
 
-// The buffer protocol, whole, in one cgo call (so on one thread, which also lets the
-// library's per-thread reuse of a server value serve the retry): try the caller's
-// buffer; while the library says it is too small, allocate *out_len + 1 bytes and ask
-// again (the value may change between two calls, hence the loop, bounded).
-static ps_value ps_get(int json, const char *name, char *buf, size_t cap) {
-	int32_t (*get)(const char *, char *, size_t, size_t *) = json ? secret_get_json : secret_get;
+// A get in one cgo call: the library sizes and allocates the value (secret_get_alloc), so
+// there is no buffer to guess and no retry, and one get is one round trip to a server.
+static ps_value ps_get(int json, const char *name) {
 	ps_value r = { 0, NULL, 0, NULL };
-	size_t need = 0;
-	int32_t rc = get(name, buf, cap, &need);
-	for (int tries = 0; rc == SECRET_ERR_BUFFER_TOO_SMALL && tries < 16; tries++) {
-		free(r.heap);
-		r.heap = NULL;
-		if (need >= SIZE_MAX - 1) break;
-		cap = need + 1;
-		r.heap = malloc(cap);
-		if (r.heap == NULL) {
-			r.status = SECRET_ERR_INTERNAL;
-			r.err = ps_strdup("out of memory for the value's buffer");
-			return r;
-		}
-		rc = get(name, r.heap, cap, &need);
-	}
-	r.status = rc;
-	if (rc == SECRET_OK) {
-		r.len = need;
-	} else {
-		free(r.heap);
-		r.heap = NULL;
-		if (rc < 0) r.err = ps_strdup(secret_last_error());
-	}
+	r.status = json ? secret_get_json_alloc(name, &r.value, &r.len)
+	                : secret_get_alloc(name, &r.value, &r.len);
+	if (r.status < 0) r.err = ps_strdup(secret_last_error());
 	return r;
 }
 
@@ -100,8 +79,14 @@ static ps_status ps_set_cloud_graphql(const char *u) { return ps_check(secret_co
 static ps_status ps_set_timeouts(double c, double r) { return ps_check(secret_config_set_timeouts(c, r)); }
 static ps_status ps_set_max_reply_bytes(uint64_t n) { return ps_check(secret_config_set_max_reply_bytes(n)); }
 static ps_status ps_set_ca_bundle(const char *p) { return ps_check(secret_config_set_ca_bundle(p)); }
-static ps_status ps_set_allow_insecure_token(bool b) { return ps_check(secret_config_set_allow_insecure_token(b)); }
+static ps_status ps_set_allow_insecure_http(bool b) { return ps_check(secret_config_set_allow_insecure_http(b)); }
+static ps_status ps_set_server_flavor(int32_t f) { return ps_check(secret_config_set_server_flavor(f)); }
+static ps_status ps_set_api_url(const char *u) { return ps_check(secret_config_set_api_url(u)); }
+static ps_status ps_set_api_key(const char *k) { return ps_check(secret_config_set_api_key(k)); }
+static ps_status ps_set_api_auth_string(const char *a) { return ps_check(secret_config_set_api_auth_string(a)); }
 static ps_status ps_set_reuse_window(double s) { return ps_check(secret_config_set_reuse_window(s)); }
+static ps_status ps_set_cache_ttl(double s) { return ps_check(secret_config_set_cache_ttl(s)); }
+static ps_status ps_cache_clear(void) { return ps_check(secret_cache_clear()); }
 static ps_status ps_load_file(const char *p) { return ps_check(secret_config_load_file(p)); }
 static ps_status ps_reset(void) { return ps_check(secret_config_reset()); }
 static ps_status ps_context_set_bytes(const char *n, const char *v, size_t len) { return ps_check(secret_context_set_bytes(n, v, len)); }
@@ -116,9 +101,6 @@ import (
 	"time"
 	"unsafe"
 )
-
-// initialBuffer is the size of the first buffer a get tries; most secrets fit.
-const initialBuffer = 512
 
 // Get resolves the secret name as Prefect 0.5.3's Secret(name).get() does. A string
 // value comes back as its text (which may contain NUL bytes; a lone surrogate, possible
@@ -150,19 +132,14 @@ func get(json bool, op, name string) (string, bool, error) {
 	if json {
 		asJSON = 1
 	}
-	buf := make([]byte, initialBuffer)
-	r := C.ps_get(asJSON, cname, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)))
-	switch {
-	case r.status == C.SECRET_OK && r.heap == nil:
-		n := int(r.len)
-		v := string(buf[:n])
-		wipe(buf[:n])
-		return v, true, nil
-	case r.status == C.SECRET_OK:
-		v := string(unsafe.Slice((*byte)(unsafe.Pointer(r.heap)), int(r.len)))
-		C.ps_free_secret(r.heap, r.len+1)
-		return v, true, nil
-	case r.status == C.SECRET_NOT_FOUND:
+	r := C.ps_get(asJSON, cname)
+	// The library's copy is wiped and freed here and nowhere else, whatever the status
+	// (secret_free ignores NULL, which is what every status but SECRET_OK leaves).
+	defer C.secret_free(r.value)
+	switch r.status {
+	case C.SECRET_OK:
+		return string(unsafe.Slice((*byte)(unsafe.Pointer(r.value)), int(r.len))), true, nil
+	case C.SECRET_NOT_FOUND:
 		return "", false, nil
 	}
 	return "", false, statusError(op, int32(r.status), r.err)
@@ -236,20 +213,110 @@ func UseSystemCAs() error {
 	return check("secret_config_set_ca_bundle", C.ps_set_ca_bundle(nil))
 }
 
-// SetAllowInsecureToken allows sending the bearer token over plain http:// to hosts that
-// are not loopback (default false: such URLs fail with ErrClient before anything is
-// sent). Loopback addresses are always allowed.
-func SetAllowInsecureToken(allow bool) error {
-	return check("secret_config_set_allow_insecure_token", C.ps_set_allow_insecure_token(C.bool(allow)))
+// SetAllowInsecureHTTP allows plain http:// to servers that are not loopback, so
+// credentials and secret values cross the network unencrypted (default false: such URLs
+// fail the get with ErrClient before anything is sent). Loopback addresses (127.0.0.0/8,
+// ::1, localhost) are always allowed. It applies to both server flavours.
+func SetAllowInsecureHTTP(allow bool) error {
+	return check("secret_config_set_allow_insecure_http", C.ps_set_allow_insecure_http(C.bool(allow)))
+}
+
+// The ServerFlavor constants are the C enum's values: these fail to compile otherwise
+// (the index would be negative or out of range).
+var (
+	_ = [1]struct{}{}[ServerPrefect05-C.SECRET_SERVER_PREFECT_0_5]
+	_ = [1]struct{}{}[ServerPrefect3-C.SECRET_SERVER_PREFECT_3]
+)
+
+// SetServerFlavor chooses the server API the server path speaks (config.cloud.server_flavor):
+// ServerPrefect05 (the default) or ServerPrefect3. Any other value gives an error
+// matching ErrInvalidArgument. The server path is used when SetUseLocalSecrets(false).
+func SetServerFlavor(flavor ServerFlavor) error {
+	return check("secret_config_set_server_flavor", C.ps_set_server_flavor(C.int32_t(flavor)))
+}
+
+// SetAPIURL sets the Prefect 2/3 API URL used by ServerPrefect3 (config.cloud.api_url),
+// such as "http://127.0.0.1:4200/api" or
+// "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>".
+func SetAPIURL(url string) error {
+	const op = "secret_config_set_api_url"
+	curl, err := cString(op, "url", url)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(curl))
+	return check(op, C.ps_set_api_url(curl))
+}
+
+// ClearAPIURL removes the URL set with SetAPIURL, going back to the PREFECT_API_URL
+// environment variable (as read when the configuration was loaded).
+func ClearAPIURL() error {
+	return check("secret_config_set_api_url", C.ps_set_api_url(nil))
+}
+
+// SetAPIKey sets the Prefect Cloud API key that ServerPrefect3 sends as a bearer token
+// (config.cloud.api_key). An auth string (SetAPIAuthString) takes precedence over it.
+func SetAPIKey(key string) error {
+	const op = "secret_config_set_api_key"
+	ckey, err := cString(op, "key", key)
+	if err != nil {
+		return err
+	}
+	defer C.ps_free_secret(ckey, C.size_t(len(key)+1))
+	return check(op, C.ps_set_api_key(ckey))
+}
+
+// ClearAPIKey removes the key set with SetAPIKey, going back to the PREFECT_API_KEY
+// environment variable (as read when the configuration was loaded).
+func ClearAPIKey() error {
+	return check("secret_config_set_api_key", C.ps_set_api_key(nil))
+}
+
+// SetAPIAuthString sets the "user:password" that a self-hosted Prefect 2/3 server checks
+// with HTTP Basic auth (config.cloud.api_auth_string). It takes precedence over the API
+// key, as in Prefect's client.
+func SetAPIAuthString(auth string) error {
+	const op = "secret_config_set_api_auth_string"
+	cauth, err := cString(op, "auth", auth)
+	if err != nil {
+		return err
+	}
+	defer C.ps_free_secret(cauth, C.size_t(len(auth)+1))
+	return check(op, C.ps_set_api_auth_string(cauth))
+}
+
+// ClearAPIAuthString removes the auth string set with SetAPIAuthString, going back to the
+// PREFECT_API_AUTH_STRING environment variable (as read when the configuration was
+// loaded).
+func ClearAPIAuthString() error {
+	return check("secret_config_set_api_auth_string", C.ps_set_api_auth_string(nil))
 }
 
 // SetReuseWindow sets how long an OS thread may reuse the value it just fetched from the
 // server for the same name (default 1s; 0 turns it off; negative is ErrInvalidArgument).
-// Get and GetJSON always reuse within one call; to get one round trip (and one value)
-// for a GetJSON followed by a Get, make both calls from a goroutine locked to its thread
-// with runtime.LockOSThread. Any setter ends the reuse at once.
+// Get and GetJSON are one library call each, so this only matters between calls: to get
+// one round trip (and one value) for a GetJSON followed by a Get, make both calls from a
+// goroutine locked to its thread with runtime.LockOSThread. Any setter ends the reuse at
+// once.
 func SetReuseWindow(window time.Duration) error {
 	return check("secret_config_set_reuse_window", C.ps_set_reuse_window(C.double(window.Seconds())))
+}
+
+// SetCacheTTL turns on the process-wide cache of server values (config.cloud.cache_ttl):
+// for ttl after a value is fetched, gets of that name from any goroutine are answered
+// from memory. The default, 0, turns it off, so every get asks the server as Prefect
+// does. Any setter, ResetConfig and CacheClear end it; values are wiped when they
+// expire. Negative, or 1e9 seconds (about 31 years) and more, is ErrInvalidArgument.
+// Only found values are cached: a name the server does not know is asked again.
+func SetCacheTTL(ttl time.Duration) error {
+	return check("secret_config_set_cache_ttl", C.ps_set_cache_ttl(C.double(ttl.Seconds())))
+}
+
+// CacheClear wipes every cached server value now (see SetCacheTTL), and the values
+// threads remember for immediate repeats (see SetReuseWindow): the next get of any name
+// asks the server.
+func CacheClear() error {
+	return check("secret_cache_clear", C.ps_cache_clear())
 }
 
 // LoadConfigFile merges the Prefect configuration file at path over the current
@@ -352,10 +419,4 @@ func statusError(op string, code int32, msg *C.char) error {
 		C.free(unsafe.Pointer(msg))
 	}
 	return e
-}
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
 }

@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative "test_helper"
+require "minitest/mock"
 require "pathname"
 
 # Values of every type through get / get_json / get_text, local (context) path.
@@ -113,7 +114,7 @@ class ValuesTest < LibraryTest
     assert_equal "\0", value_of("\0")
   end
 
-  def test_long_values_go_through_the_buffer_protocol
+  def test_long_values
     mib = ("0123456789abcdef" * 65_536).tap { |s| s[1000] = "\0" }
     assert_equal 1 << 20, mib.bytesize
     assert_equal mib, value_of(mib)
@@ -121,7 +122,7 @@ class ValuesTest < LibraryTest
     assert_equal mib.bytesize + 7, P.get_json("s").bytesize # quotes, and \u0000 for the NUL
     list = Array.new(100_000) { |i| i }
     assert_equal list, value_of(JSON.generate(list))
-    # Exactly at the first buffer's edges.
+    # Around a power of two.
     [1022, 1023, 1024, 1025].each do |n|
       assert_equal "x" * n, value_of("x" * n), "length #{n}"
       assert_equal "x" * n, P.get_text("s")
@@ -143,6 +144,28 @@ class ValuesTest < LibraryTest
     assert_equal [key], v.keys
     assert_equal ["\xED\xA0\xBD".b, "😀", "\u{10FFFF}"], v[key]
     assert_equal [Encoding::BINARY, Encoding::UTF_8, Encoding::UTF_8], v[key].map(&:encoding)
+  end
+
+  # The library allocates each value; the binding frees it with secret_free exactly once,
+  # and only when there is one.
+  def test_each_value_is_freed_once
+    lib = P::Native.library
+    call = lib.method(:call)
+    freed = []
+    spy = lambda do |name, *args|
+      freed << args.first.to_i if name == :secret_free
+      call.call(name, *args)
+    end
+    P.context_set("s", "x" * 3000)
+    lib.stub(:call, spy) do
+      assert_equal "x" * 3000, P.get("s")
+      assert_equal "x" * 3000, P.get_text("s")
+      assert_equal 2, freed.size
+      refute_includes freed, 0
+      assert_nil P.get("absent")
+      assert_raises(P::InvalidArgumentError) { P.get_text("\xff".b) }
+      assert_equal 2, freed.size
+    end
   end
 
   def test_deep_nesting
@@ -197,6 +220,9 @@ class ErrorsTest < LibraryTest
     assert_raises(P::InvalidArgumentError) { P.cloud_graphql = "http://x\0" }
     assert_raises(P::InvalidArgumentError) { P.ca_bundle = "/a\0b" }
     assert_raises(P::InvalidArgumentError) { P.load_config_file("/a\0b") }
+    assert_raises(P::InvalidArgumentError) { P.api_url = "http://x/\0" }
+    assert_raises(P::InvalidArgumentError) { P.api_key = "k\0ey" }
+    assert_raises(P::InvalidArgumentError) { P.api_auth_string = "user:pa\0ss" }
     # The library was not called: this thread's last error is still the one from above.
     assert_equal "name is not valid UTF-8", P::Native.last_error
   end
@@ -230,12 +256,18 @@ class ErrorsTest < LibraryTest
     assert_raises(TypeError) { P.use_local_secrets = "yes" }
     assert_raises(TypeError) { P.use_local_secrets = 1 }
     assert_raises(TypeError) { P.flow_building = nil }
-    assert_raises(TypeError) { P.allow_insecure_token = "false" }
+    assert_raises(TypeError) { P.allow_insecure_http = "false" }
+    assert_raises(TypeError) { P.allow_insecure_http = nil }
     assert_raises(TypeError) { P.set_timeouts(connect: "1", request: 1) }
     assert_raises(TypeError) { P.set_timeouts(connect: 1, request: Complex(1, 1)) }
     assert_raises(TypeError) { P.reuse_window = nil }
     assert_raises(TypeError) { P.max_reply_bytes = 1.5 }
     assert_raises(TypeError) { P.cloud_graphql = nil }
+    assert_raises(TypeError) { P.api_url = 42 }
+    assert_raises(TypeError) { P.api_key = 42 }
+    assert_raises(TypeError) { P.api_auth_string = %w[user pass] }
+    assert_raises(TypeError) { P.cache_ttl = nil }
+    assert_raises(TypeError) { P.cache_ttl = "60" }
     assert_raises(ArgumentError) { P.set_timeouts(connect: 1) }
   end
 
@@ -397,17 +429,75 @@ class SettersTest < LibraryTest
     P.ca_bundle = nil
   end
 
-  def test_allow_insecure_token
+  # A name other than localhost that /etc/hosts maps to 127.0.0.1 (many systems list the
+  # machine's own name there), or nil. The library counts only localhost and loopback
+  # addresses as loopback, so such a name stands for "another host" while every byte
+  # stays on this machine. /etc/hosts is read here, never DNS, and the name is only used
+  # when the system resolver reads that file before asking DNS.
+  def loopback_alias
+    hosts_line = File.foreach("/etc/nsswitch.conf").map(&:split).find { |f| f.first == "hosts:" }
+    return nil unless hosts_line && hosts_line[1] == "files"
+
+    File.foreach("/etc/hosts") do |line|
+      fields = line.sub(/#.*/, "").split
+      next unless fields.first == "127.0.0.1"
+
+      name = fields.drop(1).find { |n| !n.casecmp?("localhost") && !n.match?(/\A[\d.:]+\z/) }
+      return name if name
+    end
+    nil
+  rescue SystemCallError
+    nil
+  end
+
+  def test_allow_insecure_http_refuses_plain_http_to_other_hosts_before_sending
     P.configure do |c|
       c.use_local_secrets = false
       c.auth_token = "t"
       c.cloud_graphql = "http://example.invalid/graphql"
-      c.allow_insecure_token = false
+      c.api_url = "http://example.invalid/api"
+      c.allow_insecure_http = false
     end
-    e = assert_raises(P::ClientError) { P.get("x") }
-    refute_includes e.message, "Bearer t"
-    P.allow_insecure_token = true
-    P.allow_insecure_token = false
+    %i[prefect_0_5 prefect_3].each do |flavor|
+      P.server_flavor = flavor
+      e = assert_raises(P::ClientError) { P.get("x") }
+      assert_match(/clear text/, e.message)
+      refute_includes e.message, "Bearer t"
+    end
+    P.allow_insecure_http = true
+    P.allow_insecure_http = false
+  end
+
+  def test_allow_insecure_http_lets_plain_http_through
+    name = loopback_alias or skip("no name other than localhost for 127.0.0.1 in /etc/hosts")
+    proxy = %w[ALL_PROXY all_proxy HTTP_PROXY http_proxy HTTPS_PROXY https_proxy].find { |v| ENV[v].to_s != "" }
+    skip("#{proxy} is set: the request would go to the proxy") if proxy
+    with_server(responses: [{ "status" => 200, "body" => { "data" => { "secretValue" => "plain" } } }]) do |graphql|
+      with_blocks_server("x" => "plain-3") do |blocks|
+        via_alias = ->(url) { url.sub("127.0.0.1", name) }
+        P.configure do |c|
+          c.use_local_secrets = false
+          c.auth_token = "t"
+          c.cloud_graphql = "#{via_alias[graphql.url]}/graphql"
+          c.api_url = "#{via_alias[blocks.url]}/api"
+          c.reuse_window = 0
+        end
+        %i[prefect_0_5 prefect_3].each do |flavor|
+          P.server_flavor = flavor
+          assert_raises(P::ClientError) { P.get("x") }
+        end
+        assert_empty graphql.log
+        assert_empty blocks.log
+        P.allow_insecure_http = true
+        P.server_flavor = :prefect_0_5
+        assert_equal "plain", P.get("x")
+        P.server_flavor = :prefect_3
+        assert_equal "plain-3", P.get("x")
+        P.allow_insecure_http = false
+        assert_raises(P::ClientError) { P.get("x") }
+        assert_equal [1, 1], [graphql.log.size, blocks.log.size]
+      end
+    end
   end
 
   def test_reuse_window
@@ -431,31 +521,22 @@ class SettersTest < LibraryTest
     big = "s" * (1 << 20)
     with_server(responses: [{ "status" => 200, "body" => { "data" => { "secretValue" => big } } }]) do |server|
       use_server(server)
-      assert_equal big, P.get("x") # needs a second, larger buffer
-      assert_equal big, P.get_text("x")
+      assert_equal big, P.get("x")
+      assert_equal big, P.get_text("x") # the thread's reuse window: no second request
       assert_equal 1, server.log.size
     end
   end
 
-  def test_value_growing_between_calls_is_followed
-    sizes = [2000, 5000, 10]
+  def test_each_get_is_one_request_whatever_the_size
+    sizes = [10, 2000, 5000, 1 << 20]
     responses = sizes.map { |n| { "status" => 200, "body" => { "data" => { "secretValue" => "g" * n } } } }
     with_server(responses: responses) do |server|
       use_server(server)
       P.reuse_window = 0
-      assert_equal "g" * 10, P.get("x")
-      assert_equal 3, server.log.size
-    end
-  end
-
-  def test_value_that_never_fits_raises_buffer_too_small
-    responses = Array.new(20) { |i| { "status" => 200, "body" => { "data" => { "secretValue" => "g" * (2000 * (i + 1)) } } } }
-    with_server(responses: responses) do |server|
-      use_server(server)
-      P.reuse_window = 0
-      e = assert_raises(P::BufferTooSmallError) { P.get_text("x") }
-      assert_equal(-2, e.status)
-      assert_equal P::Native::MAX_RESIZES + 1, server.log.size
+      sizes.each_with_index do |n, i|
+        assert_equal "g" * n, P.get_text("x")
+        assert_equal i + 1, server.log.size
+      end
     end
   end
 

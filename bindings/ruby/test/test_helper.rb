@@ -8,10 +8,12 @@ require "tmpdir"
 require "fileutils"
 require "prefect_secrets"
 require "support/loopback_server"
+require "support/blocks_server"
 
 # Helpers shared by the tests. The library's state is process-wide, so every test starts
-# from a clean one: no PREFECT__* variables, HOME a fresh empty directory (no user config,
-# no credentials file), and a reset configuration. ENV is restored afterwards.
+# from a clean one: no PREFECT__* or PREFECT_API_* variables, HOME a fresh empty directory
+# (no user config, no credentials file), and a reset configuration. ENV is restored
+# afterwards.
 module LibraryStateIsolation
   def setup
     super
@@ -32,9 +34,9 @@ module LibraryStateIsolation
     super
   end
 
-  # Removes every PREFECT__* variable and sets these ones.
+  # Removes every PREFECT__* and PREFECT_API_* variable and sets these ones.
   def clean_env(vars = {})
-    ENV.each_key { |k| ENV.delete(k) if k.start_with?("PREFECT__") }
+    ENV.each_key { |k| ENV.delete(k) if k.start_with?("PREFECT__", "PREFECT_API_") }
     vars.each { |k, v| ENV[k.to_s] = v }
   end
 
@@ -49,6 +51,22 @@ module LibraryStateIsolation
 
   def with_server(**options)
     server = LoopbackServer.new(**options)
+    yield server
+  ensure
+    server&.close
+  end
+
+  # Points the library at a Prefect 3 blocks server (see BlocksServer).
+  def use_blocks(server)
+    PrefectSecrets.configure do |c|
+      c.use_local_secrets = false
+      c.server_flavor = :prefect_3
+      c.api_url = "#{server.url}/api"
+    end
+  end
+
+  def with_blocks_server(values = {})
+    server = BlocksServer.new(values)
     yield server
   ensure
     server&.close

@@ -77,8 +77,10 @@ class ThreadsTest < LibraryTest
 
   def test_getters_release_the_gvl_and_setters_keep_it
     lib = P::Native.library
-    %i[secret_get secret_get_json].each { |f| refute lib.function(f).need_gvl?, f }
-    (P::Native::FUNCTIONS.keys - %i[secret_get secret_get_json]).each { |f| assert lib.function(f).need_gvl?, f }
+    getters = %i[secret_get_alloc secret_get_json_alloc]
+    assert_equal getters, P::Native::ALLOC_GETTERS.values
+    getters.each { |f| refute lib.function(f).need_gvl?, f }
+    (P::Native::FUNCTIONS.keys - getters).each { |f| assert lib.function(f).need_gvl?, f }
   end
 
   # The server answers after 1 s. While a get waits for it, another Ruby thread keeps

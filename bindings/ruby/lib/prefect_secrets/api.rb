@@ -7,7 +7,8 @@ require_relative "value_decoder"
 
 # Prefect 0.5.3 secrets from Ruby: PrefectSecrets.get(name) resolves a secret exactly as
 # Python's `prefect.client.secrets.Secret(name).get()` does, through the prefect-secrets
-# native library.
+# native library. On the server path it can also read a Prefect 2/3 server's Secret
+# blocks (server_flavor = :prefect_3).
 #
 # Every function raises a PrefectSecrets::Error subclass when the library reports an
 # error, TypeError for an argument of the wrong type, and
@@ -16,6 +17,11 @@ module PrefectSecrets
   UTF_8 = Encoding::UTF_8
   BINARY = Encoding::BINARY
   private_constant :UTF_8, :BINARY
+
+  # The server APIs server_flavor= accepts, with their SecretServerFlavor values:
+  # :prefect_0_5 is Prefect 0.5.3's GraphQL secretValue (the default), :prefect_3 a
+  # Prefect 2/3 server's Secret blocks (REST, api_url / PREFECT_API_URL).
+  SERVER_FLAVORS = { prefect_0_5: 0, prefect_3: 1 }.freeze
 
   class << self
     # ---- Reading secrets --------------------------------------------------------------
@@ -64,7 +70,7 @@ module PrefectSecrets
     # The server's bearer token (config.cloud.auth_token); nil removes it, so the token
     # is read from ~/.prefect/.credentials/auth_token again.
     def auth_token=(token)
-      with_optional_cstring(token, "auth_token") do |ptr|
+      with_optional_secret_cstring(token, "auth_token") do |ptr|
         Native.call_status(:secret_config_set_auth_token, ptr)
       end
     end
@@ -94,17 +100,64 @@ module PrefectSecrets
       with_optional_cstring(path, "ca_bundle") { |ptr| Native.call_status(:secret_config_set_ca_bundle, ptr) }
     end
 
-    # Whether the token may be sent over plain http:// to hosts that are not loopback
-    # (default false).
-    def allow_insecure_token=(allow)
-      Native.call_status(:secret_config_set_allow_insecure_token,
-                         Arguments.boolean(allow, "allow_insecure_token") ? 1 : 0)
+    # Whether plain http:// may be used to servers that are not loopback, so that
+    # credentials and secret values cross the network unencrypted (default false: such
+    # URLs raise ClientError before anything is sent). Loopback addresses (127.0.0.0/8,
+    # ::1, localhost) are always allowed. Applies to both server flavours.
+    def allow_insecure_http=(allow)
+      Native.call_status(:secret_config_set_allow_insecure_http,
+                         Arguments.boolean(allow, "allow_insecure_http") ? 1 : 0)
+    end
+
+    # The server API of the server path (config.cloud.server_flavor): :prefect_0_5
+    # (the default, Prefect 0.5.3's GraphQL API at cloud_graphql) or :prefect_3 (a
+    # Prefect 2/3 server's Secret blocks at api_url). See SERVER_FLAVORS.
+    def server_flavor=(flavor)
+      Native.call_status(:secret_config_set_server_flavor, Arguments.server_flavor(flavor, SERVER_FLAVORS))
+    end
+
+    # The Prefect 2/3 API URL (config.cloud.api_url), e.g. "http://127.0.0.1:4200/api" or
+    # "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>"; nil goes back to the
+    # PREFECT_API_URL environment variable (as read when the configuration was loaded).
+    def api_url=(url)
+      with_optional_cstring(url, "api_url") { |ptr| Native.call_status(:secret_config_set_api_url, ptr) }
+    end
+
+    # The Prefect Cloud API key the :prefect_3 flavour sends as a bearer token
+    # (config.cloud.api_key); nil goes back to the PREFECT_API_KEY environment variable.
+    def api_key=(key)
+      with_optional_secret_cstring(key, "api_key") { |ptr| Native.call_status(:secret_config_set_api_key, ptr) }
+    end
+
+    # The "user:password" a self-hosted Prefect 2/3 server checks with HTTP Basic auth
+    # (config.cloud.api_auth_string); it takes precedence over the API key, as in
+    # Prefect's client. nil goes back to the PREFECT_API_AUTH_STRING environment variable.
+    def api_auth_string=(auth)
+      with_optional_secret_cstring(auth, "api_auth_string") do |ptr|
+        Native.call_status(:secret_config_set_api_auth_string, ptr)
+      end
     end
 
     # How long, in seconds, a thread may reuse the value it just fetched from the server
     # for the same name (default 1; 0 turns it off).
     def reuse_window=(seconds)
       Native.call_status(:secret_config_set_reuse_window, Arguments.seconds(seconds, "reuse_window"))
+    end
+
+    # Turns on the process-wide cache of server values (config.cloud.cache_ttl): for this
+    # many seconds after a value is fetched, gets of that name from any thread are
+    # answered from memory. 0 (the default) turns it off, so every get asks the server,
+    # as Prefect does. Any setter, reset_config and cache_clear end it; values are wiped
+    # when they expire. Must be non-negative and below 1e9.
+    def cache_ttl=(seconds)
+      Native.call_status(:secret_config_set_cache_ttl, Arguments.seconds(seconds, "cache_ttl"))
+    end
+
+    # Wipes every cached server value now (see cache_ttl=), and the values threads
+    # remember for immediate repeats (see reuse_window=).
+    def cache_clear
+      Native.call_status(:secret_cache_clear)
+      nil
     end
 
     # Merges a Prefect configuration file over the current configuration, the way Prefect
@@ -142,7 +195,7 @@ module PrefectSecrets
     def context_set(name, value)
       value_bytes = Arguments.utf8_bytes(value, "value")
       with_cstring(name, "name") do |name_ptr|
-        Native.with_bytes(value_bytes) do |value_ptr|
+        Native.with_bytes(value_bytes, wipe: true) do |value_ptr|
           Native.call_status(:secret_context_set_bytes, name_ptr, value_ptr, value_bytes.bytesize)
         end
       end
@@ -194,6 +247,10 @@ module PrefectSecrets
 
     def with_optional_cstring(value, what, &block)
       Native.with_cstring(Arguments.optional_c_string(value, what), &block)
+    end
+
+    def with_optional_secret_cstring(value, what, &block)
+      Native.with_secret_cstring(Arguments.optional_c_string(value, what), &block)
     end
   end
 end

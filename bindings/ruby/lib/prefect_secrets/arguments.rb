@@ -60,6 +60,16 @@ module PrefectSecrets
       value.to_f
     end
 
+    # The SecretServerFlavor value of a flavour Symbol (flavors: Symbol => Integer).
+    def server_flavor(value, flavors)
+      raise TypeError, "server_flavor must be a Symbol, not #{value.class}" unless value.is_a?(Symbol)
+
+      flavors.fetch(value) do
+        raise InvalidArgumentError.new("server_flavor must be one of #{flavors.keys.map(&:inspect).join(', ')}, " \
+                                       "not #{value.inspect}")
+      end
+    end
+
     # An Integer that fits in uint64_t (the library checks its range).
     def uint64(value, what)
       raise TypeError, "#{what} must be an Integer, not #{value.class}" unless value.is_a?(Integer)

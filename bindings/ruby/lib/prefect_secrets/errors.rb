@@ -38,8 +38,8 @@ module PrefectSecrets
     STATUS = -1
   end
 
-  # SECRET_ERR_BUFFER_TOO_SMALL (-2): only surfaces when the value kept changing size
-  # between the binding's retries (a server answering differently every time).
+  # SECRET_ERR_BUFFER_TOO_SMALL (-2): the C buffer protocol's status. The getters never
+  # raise it: the library sizes and allocates each value itself (secret_get_alloc).
   class BufferTooSmallError < Error
     STATUS = -2
   end
@@ -49,7 +49,9 @@ module PrefectSecrets
     STATUS = -3
   end
 
-  # SECRET_ERR_AUTH (-4): no token for the server, or it refused the token after a refresh.
+  # SECRET_ERR_AUTH (-4): no token for the server, or it refused the token after a refresh;
+  # with server_flavor :prefect_3, the server refused the API key or auth string (HTTP 401
+  # or 403).
   class AuthError < Error
     STATUS = -4
   end

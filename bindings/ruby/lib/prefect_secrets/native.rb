@@ -6,7 +6,7 @@ require_relative "errors"
 
 module PrefectSecrets
   # The C ABI through Fiddle: finding and loading the shared library, binding its
-  # functions, passing strings in and reading values out with the buffer protocol.
+  # functions, passing strings in and reading values out (the library allocates them).
   # Nothing here is public API; PrefectSecrets' module functions wrap it.
   module Native
     P = Fiddle::TYPE_VOIDP
@@ -15,24 +15,32 @@ module PrefectSecrets
     U64 = -Fiddle::TYPE_INT64_T
     BOOL = -Fiddle::TYPE_CHAR # C bool: one byte, 0 or 1 (Fiddle 1.1 has no TYPE_BOOL)
     DOUBLE = Fiddle::TYPE_DOUBLE
+    VOID = Fiddle::TYPE_VOID
 
     # name => [argument types, return type, need_gvl]
     #
-    # Only the two getters release the GVL (need_gvl: false): they may wait on a server
-    # for seconds. Everything else is quick and keeps it. Releasing the GVL does not move
-    # the call to another native thread, so secret_last_error() read right after a failed
+    # Only the getters release the GVL (need_gvl: false): they may wait on a server for
+    # seconds. Everything else is quick and keeps it. Releasing the GVL does not move the
+    # call to another native thread, so secret_last_error() read right after a failed
     # call on the same Ruby thread is that call's message either way.
     FUNCTIONS = {
-      secret_get: [[P, P, SIZE, P], I32, false],
-      secret_get_json: [[P, P, SIZE, P], I32, false],
+      secret_get_alloc: [[P, P, P], I32, false],
+      secret_get_json_alloc: [[P, P, P], I32, false],
+      secret_free: [[P], VOID, true],
       secret_config_set_use_local_secrets: [[BOOL], I32, true],
       secret_config_set_auth_token: [[P], I32, true],
       secret_config_set_cloud_graphql: [[P], I32, true],
       secret_config_set_timeouts: [[DOUBLE, DOUBLE], I32, true],
       secret_config_set_max_reply_bytes: [[U64], I32, true],
       secret_config_set_ca_bundle: [[P], I32, true],
-      secret_config_set_allow_insecure_token: [[BOOL], I32, true],
+      secret_config_set_allow_insecure_http: [[BOOL], I32, true],
+      secret_config_set_server_flavor: [[I32], I32, true],
+      secret_config_set_api_url: [[P], I32, true],
+      secret_config_set_api_key: [[P], I32, true],
+      secret_config_set_api_auth_string: [[P], I32, true],
       secret_config_set_reuse_window: [[DOUBLE], I32, true],
+      secret_config_set_cache_ttl: [[DOUBLE], I32, true],
+      secret_cache_clear: [[], I32, true],
       secret_config_load_file: [[P], I32, true],
       secret_config_reset: [[], I32, true],
       secret_context_set_bytes: [[P, P, SIZE], I32, true],
@@ -46,13 +54,9 @@ module PrefectSecrets
 
     SECRET_OK = 0
     SECRET_NOT_FOUND = 1
-    SECRET_ERR_BUFFER_TOO_SMALL = -2
 
-    # The first buffer a getter tries; larger values cost one more call.
-    INITIAL_BUFFER = 1024
-    # How many times a getter resizes its buffer before giving up (the size only changes
-    # between calls when a server answers differently each time).
-    MAX_RESIZES = 8
+    # The getter that allocates the value, for each public getter's name.
+    ALLOC_GETTERS = { secret_get: :secret_get_alloc, secret_get_json: :secret_get_json_alloc }.freeze
 
     # A loaded library: the Fiddle handle and one Fiddle::Function per C function.
     class Library
@@ -145,28 +149,31 @@ module PrefectSecrets
         rc
       end
 
-      # Calls a getter (secret_get or secret_get_json) with the buffer protocol.
+      # Gets a value as secret_get or secret_get_json (name) writes it, in one call: the
+      # library allocates the value (secret_get_alloc / secret_get_json_alloc), which is
+      # copied into a Ruby String, then wiped and freed with secret_free.
       # Returns the value's bytes (a binary String), or nil for SECRET_NOT_FOUND.
       def fetch(name, cname)
         lib = library
-        fn = lib.function(name)
-        size = INITIAL_BUFFER
+        fn = lib.function(ALLOC_GETTERS.fetch(name))
         with_cstring(cname) do |cname_ptr|
-          Fiddle::Pointer.malloc(Fiddle::SIZEOF_SIZE_T, Fiddle::RUBY_FREE) do |len_ptr|
-            (MAX_RESIZES + 1).times do
-              rc, bytes = Fiddle::Pointer.malloc(size, Fiddle::RUBY_FREE) do |buf|
-                rc = fn.call(cname_ptr, buf, size, len_ptr)
-                len = len_ptr[0, Fiddle::SIZEOF_SIZE_T].unpack1("J")
-                [rc, rc == SECRET_OK ? buf[0, len] : len]
-              end
+          # char *out; size_t out_len; side by side, in memory of our own (the call runs
+          # without the GVL), NULL and 0 until the library sets them.
+          size = Fiddle::SIZEOF_VOIDP + Fiddle::SIZEOF_SIZE_T
+          Fiddle::Pointer.malloc(size, Fiddle::RUBY_FREE) do |out|
+            out[0, size] = "\0" * size
+            len_ptr = out + Fiddle::SIZEOF_VOIDP
+            rc = fn.call(cname_ptr, out, len_ptr)
+            value = out.ptr
+            begin
               case rc
-              when SECRET_OK then return bytes
-              when SECRET_NOT_FOUND then return nil
-              when SECRET_ERR_BUFFER_TOO_SMALL then size = bytes + 1
+              when SECRET_OK then value[0, len_ptr[0, Fiddle::SIZEOF_SIZE_T].unpack1("J")]
+              when SECRET_NOT_FOUND then nil
               else raise_for(lib, rc)
               end
+            ensure
+              lib.call(:secret_free, value) unless value.null?
             end
-            raise_for(lib, SECRET_ERR_BUFFER_TOO_SMALL)
           end
         end
       end
@@ -174,17 +181,33 @@ module PrefectSecrets
       # Yields a pointer to a NUL-terminated copy of bytes (NULL for nil), in memory of
       # our own: a Ruby String's buffer may move or lack its terminator, and a getter
       # reads it without the GVL.
-      def with_cstring(bytes)
+      def with_cstring(bytes, &block)
         return yield(Fiddle::NULL) if bytes.nil?
 
-        with_bytes(bytes + "\0") { |ptr| yield ptr }
+        with_bytes(bytes, terminate: true, &block)
       end
 
-      # Yields a pointer to a copy of bytes (never NULL; at least one byte is allocated).
-      def with_bytes(bytes)
-        Fiddle::Pointer.malloc([bytes.bytesize, 1].max, Fiddle::RUBY_FREE) do |ptr|
+      # Like with_cstring, for a secret (a token, an API key, an auth string): the copy
+      # is overwritten with zeros before it is freed.
+      def with_secret_cstring(bytes, &block)
+        return yield(Fiddle::NULL) if bytes.nil?
+
+        with_bytes(bytes, terminate: true, wipe: true, &block)
+      end
+
+      # Yields a pointer to a copy of bytes (never NULL; at least one byte is allocated),
+      # followed by a NUL when terminate, and overwritten with zeros afterwards when wipe
+      # (for secrets).
+      def with_bytes(bytes, terminate: false, wipe: false)
+        size = bytes.bytesize + (terminate ? 1 : 0)
+        Fiddle::Pointer.malloc([size, 1].max, Fiddle::RUBY_FREE) do |ptr|
           ptr[0, bytes.bytesize] = bytes unless bytes.empty?
-          yield ptr
+          ptr[bytes.bytesize, 1] = "\0" if terminate
+          begin
+            yield ptr
+          ensure
+            ptr[0, size] = "\0" * size if wipe && size.positive?
+          end
         end
       end
 

@@ -13,8 +13,8 @@ require "socket"
 # "variables" (the JSON body's "variables", itself JSON text, decoded)}.
 class LoopbackServer
   DEFAULT_REFRESH = { "status" => 200, "body" => { "token" => "refreshed-token" } }.freeze
-  REASONS = { 200 => "OK", 401 => "Unauthorized", 404 => "Not Found",
-              500 => "Internal Server Error" }.freeze
+  REASONS = { 200 => "OK", 400 => "Bad Request", 401 => "Unauthorized", 403 => "Forbidden",
+              404 => "Not Found", 500 => "Internal Server Error" }.freeze
 
   attr_reader :url
 
@@ -57,20 +57,23 @@ class LoopbackServer
     request = read_request(client)
     return if request.nil?
 
-    spec = @lock.synchronize do
-      @log << entry(request)
-      if request[:path].sub(%r{/+\z}, "").end_with?("/refresh_token")
-        @refresh
-      else
-        @responses.shift || { "status" => 500, "raw" => "" }
-      end
-    end
+    spec = @lock.synchronize { reply_for(request) }
     sleep(@delay) if @delay.positive?
     respond(client, spec)
   rescue IOError, SystemCallError
     nil
   ensure
     client.close unless client.closed?
+  end
+
+  # Logs a request and picks its reply ({"status", "body" or "raw"}); called under @lock.
+  def reply_for(request)
+    @log << entry(request)
+    if request[:path].sub(%r{/+\z}, "").end_with?("/refresh_token")
+      @refresh
+    else
+      @responses.shift || { "status" => 500, "raw" => "" }
+    end
   end
 
   def read_request(client)
