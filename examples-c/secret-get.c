@@ -20,6 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _WIN32
+#include <fcntl.h> /* _O_BINARY */
+#include <io.h>    /* _setmode */
+#endif
+
 #include "prefect_secrets.h"
 
 enum { EXIT_FOUND = 0, EXIT_NOT_FOUND = 1, EXIT_ERROR = 2 };
@@ -110,5 +115,12 @@ int main(int argc, char **argv)
     if (argc - i != 1)
         return usage();
 
+#ifdef _WIN32
+    /* The value's exact bytes: no "\n" to "\r\n" translation on Windows' stdout. */
+    if (_setmode(_fileno(stdout), _O_BINARY) == -1) {
+        perror("secret-get: stdout");
+        return EXIT_ERROR;
+    }
+#endif
     return get_and_print(get, argv[i]);
 }

@@ -67,6 +67,13 @@ pub struct Entry {
     pub outcome: Outcome,
 }
 
+impl Drop for Entry {
+    /// A number or boolean secret is wiped too (strings and renderings wipe themselves).
+    fn drop(&mut self) {
+        crate::value::wipe_scalar(&mut self.value);
+    }
+}
+
 impl Entry {
     /// Step 2 of `get`: `json.loads` the stored value; a decode error or a non-string
     /// (TypeError) returns the value as it is.

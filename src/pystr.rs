@@ -111,6 +111,14 @@ impl PyStr {
         }
     }
 
+    /// Python's `str.upper()`; surrogates are left as they are.
+    pub fn to_uppercase(&self) -> PyStr {
+        match self.as_str() {
+            Some(s) => PyStr::from(s.to_uppercase()),
+            None => self.map_chars(|c, out| out.extend(c.to_uppercase())),
+        }
+    }
+
     fn map_chars(&self, f: impl Fn(char, &mut String)) -> PyStr {
         let mut out = PyStr::new();
         let mut buf = String::new();

@@ -3,7 +3,9 @@
 //! `Value` mirrors the Python types Prefect 0.5.3 produces: `None`, `bool`, `int` of any
 //! size, `float`, `str`, `list` and `dict` (a configuration table is a `dict` here too).
 //! Containers drop iteratively, so a deeply nested value cannot overflow the stack of
-//! whichever host thread releases it.
+//! whichever host thread releases it, and zero the numbers and booleans they hold before
+//! their memory is freed (strings and big ints wipe themselves): any of them may be a
+//! secret.
 
 use std::fmt;
 
@@ -188,13 +190,30 @@ impl fmt::Debug for Dict {
     }
 }
 
+/// Zeroes a number or boolean in place (volatile writes the compiler keeps).
+pub fn wipe_scalar(v: &mut Value) {
+    match v {
+        Value::Bool(b) => b.zeroize(),
+        Value::Int(Int::Small(i)) => i.zeroize(),
+        Value::Float(f) => f.zeroize(),
+        _ => {}
+    }
+}
+
 /// Moves the children of nested containers onto a heap stack before they drop, so
-/// dropping never recurses more than one level.
+/// dropping never recurses more than one level. Scalars are wiped before they move, so
+/// no copy of them is left behind.
 fn drop_iteratively(mut pending: Vec<Value>) {
     while let Some(mut v) = pending.pop() {
         match &mut v {
-            Value::List(l) => pending.append(&mut l.0),
-            Value::Dict(d) => pending.extend(d.0.drain(..).map(|(_, v)| v)),
+            Value::List(l) => {
+                l.0.iter_mut().for_each(wipe_scalar);
+                pending.append(&mut l.0);
+            }
+            Value::Dict(d) => {
+                d.0.values_mut().for_each(wipe_scalar);
+                pending.extend(d.0.drain(..).map(|(_, v)| v));
+            }
             _ => {}
         }
     }
@@ -202,6 +221,7 @@ fn drop_iteratively(mut pending: Vec<Value>) {
 
 impl Drop for List {
     fn drop(&mut self) {
+        self.0.iter_mut().for_each(wipe_scalar);
         if self.0.iter().any(is_container) {
             drop_iteratively(std::mem::take(&mut self.0));
         }
@@ -210,6 +230,7 @@ impl Drop for List {
 
 impl Drop for Dict {
     fn drop(&mut self) {
+        self.0.values_mut().for_each(wipe_scalar);
         if self.0.values().any(is_container) {
             drop_iteratively(self.0.drain(..).map(|(_, v)| v).collect());
         }

@@ -20,7 +20,7 @@ fn check(cases_file: &str, expected_file: &str) {
     }
     if !skipped.is_empty() {
         eprintln!(
-            "SKIPPED {} server cases of {cases_file}: {}",
+            "SKIPPED {} cases of {cases_file} that need a POSIX user database: {}",
             skipped.len(),
             skipped.join(", ")
         );

@@ -28,7 +28,7 @@ fn reply(value: &str) -> Action {
 
 /// A store whose configuration points at `graphql`, with extra `PREFECT__` settings.
 fn store_for(home: &TempDir, graphql: &str, extra: &[(&str, &str)]) -> Store {
-    let home = home.path().to_str().unwrap().to_string();
+    let home = home.text();
     let mut pairs = vec![
         ("HOME".to_string(), home),
         ("PREFECT__CLOUD__USE_LOCAL_SECRETS".into(), "false".into()),
@@ -359,11 +359,9 @@ fn https_with_a_named_ca_bundle() {
     let url = format!("{}/graphql", server.https_url());
     // Our CA is not in the system's trust store.
     expect_client_error(&store_for(&home, &url, &[]), "TLS");
-    let store = store_for(
-        &home,
-        &url,
-        &[("PREFECT__CLOUD__CA_BUNDLE", ca.to_str().unwrap())],
-    );
+    // `/` separators: a `\` in an environment value is an escape.
+    let ca = ca.to_str().unwrap().replace('\\', "/");
+    let store = store_for(&home, &url, &[("PREFECT__CLOUD__CA_BUNDLE", &ca)]);
     assert_eq!(get(&store, "s").unwrap().as_deref(), Some(VALUE));
     assert_eq!(
         server.requests()[0].header("Authorization"),
@@ -371,11 +369,8 @@ fn https_with_a_named_ca_bundle() {
     );
     // A bundle that is not a certificate is a configuration error.
     let junk = home.write("junk.pem", "not a certificate");
-    let store = store_for(
-        &home,
-        &url,
-        &[("PREFECT__CLOUD__CA_BUNDLE", junk.to_str().unwrap())],
-    );
+    let junk = junk.to_str().unwrap().replace('\\', "/");
+    let store = store_for(&home, &url, &[("PREFECT__CLOUD__CA_BUNDLE", &junk)]);
     let e = get(&store, "s").unwrap_err();
     assert_eq!(e.kind, ErrorKind::Config, "{}", e.message);
 }

@@ -1,5 +1,6 @@
 //! The shared library exports the C API and nothing else. Reads the dynamic symbol table
 //! with `nm` (binutils). (The installed library's SONAME is checked by scripts/test-all.)
+#![cfg(target_os = "linux")]
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -40,7 +41,6 @@ fn tool(name: &str, args: &[&str]) -> Option<String> {
 }
 
 #[test]
-#[cfg(target_os = "linux")]
 fn only_the_c_api_is_exported() {
     let lib = shared_library();
     assert!(lib.exists(), "{} not built", lib.display());

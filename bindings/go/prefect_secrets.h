@@ -8,8 +8,9 @@
  * - Every function that can fail returns a SecretStatus as int32_t: 0 success,
  *   1 not found (Python's None), negative an error; secret_last_error() then says why.
  * - Strings passed in are NUL-terminated UTF-8 and only borrowed for the call.
- * - Values come out through caller-owned buffers (see secret_get); nothing returned
- *   needs freeing.
+ * - Values come out through caller-owned buffers (secret_get), or in buffers the
+ *   library allocates (secret_get_alloc), which only secret_free may release; nothing
+ *   else returned needs freeing.
  * - All functions are safe to call from any thread at any time.
  */
 
@@ -161,16 +162,19 @@ int32_t secret_config_set_server_flavor(int32_t flavor);
 
 // Sets the Prefect 2/3 API URL (`cloud.api_url`, e.g. `https://api.prefect.cloud/api/
 // accounts/<id>/workspaces/<id>` or `http://127.0.0.1:4200/api`); NULL goes back to the
-// `PREFECT_API_URL` environment variable.
+// `PREFECT_API_URL` environment variable (as it was when the configuration was loaded);
+// an empty string means none, ignoring the variable.
 int32_t secret_config_set_api_url(const char *url);
 
 // Sets the Prefect Cloud API key sent as a bearer token by the Prefect 2/3 flavour
-// (`cloud.api_key`); NULL goes back to the `PREFECT_API_KEY` environment variable.
+// (`cloud.api_key`); NULL goes back to the `PREFECT_API_KEY` environment variable (as it
+// was when the configuration was loaded); an empty string means none.
 int32_t secret_config_set_api_key(const char *key);
 
 // Sets the `user:password` a self-hosted Prefect 2/3 server checks with HTTP Basic auth
 // (`cloud.api_auth_string`); it takes precedence over the API key, as in Prefect's
-// client. NULL goes back to the `PREFECT_API_AUTH_STRING` environment variable.
+// client. NULL goes back to the `PREFECT_API_AUTH_STRING` environment variable (as it
+// was when the configuration was loaded); an empty string means none.
 int32_t secret_config_set_api_auth_string(const char *auth);
 
 // Sets how long, in seconds, a thread may reuse the value it just fetched from the
@@ -182,9 +186,10 @@ int32_t secret_config_set_reuse_window(double seconds);
 
 // Turns on the cache of server values: for `seconds` after a value is fetched, gets of
 // that name from any thread are answered from memory (`cloud.cache_ttl`; default 0, off,
-// so every get asks the server as Prefect does). Any setter, `secret_config_reset` and
-// `secret_cache_clear` end it; expired values are wiped when they expire. Must be
-// non-negative, finite and below 1e9.
+// so every get asks the server as Prefect does). Only values are cached: a name the
+// server does not know is asked again each time. Any setter (`secret_context_set` too),
+// `secret_config_load_file`, `secret_config_reset` and `secret_cache_clear` empty it;
+// expired values are wiped when they expire. Must be non-negative, finite and below 1e9.
 int32_t secret_config_set_cache_ttl(double seconds);
 
 // Wipes every cached server value now (see `secret_config_set_cache_ttl`), and the

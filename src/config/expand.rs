@@ -1,9 +1,11 @@
 //! Prefect 0.5.3's `interpolate_env_var`: repeated `os.path.expandvars` and
-//! `os.path.expanduser` (POSIX rules of Python 3.11), then `string_to_type` when the text
-//! changed more than once.
+//! `os.path.expanduser`, then `string_to_type` when the text changed more than once.
+//! The POSIX rules of Python 3.11 are here; under Windows rules (the environment's
+//! [`PathRules`]) the `ntpath` ones in `ntpath.rs` apply.
 
 use super::ConfigError;
-use super::host::Host;
+use super::host::{Host, PathRules};
+use super::ntpath;
 use super::typing::string_to_type;
 use crate::pystr::PyStr;
 use crate::value::Value;
@@ -34,9 +36,27 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// `os.path.expandvars` under the environment's path rules.
+pub fn expandvars(s: &PyStr, host: &Host) -> PyStr {
+    match host.env.rules() {
+        PathRules::Posix => posix_expandvars(s, host),
+        PathRules::Windows => ntpath::expandvars(s, &|name| host.env.get(name.as_bytes()).cloned()),
+    }
+}
+
+/// `os.path.expanduser` under the environment's path rules.
+pub fn expanduser(s: &PyStr, host: &Host) -> Result<PyStr, ConfigError> {
+    match host.env.rules() {
+        PathRules::Posix => posix_expanduser(s, host),
+        PathRules::Windows => Ok(ntpath::expanduser(s, &|name| {
+            host.env.get(name.as_bytes()).cloned()
+        })),
+    }
+}
+
 /// `posixpath.expandvars`: `$name` (ASCII word characters) and `${anything but '}'}`;
 /// unknown names stay as written.
-pub fn expandvars(s: &PyStr, host: &Host) -> PyStr {
+fn posix_expandvars(s: &PyStr, host: &Host) -> PyStr {
     let bytes = s.as_bytes();
     if !bytes.contains(&b'$') {
         return s.clone();
@@ -76,7 +96,7 @@ pub fn expandvars(s: &PyStr, host: &Host) -> PyStr {
 
 /// `posixpath.expanduser`: a leading `~` or `~user` becomes that home directory (its
 /// trailing `/` removed); an unknown user, or no home at all, leaves the text as it is.
-pub fn expanduser(s: &PyStr, host: &Host) -> Result<PyStr, ConfigError> {
+fn posix_expanduser(s: &PyStr, host: &Host) -> Result<PyStr, ConfigError> {
     let bytes = s.as_bytes();
     if bytes.first() != Some(&b'~') {
         return Ok(s.clone());
@@ -180,6 +200,37 @@ mod tests {
         assert_eq!(user("a~/x", &[("HOME", "/h")]), "a~/x");
         let err = with_env(&[], |h| expanduser(&PyStr::from("~a\0b/x"), h));
         assert!(err.is_err());
+    }
+
+    #[test]
+    fn windows_rules_follow_ntpath() {
+        let env = Environment::from_pairs([
+            ("Foo", "bar"),
+            ("USERPROFILE", "C:\\Users\\me"),
+            ("USERNAME", "me"),
+        ])
+        .with_rules(PathRules::Windows);
+        let host = Host {
+            env: &env,
+            accounts: &Users,
+        };
+        let vars = |s: &str| expandvars(&PyStr::from(s), &host).to_string_lossy();
+        let user = |s: &str| {
+            expanduser(&PyStr::from(s), &host)
+                .unwrap()
+                .to_string_lossy()
+        };
+        // Expected values from Python 3.11's ntpath (see tests/conformance/ntpath_cases.py).
+        assert_eq!(
+            vars("%FOO%|$foo|${FOO}|$$|%%|'$foo'"),
+            "bar|bar|bar|$|%|'$foo'"
+        );
+        assert_eq!(user("~/x"), "C:\\Users\\me/x");
+        assert_eq!(user("~bob\\x"), "C:\\Users\\bob\\x");
+        assert_eq!(
+            env.get(b"foo").map(PyStr::to_string_lossy).as_deref(),
+            Some("bar")
+        );
     }
 
     #[test]

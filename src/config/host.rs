@@ -6,11 +6,34 @@ use indexmap::IndexMap;
 
 use crate::pystr::PyStr;
 
+/// Which `os.path` Python would use: `posixpath` or `ntpath` (Windows), for `$VAR`, `%VAR%`
+/// and `~` expansion.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PathRules {
+    #[default]
+    Posix,
+    Windows,
+}
+
+impl PathRules {
+    /// The rules of the platform this library runs on.
+    pub fn native() -> Self {
+        if cfg!(windows) {
+            PathRules::Windows
+        } else {
+            PathRules::Posix
+        }
+    }
+}
+
 /// The process environment in `environ` order, names and values decoded as Python does
-/// (UTF-8 with `surrogateescape`); for a name given twice, the first one counts.
+/// (UTF-8 with `surrogateescape`; UTF-16 on Windows); for a name given twice, the first
+/// one counts. Under Windows rules names are upper-cased and looked up without regard to
+/// case, as Python's `os.environ` does there.
 #[derive(Clone, Default)]
 pub struct Environment {
     vars: IndexMap<PyStr, PyStr>,
+    rules: PathRules,
 }
 
 impl std::fmt::Debug for Environment {
@@ -24,7 +47,30 @@ impl std::fmt::Debug for Environment {
 
 impl Environment {
     pub fn from_process() -> Self {
-        Self::from_os(std::env::vars_os())
+        Self::from_os(std::env::vars_os()).with_rules(PathRules::native())
+    }
+
+    /// The same variables under other path rules (Windows upper-cases the names).
+    pub fn with_rules(self, rules: PathRules) -> Self {
+        let mut env = Environment {
+            vars: IndexMap::new(),
+            rules,
+        };
+        for (k, v) in self.vars {
+            env.vars.entry(env.key(&k)).or_insert(v);
+        }
+        env
+    }
+
+    pub fn rules(&self) -> PathRules {
+        self.rules
+    }
+
+    fn key(&self, name: &PyStr) -> PyStr {
+        match self.rules {
+            PathRules::Posix => name.clone(),
+            PathRules::Windows => name.to_uppercase(),
+        }
     }
 
     fn from_os(vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>) -> Self {
@@ -52,17 +98,23 @@ impl Environment {
     /// Only the named variables (those present), in this environment's order.
     pub fn subset(&self, names: &[&str]) -> Environment {
         Environment {
-            vars: self
-                .vars
+            vars: names
                 .iter()
-                .filter(|(k, _)| names.iter().any(|n| k.as_bytes() == n.as_bytes()))
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .filter_map(|n| self.get(n.as_bytes()).map(|v| (PyStr::from(*n), v.clone())))
                 .collect(),
+            rules: self.rules,
         }
+        .with_rules(self.rules)
     }
 
+    /// A variable's value; without regard to case under Windows rules.
     pub fn get(&self, name: &[u8]) -> Option<&PyStr> {
-        self.vars.get(name)
+        match self.rules {
+            PathRules::Posix => self.vars.get(name),
+            PathRules::Windows => self
+                .vars
+                .get(PyStr::from_gutf8(name.to_vec()).to_uppercase().as_bytes()),
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&PyStr, &PyStr)> {
@@ -76,7 +128,21 @@ fn os_to_py(s: &std::ffi::OsStr) -> PyStr {
     PyStr::from_bytes_surrogateescape(s.as_bytes())
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+fn os_to_py(s: &std::ffi::OsStr) -> PyStr {
+    // UTF-16, lone surrogates kept, as Python decodes the Windows environment.
+    use std::os::windows::ffi::OsStrExt;
+    let mut out = PyStr::new();
+    for unit in char::decode_utf16(s.encode_wide()) {
+        match unit {
+            Ok(c) => out.push_code_point(c as u32),
+            Err(e) => out.push_code_point(u32::from(e.unpaired_surrogate())),
+        }
+    }
+    out
+}
+
+#[cfg(not(any(unix, windows)))]
 fn os_to_py(s: &std::ffi::OsStr) -> PyStr {
     PyStr::from(s.to_string_lossy().into_owned())
 }

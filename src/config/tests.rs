@@ -79,7 +79,9 @@ fn the_user_file_is_merged_over_the_defaults() {
         "[cloud]\nheartbeat_interval = 5.0\n[context.secrets]\nK = \"$HOME\"\n",
     )
     .unwrap();
-    let home = dir.to_str().unwrap();
+    // `/` separators: a `\` in an environment value would be read as an escape.
+    let home = dir.to_str().unwrap().replace('\\', "/");
+    let home = home.as_str();
     let config = with_env(&[("HOME", home)], load_startup).unwrap();
     assert_eq!(json_at(&config, &["cloud", "heartbeat_interval"]), "5.0");
     assert_eq!(

@@ -184,7 +184,7 @@ fn seconds_arg(v: f64, what: &str, zero_ok: bool) -> Result<Value, crate::error:
         Ok(Value::Float(v))
     } else {
         Err(crate::error::Error::invalid_argument(format!(
-            "{what} must be a {} finite number of seconds",
+            "{what} must be a {} finite number of seconds below 1e9",
             if zero_ok { "non-negative" } else { "positive" }
         )))
     }
@@ -270,7 +270,8 @@ pub extern "C" fn secret_config_set_server_flavor(flavor: i32) -> i32 {
 
 /// Sets the Prefect 2/3 API URL (`cloud.api_url`, e.g. `https://api.prefect.cloud/api/
 /// accounts/<id>/workspaces/<id>` or `http://127.0.0.1:4200/api`); NULL goes back to the
-/// `PREFECT_API_URL` environment variable.
+/// `PREFECT_API_URL` environment variable (as it was when the configuration was loaded);
+/// an empty string means none, ignoring the variable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_config_set_api_url(url: *const c_char) -> i32 {
     call(|| {
@@ -281,7 +282,8 @@ pub unsafe extern "C" fn secret_config_set_api_url(url: *const c_char) -> i32 {
 }
 
 /// Sets the Prefect Cloud API key sent as a bearer token by the Prefect 2/3 flavour
-/// (`cloud.api_key`); NULL goes back to the `PREFECT_API_KEY` environment variable.
+/// (`cloud.api_key`); NULL goes back to the `PREFECT_API_KEY` environment variable (as it
+/// was when the configuration was loaded); an empty string means none.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_config_set_api_key(key: *const c_char) -> i32 {
     call(|| {
@@ -293,7 +295,8 @@ pub unsafe extern "C" fn secret_config_set_api_key(key: *const c_char) -> i32 {
 
 /// Sets the `user:password` a self-hosted Prefect 2/3 server checks with HTTP Basic auth
 /// (`cloud.api_auth_string`); it takes precedence over the API key, as in Prefect's
-/// client. NULL goes back to the `PREFECT_API_AUTH_STRING` environment variable.
+/// client. NULL goes back to the `PREFECT_API_AUTH_STRING` environment variable (as it
+/// was when the configuration was loaded); an empty string means none.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_config_set_api_auth_string(auth: *const c_char) -> i32 {
     call(|| {
@@ -315,9 +318,10 @@ pub extern "C" fn secret_config_set_reuse_window(seconds: f64) -> i32 {
 
 /// Turns on the cache of server values: for `seconds` after a value is fetched, gets of
 /// that name from any thread are answered from memory (`cloud.cache_ttl`; default 0, off,
-/// so every get asks the server as Prefect does). Any setter, `secret_config_reset` and
-/// `secret_cache_clear` end it; expired values are wiped when they expire. Must be
-/// non-negative, finite and below 1e9.
+/// so every get asks the server as Prefect does). Only values are cached: a name the
+/// server does not know is asked again each time. Any setter (`secret_context_set` too),
+/// `secret_config_load_file`, `secret_config_reset` and `secret_cache_clear` empty it;
+/// expired values are wiped when they expire. Must be non-negative, finite and below 1e9.
 #[unsafe(no_mangle)]
 pub extern "C" fn secret_config_set_cache_ttl(seconds: f64) -> i32 {
     call(|| set_cloud("cache_ttl", Some(seconds_arg(seconds, "seconds", true)?)))

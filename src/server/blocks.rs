@@ -45,6 +45,13 @@ pub fn fetch(name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
     match reply.status {
         200..=299 => {}
         404 => return Ok(None),
+        401 | 403 if auth.is_none() => {
+            return Err(Error::auth(format!(
+                "the Prefect server wants credentials (HTTP {}): set PREFECT_API_KEY or \
+                 PREFECT_API_AUTH_STRING (or cloud.api_key / cloud.api_auth_string)",
+                reply.status
+            )));
+        }
         401 | 403 => {
             return Err(Error::auth(format!(
                 "the Prefect server refused the credentials (HTTP {})",

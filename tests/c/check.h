@@ -149,8 +149,11 @@ static inline int check_summary(const char *program)
 {
     int total = atomic_load(&check_total);
     int failed = atomic_load(&check_failed);
-    const char *base = strrchr(program, '/');
-    printf("%s: %d checks, %d failed\n", base ? base + 1 : program, total, failed);
+    const char *base = program;
+    for (const char *p = program; *p != '\0'; p++)
+        if (*p == '/' || *p == '\\') /* Windows paths use either */
+            base = p + 1;
+    printf("%s: %d checks, %d failed\n", base, total, failed);
     return failed == 0 && total > 0 ? 0 : 1;
 }
 

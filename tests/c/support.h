@@ -4,31 +4,42 @@
  * - test_isolate(): call first in main(), before any library call. The library loads
  *   its configuration (environment and ~/.prefect/config.toml) on its first call, once
  *   per process, so a test fixes the environment up front: no inherited PREFECT__*
- *   variable, and HOME a fresh empty directory (removed at exit).
+ *   variable, and HOME (and USERPROFILE, which Windows uses for `~`) a fresh empty
+ *   directory (removed at exit).
+ * - test_setenv(name, value) / test_unsetenv(name): change the environment the library
+ *   reads; 0 on success.
  * - test_path() / test_write_file(): files inside that temporary HOME.
  * - read_secret() and CHECK_READS / CHECK_READ_STATUS: resolve a secret into a
  *   1 KiB buffer and check the outcome, including the buffer contract on failure.
  * - RUN(test): run one test function from a freshly reset library state.
  *
- * Needs _XOPEN_SOURCE >= 700 (mkdtemp, setenv, nftw); the Makefile defines it.
+ * Portable between POSIX and Windows (MinGW-w64, see scripts/windows-test):
+ * - POSIX needs _XOPEN_SOURCE >= 700 (mkdtemp, setenv, nftw); tests/c/Makefile defines it.
+ * - Windows: the temporary HOME is made under GetTempPath(); variables are set in both
+ *   the process environment (SetEnvironmentVariable: what the library reads) and the C
+ *   runtime's copy (_putenv_s: what getenv reads); threads come from MinGW-w64's
+ *   winpthreads. Build with __USE_MINGW_ANSI_STDIO=1 (for %zu).
  */
 
 #ifndef PREFECT_SECRETS_TEST_SUPPORT_H
 #define PREFECT_SECRETS_TEST_SUPPORT_H
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 #include "check.h"
 
 #define TEST_PATH_MAX 4096
-
-extern char **environ;
 
 static char test_home_dir[TEST_PATH_MAX];
 
@@ -36,6 +47,127 @@ static inline void test_die(const char *what)
 {
     fprintf(stderr, "test setup failed: %s: %s\n", what, strerror(errno));
     exit(2);
+}
+
+#ifdef _WIN32
+
+/* Sets `name` in the process environment and in the C runtime's copy. */
+static inline int test_setenv(const char *name, const char *value)
+{
+    if (!SetEnvironmentVariableA(name, value))
+        return -1;
+    return _putenv_s(name, value) == 0 ? 0 : -1;
+}
+
+static inline int test_unsetenv(const char *name)
+{
+    /* Unsetting a variable that is not set is not an error, as with unsetenv. */
+    if (!SetEnvironmentVariableA(name, NULL) && GetLastError() != ERROR_ENVVAR_NOT_FOUND)
+        return -1;
+    return _putenv_s(name, "") == 0 ? 0 : -1; /* "" removes it from the CRT's copy */
+}
+
+static inline int test_mkdir(const char *path)
+{
+    if (CreateDirectoryA(path, NULL))
+        return 0;
+    errno = GetLastError() == ERROR_ALREADY_EXISTS ? EEXIST : EACCES;
+    return -1;
+}
+
+/* Removes a directory and everything in it (best effort, like nftw + remove). */
+static inline void test_remove_tree(const char *dir)
+{
+    char pattern[TEST_PATH_MAX], child[TEST_PATH_MAX];
+    WIN32_FIND_DATAA entry;
+    if (snprintf(pattern, sizeof pattern, "%s\\*", dir) >= (int)sizeof pattern)
+        return;
+    HANDLE find = FindFirstFileA(pattern, &entry);
+    if (find != INVALID_HANDLE_VALUE) {
+        do {
+            if (strcmp(entry.cFileName, ".") == 0 || strcmp(entry.cFileName, "..") == 0)
+                continue;
+            if (snprintf(child, sizeof child, "%s\\%s", dir, entry.cFileName) >=
+                (int)sizeof child)
+                continue;
+            if ((entry.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
+                !(entry.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
+                test_remove_tree(child);
+            else
+                DeleteFileA(child);
+        } while (FindNextFileA(find, &entry));
+        FindClose(find);
+    }
+    RemoveDirectoryA(dir);
+}
+
+/* A new empty directory under the Windows temporary folder, in test_home_dir. */
+static inline void test_make_home_dir(void)
+{
+    char tmp[MAX_PATH + 1];
+    DWORD n = GetTempPathA(sizeof tmp, tmp);
+    if (n == 0 || n > MAX_PATH)
+        test_die("GetTempPath");
+    while (n > 3 && (tmp[n - 1] == '\\' || tmp[n - 1] == '/'))
+        tmp[--n] = '\0'; /* keep a drive root's separator ("C:\\") */
+    for (unsigned attempt = 0; attempt < 1000; attempt++) {
+        int len = snprintf(test_home_dir, sizeof test_home_dir,
+                           "%s%sprefect-secrets-c-test.%lu.%lu.%u", tmp,
+                           tmp[n - 1] == '\\' ? "" : "\\", (unsigned long)GetCurrentProcessId(),
+                           (unsigned long)GetTickCount(), attempt);
+        if (len < 0 || (size_t)len >= sizeof test_home_dir)
+            test_die("the temporary folder's path is too long");
+        if (test_mkdir(test_home_dir) == 0)
+            return;
+        if (errno != EEXIST)
+            test_die("CreateDirectory in the temporary folder");
+    }
+    test_die("no free name for a temporary directory");
+}
+
+/* Unsets every PREFECT__* variable (Windows' names are case-insensitive). */
+static inline void test_unset_prefect_variables(void)
+{
+    for (;;) {
+        char name[TEST_PATH_MAX] = "";
+        char *block = GetEnvironmentStringsA();
+        if (block == NULL)
+            test_die("GetEnvironmentStrings");
+        for (const char *entry = block; *entry != '\0'; entry += strlen(entry) + 1) {
+            if (_strnicmp(entry, "PREFECT__", 9) == 0) {
+                size_t n = strcspn(entry + 1, "=") + 1;
+                if (n >= sizeof name)
+                    n = sizeof name - 1;
+                memcpy(name, entry, n);
+                name[n] = '\0';
+                break;
+            }
+        }
+        FreeEnvironmentStringsA(block);
+        if (name[0] == '\0')
+            return;
+        if (test_unsetenv(name) != 0)
+            test_die("unsetting a PREFECT__ variable");
+    }
+}
+
+#else /* POSIX */
+
+extern char **environ;
+
+static inline int test_setenv(const char *name, const char *value)
+{
+    return setenv(name, value, 1);
+}
+
+static inline int test_unsetenv(const char *name)
+{
+    return unsetenv(name);
+}
+
+static inline int test_mkdir(const char *path)
+{
+    return mkdir(path, 0700);
 }
 
 static inline int test_remove_entry(const char *path, const struct stat *st, int type,
@@ -47,10 +179,20 @@ static inline int test_remove_entry(const char *path, const struct stat *st, int
     return remove(path);
 }
 
-static inline void test_remove_home(void)
+static inline void test_remove_tree(const char *dir)
 {
-    if (test_home_dir[0] != '\0')
-        nftw(test_home_dir, test_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    nftw(dir, test_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static inline void test_make_home_dir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    int n = snprintf(test_home_dir, sizeof test_home_dir, "%s/prefect-secrets-c-test.XXXXXX",
+                     tmp && *tmp ? tmp : "/tmp");
+    if (n < 0 || (size_t)n >= sizeof test_home_dir)
+        test_die("TMPDIR is too long");
+    if (mkdtemp(test_home_dir) == NULL)
+        test_die("mkdtemp");
 }
 
 /* Unsets every PREFECT__* variable (one at a time: unsetenv reshuffles environ). */
@@ -73,20 +215,25 @@ static inline void test_unset_prefect_variables(void)
     }
 }
 
+#endif /* _WIN32 */
+
+static inline void test_remove_home(void)
+{
+    if (test_home_dir[0] != '\0')
+        test_remove_tree(test_home_dir);
+}
+
 /* Makes this process hermetic; must run before the first call into the library. */
 static inline void test_isolate(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    int n = snprintf(test_home_dir, sizeof test_home_dir, "%s/prefect-secrets-c-test.XXXXXX",
-                     tmp && *tmp ? tmp : "/tmp");
-    if (n < 0 || (size_t)n >= sizeof test_home_dir)
-        test_die("TMPDIR is too long");
-    if (mkdtemp(test_home_dir) == NULL)
-        test_die("mkdtemp");
+    test_make_home_dir();
     atexit(test_remove_home);
     test_unset_prefect_variables();
-    if (setenv("HOME", test_home_dir, 1) != 0)
-        test_die("setenv HOME");
+    if (test_setenv("HOME", test_home_dir) != 0)
+        test_die("setting HOME");
+    /* Windows' `~` (Python's ntpath.expanduser) reads USERPROFILE, never HOME. */
+    if (test_setenv("USERPROFILE", test_home_dir) != 0)
+        test_die("setting USERPROFILE");
 }
 
 /* `out` = the temporary HOME joined with `relative`. */
@@ -106,7 +253,7 @@ static inline void test_write_file(char out[TEST_PATH_MAX], const char *relative
     for (char *slash = strchr(out + strlen(test_home_dir) + 1, '/'); slash != NULL;
          slash = strchr(slash + 1, '/')) {
         *slash = '\0';
-        if (mkdir(out, 0700) != 0 && errno != EEXIST)
+        if (test_mkdir(out) != 0 && errno != EEXIST)
             test_die("mkdir");
         *slash = '/';
     }

@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 {
     (void)argc;
     test_isolate();
-    setenv("PREFECT__CONTEXT__SECRETS__FROM_ENV", "env-value", 1);
+    test_setenv("PREFECT__CONTEXT__SECRETS__FROM_ENV", "env-value");
 
     /* Before this thread's first failure, and before the library has loaded anything. */
     CHECK(secret_last_error() != NULL);

@@ -57,10 +57,18 @@ static void check_bad_string(const struct bad_string *bad)
     CHECK_INVALID(secret_context_set(s, s), "name", problem);
     CHECK_INVALID(secret_context_set_bytes(s, "v2", 2), "name", problem);
     CHECK_INVALID(secret_context_remove(s), "name", problem);
+    char *out = (char *)&out; /* must come back NULL */
+    CHECK_INVALID(secret_get_alloc(s, &out, &len), "name", problem);
+    CHECK(out == NULL);
+    CHECK_INVALID(secret_get_json_alloc(s, &out, NULL), "name", problem);
     if (s != NULL) {
-        /* NULL is a valid token (it removes the token) and a valid empty value. */
+        /* NULL is valid for these: it removes the setting (or is an empty value). */
         CHECK_INVALID(secret_config_set_auth_token(s), "token", problem);
         CHECK_INVALID(secret_context_set_bytes("k", s, strlen(s)), "value", problem);
+        CHECK_INVALID(secret_config_set_ca_bundle(s), "path", problem);
+        CHECK_INVALID(secret_config_set_api_url(s), "url", problem);
+        CHECK_INVALID(secret_config_set_api_key(s), "key", problem);
+        CHECK_INVALID(secret_config_set_api_auth_string(s), "auth", problem);
     }
 }
 
@@ -97,6 +105,31 @@ static void test_null_output_buffer(void)
     set_known_state();
     CHECK_INVALID(secret_get("k", NULL, 1, NULL), "out_buf", "NULL");
     CHECK_INVALID(secret_get_json("k", NULL, 64, NULL), "out_buf", "NULL");
+    CHECK_INVALID(secret_get_alloc("k", NULL, NULL), "out", "NULL");
+    CHECK_INVALID(secret_get_json_alloc("k", NULL, NULL), "out", "NULL");
+    secret_free(NULL); /* a no-op */
+}
+
+static void test_nullable_settings(void)
+{
+    CHECK_STATUS(secret_config_set_ca_bundle(NULL), SECRET_OK);
+    CHECK_STATUS(secret_config_set_api_url(NULL), SECRET_OK);
+    CHECK_STATUS(secret_config_set_api_key(NULL), SECRET_OK);
+    CHECK_STATUS(secret_config_set_api_auth_string(NULL), SECRET_OK);
+}
+
+static void test_bad_numbers(void)
+{
+    set_known_state();
+    CHECK_INVALID(secret_config_set_timeouts(0.0, 1.0), "connect_seconds", "positive");
+    CHECK_INVALID(secret_config_set_timeouts(1.0, -2.0), "request_seconds", "positive");
+    CHECK_INVALID(secret_config_set_timeouts(1.0 / 0.0, 1.0), "connect_seconds", "finite");
+    CHECK_INVALID(secret_config_set_reuse_window(-1.0), "seconds", "non-negative");
+    CHECK_INVALID(secret_config_set_cache_ttl(1e12), "seconds", "1e9");
+    CHECK_INVALID(secret_config_set_max_reply_bytes(0), "max_bytes", "between");
+    CHECK_INVALID(secret_config_set_server_flavor(2), "2", "SecretServerFlavor");
+    CHECK_INVALID(secret_config_set_server_flavor(-1), "-1", "SecretServerFlavor");
+    check_state_unchanged();
 }
 
 int main(int argc, char **argv)
@@ -107,5 +140,7 @@ int main(int argc, char **argv)
     RUN(test_set_bytes_value);
     RUN(test_null_token_is_allowed);
     RUN(test_null_output_buffer);
+    RUN(test_nullable_settings);
+    RUN(test_bad_numbers);
     return check_summary(argv[0]);
 }

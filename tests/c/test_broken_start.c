@@ -28,7 +28,7 @@ static void test_setters_fail_too(void)
 
 static void test_fixed_by_reset(void)
 {
-    CHECK(unsetenv(BAD_VARIABLE) == 0);
+    CHECK(test_unsetenv(BAD_VARIABLE) == 0);
     CHECK_STATUS(secret_config_reset(), SECRET_OK);
     CHECK_READS(secret_get, "good", "fine");
     CHECK_STATUS(secret_context_set("k", "v"), SECRET_OK);
@@ -39,8 +39,8 @@ int main(int argc, char **argv)
 {
     (void)argc;
     test_isolate();
-    setenv("PREFECT__CONTEXT__SECRETS__GOOD", "fine", 1);
-    setenv(BAD_VARIABLE, "abc\\", 1);
+    test_setenv("PREFECT__CONTEXT__SECRETS__GOOD", "fine");
+    test_setenv(BAD_VARIABLE, "abc\\");
 
     test_first_call_fails();
     test_setters_fail_too();

@@ -145,7 +145,7 @@ int main(int argc, char **argv)
     (void)argc;
     test_isolate();
     test_write_file(path, ".prefect/config.toml", user_config);
-    setenv("PREFECT__CONTEXT__SECRETS__ENV_WINS", "from-env", 1);
+    test_setenv("PREFECT__CONTEXT__SECRETS__ENV_WINS", "from-env");
 
     RUN(test_user_config_file);
     RUN(test_load_file);

@@ -19,12 +19,12 @@ static void test_environment_at_start(void)
 
 static void test_reset_reads_the_environment_again(void)
 {
-    CHECK(setenv("PREFECT__CONTEXT__SECRETS__LATER", "later", 1) == 0);
+    CHECK(test_setenv("PREFECT__CONTEXT__SECRETS__LATER", "later") == 0);
     CHECK_BOTH_READ_STATUS("later", SECRET_NOT_FOUND); /* not before a reset */
     CHECK_STATUS(secret_config_reset(), SECRET_OK);
     CHECK_READS(secret_get, "later", "later");
 
-    CHECK(unsetenv("PREFECT__CONTEXT__SECRETS__LATER") == 0);
+    CHECK(test_unsetenv("PREFECT__CONTEXT__SECRETS__LATER") == 0);
     CHECK_STATUS(secret_config_reset(), SECRET_OK);
     CHECK_BOTH_READ_STATUS("later", SECRET_NOT_FOUND);
 }
@@ -89,13 +89,13 @@ static void check_every_call_fails(const char *needle)
 static void test_broken_environment_variable(void)
 {
     /* Python's unicode_escape rejects a dangling backslash: Prefect would not start. */
-    CHECK(setenv(BAD_VARIABLE, "abc\\", 1) == 0);
+    CHECK(test_setenv(BAD_VARIABLE, "abc\\") == 0);
     CHECK_STATUS(secret_config_reset(), SECRET_ERR_CONFIG);
     CHECK_LAST_ERROR_CONTAINS(BAD_VARIABLE);
     CHECK(strstr(secret_last_error(), "abc") == NULL); /* names the variable, not the value */
     check_every_call_fails(BAD_VARIABLE);
 
-    CHECK(unsetenv(BAD_VARIABLE) == 0);
+    CHECK(test_unsetenv(BAD_VARIABLE) == 0);
     CHECK_STATUS(secret_config_reset(), SECRET_OK);
     CHECK_READS(secret_get, "my_key", "{\"user\":\"svc\"}");
     CHECK_STATUS(secret_context_set("k", "v"), SECRET_OK);
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 {
     (void)argc;
     test_isolate();
-    setenv("PREFECT__CONTEXT__SECRETS__MY_KEY", "{\"user\": \"svc\"}", 1);
+    test_setenv("PREFECT__CONTEXT__SECRETS__MY_KEY", "{\"user\": \"svc\"}");
 
     /* The first call, before any reset: the environment as it was at that moment. */
     test_environment_at_start();

@@ -132,10 +132,10 @@ int main(int argc, char **argv)
 {
     (void)argc;
     test_isolate();
-    setenv("PREFECT__CONTEXT__SECRETS__MY_KEY", "{\"user\": \"svc\"}", 1);
-    setenv("PREFECT__CONTEXT__SECRETS__ENV_INT", "42", 1);
-    setenv("PREFECT__CONTEXT__SECRETS__ENV_TEXT", "a b", 1);
-    setenv("PREFECT__CONTEXT__SECRETS__ENV_ESCAPE", "x\\ny", 1);
+    test_setenv("PREFECT__CONTEXT__SECRETS__MY_KEY", "{\"user\": \"svc\"}");
+    test_setenv("PREFECT__CONTEXT__SECRETS__ENV_INT", "42");
+    test_setenv("PREFECT__CONTEXT__SECRETS__ENV_TEXT", "a b");
+    test_setenv("PREFECT__CONTEXT__SECRETS__ENV_ESCAPE", "x\\ny");
 
     RUN(test_renderings);
     RUN(test_null_is_not_found);

@@ -198,10 +198,14 @@ fn judge_requests(want: &Json, got: &[Json]) -> Result<(), String> {
     }
 }
 
-/// Runs a case.
+/// Runs a case; `Ok(false)` when it cannot run on this platform.
 pub fn run_case(case: &Case) -> Result<bool, String> {
+    // `~user` needs the POSIX user database Prefect read on the reference machine.
+    if cfg!(not(unix)) && case.id.contains("tilde-root") {
+        return Ok(false);
+    }
     let home = TempDir::new("golden");
-    let home_str = home.path().to_str().unwrap().to_string();
+    let home_str = home.text();
     let server = case.spec.get("server").map(scripted_server);
     let server_url = server.as_ref().map(TestServer::url).unwrap_or_default();
     let marks = [

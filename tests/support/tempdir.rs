@@ -22,6 +22,12 @@ impl TempDir {
         &self.0
     }
 
+    /// The path as text for configuration values: with `/` separators, which Windows
+    /// accepts too, so no `\` is taken for an escape.
+    pub fn text(&self) -> String {
+        self.0.to_str().unwrap().replace('\\', "/")
+    }
+
     pub fn write(&self, rel: &str, text: &str) -> PathBuf {
         let p = self.0.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
