@@ -584,3 +584,24 @@ fn prefect3_credentials() {
             .contains("PREFECT_API_URL")
     );
 }
+
+#[test]
+fn a_deeply_nested_refresh_token_does_not_overflow_a_small_stack() {
+    let deep = format!("{{\"token\": {}1{}}}", "[".repeat(9_999), "]".repeat(9_999));
+    let server = TestServer::start(move |req: &Request| {
+        if req.path.ends_with("/refresh_token") {
+            Action::json(200, deep.clone())
+        } else {
+            Action::json(401, "")
+        }
+    });
+    let home = TempDir::new("srv");
+    let store = store_for(&home, &server.url(), &[]);
+    let e = thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || get(&store, "s").unwrap_err())
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(e.kind, ErrorKind::Auth, "{}", e.message);
+}

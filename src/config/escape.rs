@@ -122,6 +122,15 @@ pub fn unicode_escape(s: &str) -> Result<PyStr, EscapeError> {
 /// official name in any ASCII case (the algorithmic CJK and Hangul names in upper case
 /// only). Name aliases, which Python also accepts, are not supported.
 fn character_named(name: &str) -> Option<char> {
+    // Names are ASCII letters, digits, spaces and inner hyphens; anything else is unknown
+    // (and a leading hyphen would trip an overflow inside unicode_names2).
+    let plausible = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'-')
+        && !name.starts_with('-');
+    if !plausible {
+        return None;
+    }
     let c = unicode_names2::character(name)?;
     let official = unicode_names2::name(c)?.to_string();
     let algorithmic = ["CJK UNIFIED IDEOGRAPH-", "HANGUL SYLLABLE "]

@@ -17,6 +17,11 @@ const ENV_PREFIX: &[u8] = b"PREFECT__";
 /// Prefect resolves `${...}` references in at most this many rounds.
 const REFERENCE_ROUNDS: usize = 10;
 
+/// A `PREFECT__A__B__...` variable may nest at most this many keys. Deeper configuration
+/// is refused: the code that merges and copies tables recurses per level, and Prefect
+/// itself fails near 1000 levels (`RecursionError` when a user file is merged).
+pub const MAX_KEY_DEPTH: usize = 100;
+
 /// A path of keys (Prefect's `CompoundKey`).
 pub type Key = Vec<PyStr>;
 
@@ -94,6 +99,12 @@ impl Flat {
                 };
             let lowered = PyStr::from_gutf8(option.to_vec()).to_lowercase();
             let key = split_bytes(lowered.as_bytes(), b"__");
+            if key.len() > MAX_KEY_DEPTH {
+                return Err(fail(&format!(
+                    "its name nests {} keys, more than the {MAX_KEY_DEPTH} this library accepts",
+                    key.len()
+                )));
+            }
             self.entries.insert(key, (typed, Origin::Env(var)));
         }
         Ok(())

@@ -121,3 +121,12 @@ fn merge_replaces_scalars_and_merges_tables() {
     let merged = merge(base, over);
     assert_eq!(json_at(&merged, &[]), r#"{"a":{"x":1,"y":5,"w":6},"b":4}"#);
 }
+
+#[test]
+fn very_deep_environment_keys_are_refused() {
+    let name = format!("PREFECT__{}B", "A__".repeat(flat::MAX_KEY_DEPTH));
+    let e = with_env(&[(name.as_str(), "1")], load_startup).unwrap_err();
+    assert!(e.0.contains("nests") && e.0.contains(&name), "{}", e.0);
+    let name = format!("PREFECT__{}B", "A__".repeat(flat::MAX_KEY_DEPTH - 2));
+    assert!(with_env(&[(name.as_str(), "1")], load_startup).is_ok());
+}

@@ -90,39 +90,59 @@ pub fn py_str(v: &Value) -> PyStr {
     }
 }
 
-/// Python's `repr(value)` for values a configuration can hold.
+enum Item<'a> {
+    Value(&'a Value),
+    Key(&'a PyStr),
+    Lit(&'static str),
+}
+
+/// Python's `repr(value)`, iteratively (a value decoded from a server may nest deeply).
 fn write_repr(v: &Value, out: &mut PyStr) {
-    match v {
-        Value::None => out.push_str("None"),
-        Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-        Value::Int(i) => {
-            let mut digits = Vec::new();
-            i.write_decimal(&mut digits);
-            out.push_str(std::str::from_utf8(&digits).unwrap_or("0"));
-        }
-        Value::Float(f) => out.push_str(&float_repr(*f)),
-        Value::Str(s) => out.push_py(&repr_str(s)),
-        Value::List(l) => {
-            out.push_str("[");
-            for (i, x) in l.0.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_repr(x, out);
+    let mut stack = vec![Item::Value(v)];
+    while let Some(item) = stack.pop() {
+        let v = match item {
+            Item::Lit(s) => {
+                out.push_str(s);
+                continue;
             }
-            out.push_str("]");
-        }
-        Value::Dict(d) => {
-            out.push_str("{");
-            for (i, (k, x)) in d.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
+            Item::Key(k) => {
                 out.push_py(&repr_str(k));
                 out.push_str(": ");
-                write_repr(x, out);
+                continue;
             }
-            out.push_str("}");
+            Item::Value(v) => v,
+        };
+        match v {
+            Value::None => out.push_str("None"),
+            Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+            Value::Int(i) => {
+                let mut digits = Vec::new();
+                i.write_decimal(&mut digits);
+                out.push_str(std::str::from_utf8(&digits).unwrap_or("0"));
+            }
+            Value::Float(f) => out.push_str(&float_repr(*f)),
+            Value::Str(s) => out.push_py(&repr_str(s)),
+            Value::List(l) => {
+                out.push_str("[");
+                stack.push(Item::Lit("]"));
+                for (i, x) in l.0.iter().enumerate().rev() {
+                    stack.push(Item::Value(x));
+                    if i > 0 {
+                        stack.push(Item::Lit(", "));
+                    }
+                }
+            }
+            Value::Dict(d) => {
+                out.push_str("{");
+                stack.push(Item::Lit("}"));
+                for (i, (k, x)) in d.0.iter().enumerate().rev() {
+                    stack.push(Item::Value(x));
+                    stack.push(Item::Key(k));
+                    if i > 0 {
+                        stack.push(Item::Lit(", "));
+                    }
+                }
+            }
         }
     }
 }
@@ -231,5 +251,10 @@ mod tests {
             d
         }));
         assert_eq!(plain.to_string_lossy(), "{'t': None}");
+        let mut deep = Value::Int(Int::Small(1));
+        for _ in 0..100_000 {
+            deep = Value::List(List(vec![deep]));
+        }
+        assert_eq!(py_str(&deep).len_bytes(), 200_001);
     }
 }
