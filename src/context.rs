@@ -6,7 +6,7 @@
 //! copies pointers, not every value.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use zeroize::Zeroizing;
 
@@ -16,6 +16,7 @@ use crate::config::{self, ConfigError};
 use crate::error::Error;
 use crate::pyjson;
 use crate::pystr::PyStr;
+use crate::server::settings::Settings;
 use crate::value::{Dict, Value};
 
 /// What `Secret(name).get()` gives for one stored value, rendered for C.
@@ -101,6 +102,24 @@ pub enum Secrets {
     NotATable(&'static str),
 }
 
+/// What the server path derives from a snapshot (`server::settings::Settings`), worked out
+/// on the first server get and kept with the snapshot, so it goes when the snapshot goes.
+/// A copy of a state (made to be changed) starts without it.
+#[derive(Default)]
+pub struct ServerCache(OnceLock<Result<Arc<Settings>, Error>>);
+
+impl Clone for ServerCache {
+    fn clone(&self) -> Self {
+        ServerCache::default()
+    }
+}
+
+impl std::fmt::Debug for ServerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerCache")
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct State {
     /// The configuration without `context.secrets`.
@@ -115,6 +134,7 @@ pub struct State {
     /// `os.environ` is a snapshot too, and reading the live environment on every get
     /// would race with a host's `setenv`.
     env: Arc<Environment>,
+    server: ServerCache,
 }
 
 /// The variables kept in that snapshot: what Python's `expanduser` reads (POSIX and
@@ -171,6 +191,7 @@ impl State {
             flow_building: false,
             local,
             env: Arc::new(host.env.subset(SNAPSHOT_VARIABLES)),
+            server: ServerCache::default(),
         })
     }
 
@@ -233,6 +254,14 @@ impl State {
     /// `config.cloud`, which the server path reads its settings from.
     pub fn cloud(&self) -> Result<&Dict, Error> {
         cloud_table(&self.config)
+    }
+
+    /// The server path's settings for this snapshot (computed once).
+    pub fn server_settings(&self) -> Result<Arc<Settings>, Error> {
+        self.server
+            .0
+            .get_or_init(|| Settings::from_state(self).map(Arc::new))
+            .clone()
     }
 
     /// The environment variables read after loading (see the field).

@@ -1,6 +1,8 @@
 //! The Prefect 0.5.3 GraphQL flavour: the `secretValue` query as its client sends it, and
 //! how it reads the reply.
 
+use std::sync::LazyLock;
+
 use crate::error::Error;
 use crate::pyjson::render::write_json_str;
 use crate::pystr::PyStr;
@@ -12,13 +14,19 @@ pub const QUERY: &str = "query($name: String!) {\n        secretValue(name: $nam
 /// `json.dumps({"query": QUERY, "variables": json.dumps({"name": name})})`, with Python's
 /// default separators: in 0.5.3 `variables` is itself a JSON-encoded string.
 pub fn request_body(name: &str) -> Vec<u8> {
+    // Everything before the variables is the same for every request.
+    static START: LazyLock<Vec<u8>> = LazyLock::new(|| {
+        let mut start = b"{\"query\": ".to_vec();
+        write_json_str(&PyStr::from(QUERY), &mut start);
+        start.extend_from_slice(b", \"variables\": ");
+        start
+    });
     let mut variables = b"{\"name\": ".to_vec();
     write_json_str(&PyStr::from(name), &mut variables);
     variables.push(b'}');
     let variables = String::from_utf8(variables).expect("JSON with ensure_ascii is ASCII");
-    let mut body = b"{\"query\": ".to_vec();
-    write_json_str(&PyStr::from(QUERY), &mut body);
-    body.extend_from_slice(b", \"variables\": ");
+    let mut body = Vec::with_capacity(START.len() + 2 * variables.len() + 4);
+    body.extend_from_slice(&START);
     write_json_str(&PyStr::from(variables.as_str()), &mut body);
     body.push(b'}');
     body

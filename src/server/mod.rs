@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::context::Rendered;
+use crate::context::State;
 use crate::error::{Error, ErrorKind};
 use crate::pyjson::{self, DecodeError};
 use crate::resolve::Format;
@@ -39,7 +40,7 @@ pub fn get<R>(
     sink: impl FnOnce(&[u8]) -> R,
 ) -> Result<Option<R>, Error> {
     let version = store.version();
-    let settings = store.read(Settings::from_state)?;
+    let settings = store.read(State::server_settings)?;
     let (window, ttl) = settings
         .limits
         .as_ref()

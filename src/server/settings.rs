@@ -7,11 +7,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::transport::check_url;
 use crate::config::host::Environment;
 use crate::context::State;
 use crate::error::Error;
 use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
+use ureq::http::Uri;
 
 /// Defaults for the keys this library adds; Prefect 0.5.3 itself has no limits.
 pub const DEFAULT_CONNECT_TIMEOUT: f64 = 10.0;
@@ -97,6 +99,8 @@ pub struct Settings {
     pub limits: Result<Limits, Error>,
     /// The environment as it was at load, for `~` (the credentials file).
     pub env: Arc<Environment>,
+    /// `cloud.graphql` checked and parsed, when it is text and the limits are valid.
+    pub graphql_url: Option<Result<Uri, Error>>,
 }
 
 impl Settings {
@@ -107,14 +111,29 @@ impl Settings {
             Some(v) => Some(v.clone()),
         };
         let env = state.env();
+        let graphql = cloud.get("graphql").cloned().unwrap_or(Value::None);
+        let limits = limits(cloud);
+        // os.path.join(server, "").rstrip("/")
+        let graphql_url = match (&graphql, &limits) {
+            (Value::Str(url), Ok(limits)) => {
+                let url = url.to_string_lossy();
+                Some(check_url(
+                    url.trim_end_matches('/'),
+                    "cloud.graphql",
+                    limits,
+                ))
+            }
+            _ => None,
+        };
         Ok(Settings {
             flavor: flavor(cloud),
             prefect3: prefect3(cloud, &env),
             token,
             logging: check_logging(state.table("logging")),
-            limits: limits(cloud),
-            graphql: cloud.get("graphql").cloned().unwrap_or(Value::None),
+            limits,
+            graphql,
             env,
+            graphql_url,
         })
     }
 }
