@@ -1,5 +1,7 @@
 //! Reading a Prefect `config.toml` as Python's `toml` 0.10.2 (which Prefect 0.5.3 uses)
-//! reads it, on top of the `toml` crate: the file is read as UTF-8 text with universal
+//! reads it, on top of the `toml` crate (0.8, TOML 1.0: later versions accept TOML 1.1's
+//! `\e` and `\x` escapes and second-less times, which 0.10.2 refuses): the file is read
+//! as UTF-8 text with universal
 //! newlines, top-level keys are lowercased, arrays must hold one kind of value, dates and
 //! times become the text Python's `str()` gives them, and `-0.0` loses its sign.
 
@@ -100,10 +102,10 @@ fn datetime_str(d: &toml::value::Datetime) -> Result<String, String> {
         ));
     }
     if let Some(time) = &d.time {
-        let second = match time.second {
-            Some(s) if s < 60 => s,
-            _ => return Err("a time without seconds or with a leap second, which Prefect 0.5.3's TOML reader rejects".into()),
-        };
+        let second = time.second;
+        if second >= 60 {
+            return Err("a leap second, which Prefect 0.5.3's TOML reader rejects".into());
+        }
         if !out.is_empty() {
             out.push(' ');
         }
@@ -111,7 +113,7 @@ fn datetime_str(d: &toml::value::Datetime) -> Result<String, String> {
             "{:02}:{:02}:{:02}",
             time.hour, time.minute, second
         ));
-        let micros = time.nanosecond.unwrap_or(0) / 1000;
+        let micros = time.nanosecond / 1000;
         if micros > 0 {
             out.push_str(&format!(".{micros:06}"));
         }
