@@ -68,7 +68,7 @@ class ThreadsTest < LibraryTest
         end
       end
     end
-    expected = ["name is not valid UTF-8", "connect_seconds must be a positive finite number of seconds",
+    expected = ["name is not valid UTF-8", "connect_seconds must be a positive finite number of seconds below 1e9",
                 "max_bytes must be between 1 and 2^63 - 1"]
     threads.each_with_index do |t, i|
       assert_equal [expected[i % 3]], t.value.uniq, "thread #{i}"
