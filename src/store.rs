@@ -92,18 +92,13 @@ impl Store {
     }
 
     /// Runs `f` on the current snapshot. Cheap enough for the hottest path; do not block
-    /// inside `f` (use [`Store::snapshot`] for that).
+    /// inside `f`: take what is needed out of the snapshot and work after `read` returns.
     pub fn read<R>(&self, f: impl FnOnce(&State) -> Result<R, Error>) -> Result<R, Error> {
         let guard = self.current.load();
         match &**guard {
             Ok(state) => f(state),
             Err(e) => Err(e.clone()),
         }
-    }
-
-    /// The current snapshot, owned, for work that takes time (network calls).
-    pub fn snapshot(&self) -> Arc<Loaded> {
-        self.current.load_full()
     }
 
     /// Builds the next snapshot from the current one with `f` and publishes it; when `f`

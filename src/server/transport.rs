@@ -56,11 +56,6 @@ fn agent_for(key: &AgentKey) -> Result<Agent, Error> {
     Ok(agent)
 }
 
-/// Drops every agent and its kept-alive connections.
-pub fn reset_agents() {
-    AGENTS.lock().unwrap_or_else(|p| p.into_inner()).clear();
-}
-
 fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
     let roots = match &key.ca_bundle {
         None => RootCerts::PlatformVerifier,
