@@ -91,32 +91,9 @@ impl<'a> Bytes<'a> {
     }
 }
 
-/// Floats worth hitting on purpose (edges of `repr`'s positional/exponent switch, the
-/// extremes, signed zero, non-finite values).
-pub const SPECIAL_FLOATS: &[f64] = &[
-    f64::NAN,
-    f64::INFINITY,
-    f64::NEG_INFINITY,
-    0.0,
-    -0.0,
-    1.0,
-    -1.5,
-    0.1,
-    0.30000000000000004,
-    1e15,
-    1e16,
-    9999999999999998.0,
-    1.5e16,
-    1e-4,
-    1e-5,
-    0.00012345,
-    5e-324,
-    2.2250738585072014e-308,
-    1.7976931348623157e308,
-    123456789.123,
-    1e22,
-    1e23,
-];
+#[path = "../../tests/support/floats.rs"]
+mod floats;
+pub use floats::SPECIAL_FLOATS;
 
 const MAX_NODES: usize = 2_000;
 /// Containers all chains of one value may add together (keeps one input cheap).

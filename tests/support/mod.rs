@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod floats;
 pub mod pyvalue;
 pub mod server;
 pub mod tempdir;
