@@ -190,6 +190,69 @@ impl fmt::Debug for Dict {
     }
 }
 
+/// The pieces a writer sees while [`walk`] goes through a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Token {
+    OpenList,
+    CloseList,
+    OpenDict,
+    CloseDict,
+    /// Between two items of a list or dict.
+    ItemSep,
+    /// Between a dict key and its value.
+    KeySep,
+}
+
+/// What a writer does with each piece of a value, in order.
+pub trait Visitor {
+    /// A value that is not a list or a dict.
+    fn scalar(&mut self, v: &Value);
+    fn key(&mut self, k: &PyStr);
+    fn token(&mut self, t: Token);
+}
+
+/// Goes through `v` depth first, in order, without recursion (a value from a server may
+/// nest deeply): the one traversal behind the JSON and `repr` writers.
+pub fn walk(v: &Value, visitor: &mut impl Visitor) {
+    enum Item<'a> {
+        Value(&'a Value),
+        Key(&'a PyStr),
+        Token(Token),
+    }
+    let mut stack = vec![Item::Value(v)];
+    while let Some(item) = stack.pop() {
+        match item {
+            Item::Token(t) => visitor.token(t),
+            Item::Key(k) => {
+                visitor.key(k);
+                visitor.token(Token::KeySep);
+            }
+            Item::Value(Value::List(l)) => {
+                visitor.token(Token::OpenList);
+                stack.push(Item::Token(Token::CloseList));
+                for (i, x) in l.0.iter().enumerate().rev() {
+                    stack.push(Item::Value(x));
+                    if i > 0 {
+                        stack.push(Item::Token(Token::ItemSep));
+                    }
+                }
+            }
+            Item::Value(Value::Dict(d)) => {
+                visitor.token(Token::OpenDict);
+                stack.push(Item::Token(Token::CloseDict));
+                for (i, (k, x)) in d.0.iter().enumerate().rev() {
+                    stack.push(Item::Value(x));
+                    stack.push(Item::Key(k));
+                    if i > 0 {
+                        stack.push(Item::Token(Token::ItemSep));
+                    }
+                }
+            }
+            Item::Value(scalar) => visitor.scalar(scalar),
+        }
+    }
+}
+
 /// Zeroes a number or boolean in place (volatile writes the compiler keeps).
 pub fn wipe_scalar(v: &mut Value) {
     match v {

@@ -7,7 +7,7 @@
 
 use crate::pyjson::repr::write_float_repr;
 use crate::pystr::PyStr;
-use crate::value::Value;
+use crate::value::{Token, Value, Visitor, walk};
 
 /// What `secret_get` writes: a string as its text (WTF-8, see [`PyStr::to_wtf8`]),
 /// anything else as JSON.
@@ -22,28 +22,16 @@ pub fn to_raw(v: &Value) -> Vec<u8> {
     }
 }
 
-enum Item<'a> {
-    Value(&'a Value),
-    Key(&'a PyStr),
-    Lit(&'static [u8]),
-}
-
 /// Appends the compact JSON of `v` to `out`.
 pub fn to_json(v: &Value, out: &mut Vec<u8>) {
-    let mut stack = vec![Item::Value(v)];
-    while let Some(item) = stack.pop() {
-        let v = match item {
-            Item::Lit(b) => {
-                out.extend_from_slice(b);
-                continue;
-            }
-            Item::Key(k) => {
-                write_json_str(k, out);
-                out.push(b':');
-                continue;
-            }
-            Item::Value(v) => v,
-        };
+    walk(v, &mut JsonWriter(out));
+}
+
+struct JsonWriter<'a>(&'a mut Vec<u8>);
+
+impl Visitor for JsonWriter<'_> {
+    fn scalar(&mut self, v: &Value) {
+        let out = &mut *self.0;
         match v {
             Value::None => out.extend_from_slice(b"null"),
             Value::Bool(true) => out.extend_from_slice(b"true"),
@@ -51,28 +39,23 @@ pub fn to_json(v: &Value, out: &mut Vec<u8>) {
             Value::Int(i) => i.write_decimal(out),
             Value::Float(f) => write_json_float(*f, out),
             Value::Str(s) => write_json_str(s, out),
-            Value::List(l) => {
-                out.push(b'[');
-                stack.push(Item::Lit(b"]"));
-                for (i, x) in l.0.iter().enumerate().rev() {
-                    stack.push(Item::Value(x));
-                    if i > 0 {
-                        stack.push(Item::Lit(b","));
-                    }
-                }
-            }
-            Value::Dict(d) => {
-                out.push(b'{');
-                stack.push(Item::Lit(b"}"));
-                for (i, (k, x)) in d.0.iter().enumerate().rev() {
-                    stack.push(Item::Value(x));
-                    stack.push(Item::Key(k));
-                    if i > 0 {
-                        stack.push(Item::Lit(b","));
-                    }
-                }
-            }
+            Value::List(_) | Value::Dict(_) => unreachable!("walk hands containers as tokens"),
         }
+    }
+
+    fn key(&mut self, k: &PyStr) {
+        write_json_str(k, self.0);
+    }
+
+    fn token(&mut self, t: Token) {
+        self.0.push(match t {
+            Token::OpenList => b'[',
+            Token::CloseList => b']',
+            Token::OpenDict => b'{',
+            Token::CloseDict => b'}',
+            Token::ItemSep => b',',
+            Token::KeySep => b':',
+        });
     }
 }
 

@@ -4,7 +4,7 @@
 //! longer configuration string, and the `Bearer {token}` header.
 
 use crate::pystr::PyStr;
-use crate::value::Value;
+use crate::value::{Token, Value, Visitor, walk};
 
 /// Python's `repr(float)` for a finite or non-finite double: the shortest digits that
 /// round-trip, positional when the decimal exponent is in `-4..16`, else `d.ddde±XX`.
@@ -90,28 +90,16 @@ pub fn py_str(v: &Value) -> PyStr {
     }
 }
 
-enum Item<'a> {
-    Value(&'a Value),
-    Key(&'a PyStr),
-    Lit(&'static str),
+/// Python's `repr(value)`.
+fn write_repr(v: &Value, out: &mut PyStr) {
+    walk(v, &mut ReprWriter(out));
 }
 
-/// Python's `repr(value)`, iteratively (a value decoded from a server may nest deeply).
-fn write_repr(v: &Value, out: &mut PyStr) {
-    let mut stack = vec![Item::Value(v)];
-    while let Some(item) = stack.pop() {
-        let v = match item {
-            Item::Lit(s) => {
-                out.push_str(s);
-                continue;
-            }
-            Item::Key(k) => {
-                out.push_py(&repr_str(k));
-                out.push_str(": ");
-                continue;
-            }
-            Item::Value(v) => v,
-        };
+struct ReprWriter<'a>(&'a mut PyStr);
+
+impl Visitor for ReprWriter<'_> {
+    fn scalar(&mut self, v: &Value) {
+        let out = &mut *self.0;
         match v {
             Value::None => out.push_str("None"),
             Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
@@ -122,28 +110,23 @@ fn write_repr(v: &Value, out: &mut PyStr) {
             }
             Value::Float(f) => out.push_str(&float_repr(*f)),
             Value::Str(s) => out.push_py(&repr_str(s)),
-            Value::List(l) => {
-                out.push_str("[");
-                stack.push(Item::Lit("]"));
-                for (i, x) in l.0.iter().enumerate().rev() {
-                    stack.push(Item::Value(x));
-                    if i > 0 {
-                        stack.push(Item::Lit(", "));
-                    }
-                }
-            }
-            Value::Dict(d) => {
-                out.push_str("{");
-                stack.push(Item::Lit("}"));
-                for (i, (k, x)) in d.0.iter().enumerate().rev() {
-                    stack.push(Item::Value(x));
-                    stack.push(Item::Key(k));
-                    if i > 0 {
-                        stack.push(Item::Lit(", "));
-                    }
-                }
-            }
+            Value::List(_) | Value::Dict(_) => unreachable!("walk hands containers as tokens"),
         }
+    }
+
+    fn key(&mut self, k: &PyStr) {
+        self.0.push_py(&repr_str(k));
+    }
+
+    fn token(&mut self, t: Token) {
+        self.0.push_str(match t {
+            Token::OpenList => "[",
+            Token::CloseList => "]",
+            Token::OpenDict => "{",
+            Token::CloseDict => "}",
+            Token::ItemSep => ", ",
+            Token::KeySep => ": ",
+        });
     }
 }
 
