@@ -11,6 +11,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod ffi;
+pub mod files;
 pub mod pyjson;
 pub mod pystr;
 pub mod resolve;
