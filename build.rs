@@ -24,6 +24,13 @@ fn main() {
         let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libprefect_secrets.so.{major}");
     }
+    // The library is never unloaded: `dlclose` leaves it in place (`-z nodelete`), so no
+    // thread of ours (the cache sweeper) can be left running unmapped code, and pooled
+    // connections are not leaked per load. The ELF linkers (GNU ld, lld, gold) take it;
+    // Windows pins the DLL at run time instead (`sys::pin_library`).
+    if elf {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
+    }
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable");
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();

@@ -12,6 +12,7 @@ pub mod context;
 pub mod error;
 pub mod ffi;
 pub mod files;
+pub mod process;
 pub mod pyjson;
 pub mod pystr;
 pub mod resolve;

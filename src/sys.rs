@@ -1,6 +1,6 @@
 //! Operating-system calls the safe core cannot make without `unsafe`: the user database
-//! behind `~` and `~user` (Python's `pwd`), and a one-call check that a kept-alive socket
-//! is still open.
+//! behind `~` and `~user` (Python's `pwd`), a one-call check that a kept-alive socket
+//! is still open, and fork handlers.
 
 use crate::config::host::Accounts;
 
@@ -46,6 +46,52 @@ pub fn socket_is_open(stream: &std::net::TcpStream) -> bool {
         let open =
             matches!(stream.peek(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
         stream.set_nonblocking(false).is_ok() && open
+    }
+}
+
+/// Registers fork handlers (`pthread_atfork`): `prepare` runs in the forking thread
+/// before `fork()`, `parent` and `child` after it in each process. Without `fork()` (Windows)
+/// there is nothing to register.
+pub fn at_fork(prepare: extern "C" fn(), parent: extern "C" fn(), child: extern "C" fn()) {
+    #[cfg(unix)]
+    {
+        // SAFETY: the handlers are plain functions of this library, which is never
+        // unloaded (`-z nodelete`, see build.rs), so they stay valid for the process's life.
+        // A failure (ENOMEM) leaves fork detection off; nothing else depends on it.
+        let _ = unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
+    }
+    #[cfg(not(unix))]
+    let _ = (prepare, parent, child);
+}
+
+/// Keeps this library loaded until the process ends, whatever the host does to unload
+/// it. On ELF systems the linker flag `-z nodelete` does it (build.rs); on Windows the
+/// DLL pins itself here, on first use.
+pub fn pin_library() {
+    #[cfg(windows)]
+    {
+        const GET_MODULE_HANDLE_EX_FLAG_PIN: u32 = 0x1;
+        const GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS: u32 = 0x4;
+        #[link(name = "kernel32")]
+        unsafe extern "system" {
+            fn GetModuleHandleExW(
+                flags: u32,
+                module_name: *const u16,
+                module: *mut *mut std::ffi::c_void,
+            ) -> i32;
+        }
+        let mut module = std::ptr::null_mut();
+        let inside = pin_library as fn() as *const u16;
+        // SAFETY: with FROM_ADDRESS the "name" is an address inside this module (this
+        // function); `module` is a valid place for the handle. A failure leaves the DLL
+        // unpinned, which is how it was.
+        let _ = unsafe {
+            GetModuleHandleExW(
+                GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+                inside,
+                &mut module,
+            )
+        };
     }
 }
 

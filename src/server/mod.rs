@@ -14,6 +14,8 @@ pub mod blocks;
 pub mod cache;
 pub mod dns;
 pub mod graphql;
+pub mod proxy;
+pub mod redact;
 pub mod reuse;
 pub mod settings;
 pub mod tcp;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::proxy::ProxyEnv;
 use super::transport::check_url;
 use crate::config::host::Environment;
 use crate::context::State;
@@ -101,6 +102,8 @@ pub struct Settings {
     pub env: Arc<Environment>,
     /// `cloud.graphql` checked and parsed, when it is text and the limits are valid.
     pub graphql_url: Option<Result<Uri, Error>>,
+    /// The proxy variables of the environment snapshot.
+    pub proxies: ProxyEnv,
 }
 
 impl Settings {
@@ -130,6 +133,7 @@ impl Settings {
             prefect3: prefect3(cloud, &env),
             token,
             logging: check_logging(state.table("logging")),
+            proxies: ProxyEnv::from_env(&env),
             limits,
             graphql,
             env,
