@@ -7,34 +7,42 @@ use zeroize::Zeroizing;
 /// What replaces a credential in a message.
 pub const MASK: &str = "[redacted]";
 
-/// The credentials of one get: the token(s), API key, auth string and its base64.
+/// The credentials of one get (the token, a refreshed token, an API key, an auth string
+/// and its base64), borrowed: nothing is copied unless a text needs cleaning, so the
+/// common path (no error) costs nothing.
 #[derive(Default)]
-pub struct Redactor {
-    secrets: Vec<Zeroizing<String>>,
+pub struct Redactor<'a> {
+    secrets: [&'a [u8]; 4],
+    len: usize,
 }
 
-impl Redactor {
-    /// Adds a credential (and its forms inside a Python `repr`, which escapes `\` and `'`).
-    pub fn add(&mut self, secret: &[u8]) {
-        let text = Zeroizing::new(String::from_utf8_lossy(secret).into_owned());
-        if text.is_empty() {
-            return;
+impl<'a> Redactor<'a> {
+    /// Adds a credential (at most four are kept; a get has at most three).
+    pub fn add(&mut self, secret: &'a [u8]) {
+        if !secret.is_empty() && self.len < self.secrets.len() {
+            self.secrets[self.len] = secret;
+            self.len += 1;
         }
-        let escaped = Zeroizing::new(text.replace('\\', "\\\\").replace('\'', "\\'"));
-        if *escaped != *text {
-            self.secrets.push(escaped);
-        }
-        self.secrets.push(text);
-        // Longest first, so a credential inside another is masked as part of the longer.
-        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
-    /// `text` with every credential masked.
+    /// `text` with every credential masked, also in the form a Python `repr` gives it
+    /// (`\` and `'` escaped).
     pub fn clean(&self, text: &str) -> String {
+        let mut forms: Vec<Zeroizing<String>> = Vec::new();
+        for secret in &self.secrets[..self.len] {
+            let plain = Zeroizing::new(String::from_utf8_lossy(secret).into_owned());
+            let escaped = Zeroizing::new(plain.replace('\\', "\\\\").replace('\'', "\\'"));
+            if *escaped != *plain {
+                forms.push(escaped);
+            }
+            forms.push(plain);
+        }
+        // Longest first, so a credential inside another is masked as part of the longer.
+        forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
         let mut out = text.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), MASK);
+        for form in &forms {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), MASK);
             }
         }
         out

@@ -41,6 +41,8 @@ pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Va
     let body = graphql::request_body(name);
     let query = Method::Post(Some(&body));
     let proxies = &settings.proxies;
+    // Server texts may echo either token; they are masked in messages.
+    let mut refreshed: Option<PyStr> = None;
     let mut redactor = Redactor::default();
     redactor.add(token.as_bytes());
 
@@ -62,10 +64,10 @@ pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Va
             proxies,
         )?;
         let fresh = graphql::refreshed_token(decode_reply(&refresh.body, "token refresh reply")?)?;
-        let fresh = py_str(&fresh);
+        let fresh = refreshed.insert(py_str(&fresh));
         redactor.add(fresh.as_bytes());
         let query = Method::Post(Some(&body));
-        reply = transport::send(query, &url, Some(&bearer(&fresh)?), &limits, proxies)?;
+        reply = transport::send(query, &url, Some(&bearer(fresh)?), &limits, proxies)?;
         if reply.status == 401 {
             return Err(Error::auth(
                 "the server refused the token (HTTP 401 Unauthorized), also after refreshing it",
