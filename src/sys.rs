@@ -107,18 +107,20 @@ mod unix {
 
     impl Accounts for SystemAccounts {
         fn current_home(&self) -> Option<Vec<u8>> {
-            // SAFETY: getuid cannot fail; getpwuid_r writes only into the buffers we pass.
+            // SAFETY: getuid cannot fail.
             let uid = unsafe { libc::getuid() };
-            home_dir(|pwd, buf, len, result| unsafe {
-                libc::getpwuid_r(uid, pwd, buf, len, result)
+            home_dir(|pwd, buf, len, result| {
+                // SAFETY: getpwuid_r writes only into the buffers we pass.
+                unsafe { libc::getpwuid_r(uid, pwd, buf, len, result) }
             })
         }
 
         fn home_of(&self, name: &[u8]) -> Option<Vec<u8>> {
             let name = CString::new(name).ok()?;
-            // SAFETY: `name` is a valid C string for the duration of the call.
-            home_dir(|pwd, buf, len, result| unsafe {
-                libc::getpwnam_r(name.as_ptr(), pwd, buf, len, result)
+            home_dir(|pwd, buf, len, result| {
+                // SAFETY: `name` is a valid C string for the duration of the call;
+                // getpwnam_r writes only into the buffers we pass.
+                unsafe { libc::getpwnam_r(name.as_ptr(), pwd, buf, len, result) }
             })
         }
     }

@@ -250,10 +250,12 @@ fn forking_while_threads_are_inside_the_library_never_hangs_a_child() {
     let url = CString::new(format!("{}/graphql", server.url())).unwrap();
     let token = CString::new(TOKEN).unwrap();
     assert_eq!(secret_config_set_use_local_secrets(false), 0);
-    // SAFETY (here and below): NUL-terminated strings that outlive the calls, and
-    // buffers with their true lengths.
-    assert_eq!(unsafe { secret_config_set_cloud_graphql(url.as_ptr()) }, 0);
-    assert_eq!(unsafe { secret_config_set_auth_token(token.as_ptr()) }, 0);
+    // SAFETY: NUL-terminated strings that outlive the calls.
+    let rc = unsafe { secret_config_set_cloud_graphql(url.as_ptr()) };
+    assert_eq!(rc, 0);
+    // SAFETY: as above.
+    let rc = unsafe { secret_config_set_auth_token(token.as_ptr()) };
+    assert_eq!(rc, 0);
     assert_eq!(secret_config_set_reuse_window(0.0), 0);
     assert_eq!(secret_config_set_cache_ttl(0.5), 0);
 
@@ -261,7 +263,9 @@ fn forking_while_threads_are_inside_the_library_never_hangs_a_child() {
         let name = CString::new(name).unwrap();
         let mut buf = [0u8; 256];
         let mut len = 0usize;
-        match unsafe { secret_get(name.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), &mut len) } {
+        // SAFETY: a C string, and a buffer with its true length.
+        let rc = unsafe { secret_get(name.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), &mut len) };
+        match rc {
             0 => Ok(String::from_utf8_lossy(&buf[..len]).into_owned()),
             status => Err(status),
         }
@@ -279,12 +283,14 @@ fn forking_while_threads_are_inside_the_library_never_hangs_a_child() {
                     i += 1;
                     if t == 3 {
                         // Configuration changes: the writer lock, new snapshots, settings.
+                        // SAFETY: a C string that outlives the call.
                         let _ = unsafe { secret_config_set_cloud_graphql(url.as_ptr()) };
                         let _ = secret_cache_clear();
                     } else {
                         let name = CString::new(format!("w{t}-{}", i % 50)).unwrap();
                         let mut buf = [0u8; 256];
                         let mut len = 0usize;
+                        // SAFETY: a C string, and a buffer with its true length.
                         let _ = unsafe {
                             secret_get(name.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), &mut len)
                         };
@@ -308,7 +314,9 @@ fn forking_while_threads_are_inside_the_library_never_hangs_a_child() {
             }
             let key = CString::new("local").unwrap();
             let value = CString::new("\"v\"").unwrap();
-            if unsafe { secret_context_set(key.as_ptr(), value.as_ptr()) } != 0
+            // SAFETY: C strings that outlive the call.
+            let set = unsafe { secret_context_set(key.as_ptr(), value.as_ptr()) };
+            if set != 0
                 || secret_config_set_use_local_secrets(true) != 0
                 || global_get("local").as_deref() != Ok("v")
             {

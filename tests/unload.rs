@@ -28,6 +28,7 @@ unsafe fn symbol<T: Copy>(lib: *mut c_void, name: &str) -> T {
     // SAFETY: `lib` is a live handle; the caller vouches for the type.
     let f = unsafe { libc::dlsym(lib, c.as_ptr()) };
     assert!(!f.is_null(), "{name} not found");
+    // SAFETY: a function pointer is pointer-sized; the caller vouches for the type.
     unsafe { std::mem::transmute_copy(&f) }
 }
 

@@ -27,6 +27,7 @@ unsafe fn get_into(
     call(|| {
         // SAFETY: the caller passes valid pointers, as documented in the header.
         let out = unsafe { OutBuf::new(out_buf, out_buf_len, out_len) }?;
+        // SAFETY: as above.
         let name = unsafe { str_arg(name, "name") }?;
         match resolve::get(store::global(), name, format, |bytes| out.write(bytes))? {
             Some(written) => written,
@@ -373,6 +374,7 @@ pub unsafe extern "C" fn secret_context_set(name: *const c_char, value: *const c
     call(|| {
         // SAFETY: the caller passes valid C strings.
         let name = unsafe { str_arg(name, "name") }?;
+        // SAFETY: as above.
         let value = unsafe { str_arg(value, "value") }?;
         store::global().update(|s| s.set_secret(name, PyStr::from(value)))?;
         Ok(SECRET_OK)
@@ -390,6 +392,7 @@ pub unsafe extern "C" fn secret_context_set_bytes(
     call(|| {
         // SAFETY: the caller passes a valid C string and `value_len` readable bytes.
         let name = unsafe { str_arg(name, "name") }?;
+        // SAFETY: as above.
         let value = unsafe { text_arg(value, value_len, "value") }?;
         store::global().update(|s| s.set_secret(name, PyStr::from(value)))?;
         Ok(SECRET_OK)

@@ -23,12 +23,8 @@ fn last_error() -> String {
 
 fn set(name: &CStr, value: &CStr) {
     // SAFETY: valid C strings.
-    assert_eq!(
-        unsafe { secret_context_set(name.as_ptr(), value.as_ptr()) },
-        0,
-        "{}",
-        last_error()
-    );
+    let rc = unsafe { secret_context_set(name.as_ptr(), value.as_ptr()) };
+    assert_eq!(rc, 0, "{}", last_error());
 }
 
 #[test]
@@ -61,10 +57,8 @@ fn buffer_protocol() {
     assert_eq!((rc, len), (SECRET_ERR_BUFFER_TOO_SMALL as i32, 7));
     // NULL out_len is allowed; a NULL buffer with a length is not.
     // SAFETY: valid buffer of 16 bytes.
-    assert_eq!(
-        unsafe { secret_get_json(c"ffi-buf".as_ptr(), buf.as_mut_ptr(), 16, ptr::null_mut()) },
-        0
-    );
+    let rc = unsafe { secret_get_json(c"ffi-buf".as_ptr(), buf.as_mut_ptr(), 16, ptr::null_mut()) };
+    assert_eq!(rc, 0);
     // SAFETY: the library must refuse, not write.
     let rc = unsafe { secret_get(c"ffi-buf".as_ptr(), ptr::null_mut(), 5, &mut len) };
     assert_eq!((rc, len), (SECRET_ERR_INVALID_ARGUMENT as i32, 0));
