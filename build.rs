@@ -47,7 +47,10 @@ fn main() {
     let bindings = cbindgen::Builder::new()
         // Only the C-facing files: the rest of the crate has no C items.
         .with_src(crate_dir.join("src/ffi/status.rs"))
-        .with_src(crate_dir.join("src/ffi/api.rs"))
+        .with_src(crate_dir.join("src/ffi/get.rs"))
+        .with_src(crate_dir.join("src/ffi/config.rs"))
+        .with_src(crate_dir.join("src/ffi/context.rs"))
+        .with_src(crate_dir.join("src/ffi/info.rs"))
         .with_config(config)
         .generate()
         .expect("cbindgen generates the header");

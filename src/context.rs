@@ -359,7 +359,7 @@ fn cloud_table(config: &Dict) -> Result<&Dict, Error> {
 /// `config.cloud.use_local_secrets is True`: the boolean true only, not `1` or `"yes"`.
 fn use_local_secrets(config: &Dict) -> Result<bool, Error> {
     Ok(matches!(
-        cloud_table(config)?.get("use_local_secrets"),
+        cloud_table(config)?.get(crate::server::keys::USE_LOCAL_SECRETS),
         Some(Value::Bool(true))
     ))
 }

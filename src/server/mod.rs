@@ -14,6 +14,7 @@ pub mod blocks;
 pub mod cache;
 pub mod dns;
 pub mod graphql;
+pub mod keys;
 pub mod proxy;
 pub mod redact;
 pub mod reuse;
