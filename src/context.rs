@@ -58,6 +58,23 @@ impl Rendered {
     pub fn text(&self) -> &[u8] {
         self.text.as_deref().unwrap_or(&self.json)
     }
+
+    /// The bytes in the rendering a caller asked for.
+    pub fn bytes(&self, format: Format) -> &[u8] {
+        match format {
+            Format::Text => self.text(),
+            Format::Json => self.json(),
+        }
+    }
+}
+
+/// Which rendering the caller wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A string as its text, anything else as JSON (`secret_get`).
+    Text,
+    /// Always JSON (`secret_get_json`).
+    Json,
 }
 
 /// One `context.secrets` entry: the stored value (kept for merging another file over it)
@@ -268,7 +285,10 @@ impl State {
         if let Some(settings) = self.server.0.get() {
             return settings.clone();
         }
-        let _ = self.server.0.set(Settings::from_state(self).map(Arc::new));
+        let settings = self
+            .cloud()
+            .map(|cloud| Arc::new(Settings::new(cloud, self.table("logging"), self.env())));
+        let _ = self.server.0.set(settings);
         self.server.0.get().expect("set just above").clone()
     }
 

@@ -5,18 +5,10 @@
 //! 3. Otherwise: the server.
 //! 4. Hand the rendered bytes to the caller.
 
+pub use crate::context::Format;
 use crate::context::{Lookup, Outcome};
 use crate::error::Error;
 use crate::store::Store;
-
-/// Which rendering the caller wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// A string as its text, anything else as JSON (`secret_get`).
-    Text,
-    /// Always JSON (`secret_get_json`).
-    Json,
-}
 
 /// Resolves `name` and passes the rendered value to `sink`; `Ok(None)` is Python's None.
 /// The local path copies straight from the shared snapshot, without allocating.
@@ -32,13 +24,7 @@ pub fn get<R>(
             Lookup::Server => None,
             Lookup::Local(None | Some(Outcome::None)) => Some(None),
             Lookup::Local(Some(Outcome::Error(e))) => return Err(e.clone()),
-            Lookup::Local(Some(Outcome::Value(r))) => {
-                let bytes = match format {
-                    Format::Text => r.text(),
-                    Format::Json => r.json(),
-                };
-                Some(sink.take().map(|f| f(bytes)))
-            }
+            Lookup::Local(Some(Outcome::Value(r))) => Some(sink.take().map(|f| f(r.bytes(format)))),
         })
     })?;
     match local {

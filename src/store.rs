@@ -23,6 +23,21 @@ enum EnvSource {
     Fixed(Environment),
 }
 
+/// Which store, and which of its snapshots: anything derived from a snapshot (a cached or
+/// reused server value) is stale once the store's version changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Version {
+    store: u64,
+    snapshot: u64,
+}
+
+impl Version {
+    /// The store it belongs to (cache entries of one store replace each other by name).
+    pub fn store(self) -> u64 {
+        self.store
+    }
+}
+
 pub struct Store {
     current: ArcSwap<Loaded>,
     writer: Mutex<()>,
@@ -80,10 +95,12 @@ impl Store {
         State::load_startup(&host).map_err(Error::from)
     }
 
-    /// Which store, and which of its snapshots, is current: anything derived from a
-    /// snapshot is stale once this changes.
-    pub fn version(&self) -> (u64, u64) {
-        (self.id, self.generation.load(Ordering::Acquire))
+    /// Which store, and which of its snapshots, is current.
+    pub fn version(&self) -> Version {
+        Version {
+            store: self.id,
+            snapshot: self.generation.load(Ordering::Acquire),
+        }
     }
 
     fn publish(&self, loaded: Loaded) {

@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 
 use crate::context::Rendered;
 use crate::process::{PerProcess, Tagged};
+use crate::store::Version;
 
 struct Entry {
     /// The store and snapshot generation it was fetched under.
-    version: (u64, u64),
+    version: Version,
     expires: Instant,
     value: Arc<Rendered>,
 }
@@ -47,12 +48,12 @@ fn lock(cache: &Cache) -> MutexGuard<'_, HashMap<String, Entry>> {
     cache.entries.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn key(version: (u64, u64), name: &str) -> String {
-    format!("{}\0{name}", version.0)
+fn key(version: Version, name: &str) -> String {
+    format!("{}\0{name}", version.store())
 }
 
 /// The cached value of `name`, if fresh and fetched under the same snapshot.
-pub fn lookup(version: (u64, u64), name: &str) -> Option<Arc<Rendered>> {
+pub fn lookup(version: Version, name: &str) -> Option<Arc<Rendered>> {
     let cache = CACHE.peek()?;
     let mut entries = lock(&cache);
     let key = key(version, name);
@@ -64,7 +65,7 @@ pub fn lookup(version: (u64, u64), name: &str) -> Option<Arc<Rendered>> {
     None
 }
 
-pub fn insert(version: (u64, u64), name: &str, ttl: Duration, value: Arc<Rendered>) {
+pub fn insert(version: Version, name: &str, ttl: Duration, value: Arc<Rendered>) {
     if ttl.is_zero() {
         return;
     }

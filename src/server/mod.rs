@@ -26,11 +26,9 @@ pub mod v053;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::context::Rendered;
-use crate::context::State;
+use crate::context::{Format, Rendered, State};
 use crate::error::{Error, ErrorKind};
 use crate::pyjson::{self, DecodeError};
-use crate::resolve::Format;
 use crate::store::Store;
 use crate::value::Value;
 use settings::{Flavor, Settings};
@@ -67,10 +65,7 @@ pub fn get<R>(
             }
         },
     };
-    Ok(Some(sink(match format {
-        Format::Text => rendered.text(),
-        Format::Json => rendered.json(),
-    })))
+    Ok(Some(sink(rendered.bytes(format))))
 }
 
 /// Asks the configured server.

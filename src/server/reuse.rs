@@ -12,10 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::context::Rendered;
+use crate::store::Version;
 
 struct Memo {
     /// The store and snapshot generation it was fetched under.
-    version: (u64, u64),
+    version: Version,
     /// `secret_cache_clear` forgets it too.
     epoch: u64,
     /// A forked child never reuses what its parent fetched (see `process`).
@@ -30,7 +31,7 @@ thread_local! {
 }
 
 /// The value this thread fetched for `name` within `window`, under the same snapshot.
-pub fn recall(version: (u64, u64), name: &str, window: Duration) -> Option<Arc<Rendered>> {
+pub fn recall(version: Version, name: &str, window: Duration) -> Option<Arc<Rendered>> {
     LAST.try_with(|slot| {
         let mut slot = slot.borrow_mut();
         let fresh = slot.as_ref().is_some_and(|m| {
@@ -50,7 +51,7 @@ pub fn recall(version: (u64, u64), name: &str, window: Duration) -> Option<Arc<R
     .flatten()
 }
 
-pub fn remember(version: (u64, u64), name: &str, window: Duration, value: Arc<Rendered>) {
+pub fn remember(version: Version, name: &str, window: Duration, value: Arc<Rendered>) {
     let _ = LAST.try_with(|slot| {
         *slot.borrow_mut() = (!window.is_zero()).then(|| Memo {
             version,

@@ -11,7 +11,6 @@ use super::keys::{self as key, valid_seconds};
 use super::proxy::ProxyEnv;
 use super::transport::check_url;
 use crate::config::host::Environment;
-use crate::context::State;
 use crate::error::Error;
 use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
@@ -108,13 +107,12 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn from_state(state: &State) -> Result<Settings, Error> {
-        let cloud = state.cloud()?;
+    /// From a snapshot's `[cloud]` and `[logging]` tables and its environment.
+    pub fn new(cloud: &Dict, logging: Option<&Value>, env: Arc<Environment>) -> Settings {
         let token = match cloud.get(key::AUTH_TOKEN) {
             None | Some(Value::None) => None,
             Some(v) => Some(v.clone()),
         };
-        let env = state.env();
         let graphql = cloud.get(key::GRAPHQL).cloned().unwrap_or(Value::None);
         let limits = limits(cloud);
         // os.path.join(server, "").rstrip("/")
@@ -129,17 +127,17 @@ impl Settings {
             }
             _ => None,
         };
-        Ok(Settings {
+        Settings {
             flavor: flavor(cloud),
             prefect3: prefect3(cloud, &env),
             token,
-            logging: check_logging(state.table("logging")),
+            logging: check_logging(logging),
             proxies: ProxyEnv::from_env(&env),
             limits,
             graphql,
             env,
             graphql_url,
-        })
+        }
     }
 }
 
