@@ -10,9 +10,9 @@ use std::ffi::c_char;
 
 use super::args::{opt_str_arg, str_arg};
 use super::boundary::call;
-use super::status::SecretServerFlavor;
 use super::status::SecretStatus::{self, SECRET_OK};
 use crate::error::Error;
+use crate::server::flavors;
 use crate::server::keys::{self as key, valid_seconds};
 use crate::store;
 use crate::value::Value;
@@ -127,11 +127,11 @@ pub extern "C" fn secret_config_set_allow_insecure_http(allow: bool) -> i32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn secret_config_set_server_flavor(flavor: i32) -> i32 {
     call(|| {
-        let name = SecretServerFlavor::from_i32(flavor)
+        let name = flavors::numbered(flavor)
             .ok_or_else(|| {
                 Error::invalid_argument(format!("{flavor} is not a SecretServerFlavor"))
             })?
-            .name();
+            .name;
         set_cloud(key::SERVER_FLAVOR, Some(Value::str(name)))
     })
 }

@@ -58,6 +58,7 @@ impl SecretStatus {
     }
 }
 
+// Each number is the position of its flavour in `server::flavors::FLAVORS` (a test checks).
 /// The server APIs the server path can speak (`secret_config_set_server_flavor`).
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,23 +68,4 @@ pub enum SecretServerFlavor {
     SECRET_SERVER_PREFECT_0_5 = 0,
     /// A Prefect 2/3 server's Secret blocks (REST API, `PREFECT_API_URL`).
     SECRET_SERVER_PREFECT_3 = 1,
-}
-
-impl SecretServerFlavor {
-    pub fn from_i32(v: i32) -> Option<Self> {
-        match v {
-            0 => Some(Self::SECRET_SERVER_PREFECT_0_5),
-            1 => Some(Self::SECRET_SERVER_PREFECT_3),
-            _ => None,
-        }
-    }
-
-    /// The `cloud.server_flavor` text.
-    pub fn name(self) -> &'static str {
-        use crate::server::settings::Flavor;
-        match self {
-            Self::SECRET_SERVER_PREFECT_0_5 => Flavor::PREFECT_05,
-            Self::SECRET_SERVER_PREFECT_3 => Flavor::PREFECT_3,
-        }
-    }
 }

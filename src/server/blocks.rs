@@ -7,13 +7,14 @@
 
 use crate::error::Error;
 use crate::pyjson;
+use crate::store::Store;
 use crate::value::Value;
 
 use super::decode_reply;
 use super::settings::Settings;
 use super::transport::{self, Method};
 
-pub fn fetch(name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
+pub fn fetch(_store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
     let p3 = settings.prefect3.clone()?;
     let Some(api) = p3.api_url else {
         return Err(Error::client(

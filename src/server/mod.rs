@@ -13,6 +13,7 @@
 pub mod blocks;
 pub mod cache;
 pub mod dns;
+pub mod flavors;
 pub mod graphql;
 pub mod keys;
 pub mod proxy;
@@ -31,7 +32,7 @@ use crate::error::{Error, ErrorKind};
 use crate::pyjson::{self, DecodeError};
 use crate::store::Store;
 use crate::value::Value;
-use settings::{Flavor, Settings};
+use settings::Settings;
 
 /// Asks the server for `name`; `sink` receives the rendered value.
 pub fn get<R>(
@@ -70,10 +71,7 @@ pub fn get<R>(
 
 /// Asks the configured server.
 fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
-    match settings.flavor.clone()? {
-        Flavor::Prefect05 => v053::fetch(store, name, settings),
-        Flavor::Prefect3 => blocks::fetch(name, settings),
-    }
+    (settings.flavor.clone()?.fetch)(store, name, settings)
 }
 
 /// `response.json()`, on a reply that must be UTF-8.

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::flavors::{self, Flavor};
 use super::keys::{self as key, valid_seconds};
 use super::proxy::ProxyEnv;
 use super::transport::check_url;
@@ -56,27 +57,6 @@ impl Default for Limits {
     }
 }
 
-/// Which server API the server path speaks (`cloud.server_flavor`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flavor {
-    /// Prefect 0.5.3's GraphQL `secretValue` (the default).
-    Prefect05,
-    /// A Prefect 2/3 server's Secret blocks (REST).
-    Prefect3,
-}
-
-impl Flavor {
-    pub const PREFECT_05: &str = "prefect-0.5";
-    pub const PREFECT_3: &str = "prefect-3";
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Flavor::Prefect05 => Self::PREFECT_05,
-            Flavor::Prefect3 => Self::PREFECT_3,
-        }
-    }
-}
-
 /// How to reach a Prefect 3 server: `cloud.api_url`, `cloud.api_key` and
 /// `cloud.api_auth_string`, each defaulting to the Prefect 3 setting of the same meaning
 /// (`PREFECT_API_URL`, `PREFECT_API_KEY`, `PREFECT_API_AUTH_STRING`) from the environment.
@@ -89,7 +69,7 @@ pub struct Prefect3 {
 
 /// Everything one server `get` needs, copied out of a snapshot.
 pub struct Settings {
-    pub flavor: Result<Flavor, Error>,
+    pub flavor: Result<&'static Flavor, Error>,
     pub prefect3: Result<Prefect3, Error>,
     /// `config.cloud.graphql` as it is (Prefect asserts it is a string only later).
     pub graphql: Value,
@@ -141,19 +121,16 @@ impl Settings {
     }
 }
 
-fn flavor(cloud: &Dict) -> Result<Flavor, Error> {
+fn flavor(cloud: &Dict) -> Result<&'static Flavor, Error> {
     match cloud.get(key::SERVER_FLAVOR) {
-        None => Ok(Flavor::Prefect05),
-        Some(Value::Str(s)) if s.as_bytes() == Flavor::PREFECT_05.as_bytes() => {
-            Ok(Flavor::Prefect05)
-        }
-        Some(Value::Str(s)) if s.as_bytes() == Flavor::PREFECT_3.as_bytes() => Ok(Flavor::Prefect3),
-        Some(_) => Err(Error::config(format!(
-            "cloud.server_flavor must be \"{}\" or \"{}\"",
-            Flavor::PREFECT_05,
-            Flavor::PREFECT_3
-        ))),
+        None => Ok(&flavors::FLAVORS[0]),
+        Some(Value::Str(s)) => flavors::named(s.as_bytes()).ok_or_else(bad_flavor),
+        Some(_) => Err(bad_flavor()),
     }
+}
+
+fn bad_flavor() -> Error {
+    Error::config(format!("cloud.server_flavor must be {}", flavors::names()))
 }
 
 fn prefect3(cloud: &Dict, env: &Environment) -> Result<Prefect3, Error> {
