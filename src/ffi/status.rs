@@ -28,6 +28,19 @@ pub enum SecretStatus {
     SECRET_ERR_INTERNAL = -99,
 }
 
+/// Every status, for looking one up by number (a test checks it against the header).
+const ALL: [SecretStatus; 9] = [
+    SecretStatus::SECRET_OK,
+    SecretStatus::SECRET_NOT_FOUND,
+    SecretStatus::SECRET_ERR_INVALID_ARGUMENT,
+    SecretStatus::SECRET_ERR_BUFFER_TOO_SMALL,
+    SecretStatus::SECRET_ERR_FLOW_BUILDING,
+    SecretStatus::SECRET_ERR_AUTH,
+    SecretStatus::SECRET_ERR_CLIENT,
+    SecretStatus::SECRET_ERR_CONFIG,
+    SecretStatus::SECRET_ERR_INTERNAL,
+];
+
 impl SecretStatus {
     pub fn of(kind: ErrorKind) -> SecretStatus {
         match kind {
@@ -41,20 +54,64 @@ impl SecretStatus {
         }
     }
 
+    /// What it means, NUL-terminated, after its name (`secret_status_str`).
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::SECRET_OK => "SECRET_OK: success\0",
+            Self::SECRET_NOT_FOUND => "SECRET_NOT_FOUND: the secret resolved to nothing (None)\0",
+            Self::SECRET_ERR_INVALID_ARGUMENT => {
+                "SECRET_ERR_INVALID_ARGUMENT: an argument is NULL, not UTF-8 or unusable\0"
+            }
+            Self::SECRET_ERR_BUFFER_TOO_SMALL => {
+                "SECRET_ERR_BUFFER_TOO_SMALL: the buffer cannot hold the value and its NUL\0"
+            }
+            Self::SECRET_ERR_FLOW_BUILDING => {
+                "SECRET_ERR_FLOW_BUILDING: secrets cannot be read while a Flow is being built\0"
+            }
+            Self::SECRET_ERR_AUTH => "SECRET_ERR_AUTH: no server token, or the server refused it\0",
+            Self::SECRET_ERR_CLIENT => {
+                "SECRET_ERR_CLIENT: the server could not be asked or its answer is unusable\0"
+            }
+            Self::SECRET_ERR_CONFIG => "SECRET_ERR_CONFIG: the Prefect configuration is invalid\0",
+            Self::SECRET_ERR_INTERNAL => "SECRET_ERR_INTERNAL: internal error in prefect-secrets\0",
+        }
+    }
+
     /// A static, NUL-terminated description of a status number.
     pub fn describe(code: i32) -> &'static str {
-        match code {
-            0 => "SECRET_OK: success\0",
-            1 => "SECRET_NOT_FOUND: the secret resolved to nothing (None)\0",
-            -1 => "SECRET_ERR_INVALID_ARGUMENT: an argument is NULL, not UTF-8 or unusable\0",
-            -2 => "SECRET_ERR_BUFFER_TOO_SMALL: the buffer cannot hold the value and its NUL\0",
-            -3 => "SECRET_ERR_FLOW_BUILDING: secrets cannot be read while a Flow is being built\0",
-            -4 => "SECRET_ERR_AUTH: no server token, or the server refused it\0",
-            -5 => "SECRET_ERR_CLIENT: the server could not be asked or its answer is unusable\0",
-            -6 => "SECRET_ERR_CONFIG: the Prefect configuration is invalid\0",
-            -99 => "SECRET_ERR_INTERNAL: internal error in prefect-secrets\0",
-            _ => "unknown status code\0",
+        ALL.iter()
+            .find(|s| **s as i32 == code)
+            .map_or("unknown status code\0", |s| s.description())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ALL, SecretStatus};
+
+    /// The header's status constants are exactly `ALL`, and each description starts with
+    /// its own name.
+    #[test]
+    fn statuses_are_listed_once_and_agree_with_the_header() {
+        let header = include_str!("../../include/prefect_secrets.h");
+        let declared: Vec<(String, i32)> = header
+            .lines()
+            .filter_map(|l| {
+                let (name, n) = l.trim().trim_end_matches(',').split_once(" = ")?;
+                let n: i32 = n.parse().ok()?;
+                name.starts_with("SECRET_")
+                    .then_some(())
+                    .filter(|_| !name.starts_with("SECRET_SERVER_"))
+                    .map(|_| (name.to_string(), n))
+            })
+            .collect();
+        let all: Vec<(String, i32)> = ALL.iter().map(|s| (format!("{s:?}"), *s as i32)).collect();
+        assert_eq!(declared, all);
+        for s in ALL {
+            assert!(s.description().starts_with(&format!("{s:?}: ")));
+            assert_eq!(SecretStatus::describe(s as i32), s.description());
         }
+        assert_eq!(SecretStatus::describe(42), "unknown status code\0");
     }
 }
 
