@@ -225,7 +225,7 @@ mod tests {
     /// A reader that holds more than its size said (a file that grew, a `/proc` file).
     #[test]
     fn the_cap_holds_when_the_size_was_wrong() {
-        let data = vec![7u8; 100];
+        let data = [7u8; 100];
         let got = read_capped(&mut &data[..], 0, 100).unwrap();
         assert_eq!(&got[..], &data[..]);
         let got = read_capped(&mut &data[..], 10, 1000).unwrap();
