@@ -10,6 +10,9 @@
 //! Stores with a fixed environment (`Store::with_env`) keep the tests apart; the C ABI
 //! tests share the process-wide store and only make calls that change nothing in it, or
 //! set names no other test reads.
+//!
+//! POSIX only: FIFOs, `/dev/zero` and symbolic links are made with POSIX calls.
+#![cfg(unix)]
 
 mod support;
 
