@@ -199,7 +199,8 @@ impl Flat {
                     None => referenced.map_or(VALUE_OVERHEAD, weight),
                     Some(r) => {
                         let len = bytes.len() - m.whole.len() + r.byte_len();
-                        if len > MAX_VALUE_BYTES {
+                        // Only growth past the cap: text longer as written may shrink.
+                        if len > MAX_VALUE_BYTES.max(bytes.len()) {
                             return Err(over(&value_too_long()));
                         }
                         len + VALUE_OVERHEAD
