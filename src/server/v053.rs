@@ -128,6 +128,8 @@ fn credentials_token(env: &Environment, store: &Store) -> Result<Option<PyStr>, 
     if text.is_empty() {
         return Ok(None);
     }
-    let text = zeroize::Zeroizing::new(text.replace("\r\n", "\n").replace('\r', "\n"));
+    // Each step's copy is wiped too.
+    let crlf = zeroize::Zeroizing::new(text.replace("\r\n", "\n"));
+    let text = zeroize::Zeroizing::new(crlf.replace('\r', "\n"));
     Ok(Some(PyStr::from(text.as_str())))
 }
