@@ -246,7 +246,14 @@ impl State {
     /// `secret_config_load_file`: merges a file over the configuration, context secrets
     /// included; the flow-building flag stays.
     pub fn load_file(&self, path: &str, host: &Host) -> Result<State, ConfigError> {
-        let merged = config::load_file_over(&self.full_config(), path, host)?;
+        let file = config::load_path(&PyStr::from(path), host)?;
+        self.merge_file(file, host)
+    }
+
+    /// The second half of [`State::load_file`]: a file already loaded with
+    /// [`config::load_path`] (outside any lock) merged over this state.
+    pub fn merge_file(&self, file: Dict, host: &Host) -> Result<State, ConfigError> {
+        let merged = config::merge_loaded(&self.full_config(), file)?;
         let mut next = State::from_config(merged, host)?;
         next.flow_building = self.flow_building;
         Ok(next)

@@ -50,8 +50,16 @@ impl fmt::Display for ReadError {
 }
 
 /// Reads a regular file of at most `cap` bytes, whole. The bytes are wiped when dropped
-/// (the file may hold a token).
+/// (the file may hold a token), and so is every buffer they passed through.
+///
+/// The path is checked with `stat` before it is opened, so a device is never opened
+/// (opening some has side effects: a watchdog starts, a modem line rises), and the open
+/// descriptor is checked again with `fstat`, so a file swapped in between is caught too.
 pub fn read_regular(path: &Path, cap: u64) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+    let before = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !before.is_file() {
+        return Err(ReadError::NotRegular(kind_of(&before)));
+    }
     let mut file = open_nonblocking(path).map_err(ReadError::Io)?;
     let meta = file.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {
@@ -60,16 +68,43 @@ pub fn read_regular(path: &Path, cap: u64) -> Result<Zeroizing<Vec<u8>>, ReadErr
     if meta.len() > cap {
         return Err(ReadError::TooLarge { cap });
     }
-    // The size may change while we read: never read more than the cap allows.
-    let mut bytes = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
-    (&mut file)
-        .take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > cap {
-        return Err(ReadError::TooLarge { cap });
+    read_capped(&mut file, meta.len(), cap)
+}
+
+/// Reads to the end, `size_hint` bytes expected (the file may grow or shrink meanwhile,
+/// and `/proc` files say 0), never more than `cap + 1`. Buffers grow by copying into a
+/// new one, so the old one is wiped rather than left behind by a `realloc`.
+fn read_capped(
+    file: &mut impl Read,
+    size_hint: u64,
+    cap: u64,
+) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+    let limit = usize::try_from(cap.saturating_add(1)).unwrap_or(usize::MAX);
+    // One byte past the expected size, so that the end shows without growing.
+    let first = usize::try_from(size_hint.saturating_add(1))
+        .unwrap_or(usize::MAX)
+        .clamp(1, limit);
+    let mut buf = Zeroizing::new(vec![0u8; first]);
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            if buf.len() >= limit {
+                return Err(ReadError::TooLarge { cap });
+            }
+            let mut bigger = Zeroizing::new(vec![0u8; buf.len().saturating_mul(2).min(limit)]);
+            bigger[..filled].copy_from_slice(&buf[..filled]);
+            buf = bigger;
+        }
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ReadError::Io(e)),
+        }
     }
-    Ok(bytes)
+    // Shortening keeps the allocation, which `Zeroizing` wipes whole when dropped.
+    buf.truncate(filled);
+    Ok(buf)
 }
 
 #[cfg(unix)]
@@ -153,6 +188,59 @@ mod tests {
         {
             let e = read_regular(Path::new("/dev/zero"), 9).unwrap_err();
             assert!(e.to_string().contains("a device"), "{e}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_at_once_even_with_no_writer() {
+        let p = scratch("fifo");
+        let _ = std::fs::remove_file(&p);
+        // mkfifo(1): the library's own code makes no system calls through `unsafe`
+        // outside `sys`, its tests neither.
+        let made = std::process::Command::new("mkfifo").arg(&p).status().unwrap();
+        assert!(made.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let q = p.clone();
+        std::thread::spawn(move || tx.send(read_regular(&q, 9).map(|_| ())));
+        let e = rx
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("reading a FIFO blocked")
+            .unwrap_err();
+        assert!(e.to_string().contains("a FIFO"), "{e}");
+    }
+
+    #[test]
+    fn a_huge_sparse_file_is_refused_without_reading_it() {
+        let p = scratch("sparse");
+        std::fs::File::create(&p).unwrap().set_len(1 << 30).unwrap();
+        let t = std::time::Instant::now();
+        assert!(matches!(
+            read_regular(&p, CREDENTIALS_CAP),
+            Err(ReadError::TooLarge { .. })
+        ));
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        std::fs::remove_file(&p).unwrap();
+    }
+
+    /// A reader that holds more than its size said (a file that grew, a `/proc` file).
+    #[test]
+    fn the_cap_holds_when_the_size_was_wrong() {
+        let data = [7u8; 100];
+        let got = read_capped(&mut &data[..], 0, 100).unwrap();
+        assert_eq!(&got[..], &data[..]);
+        let got = read_capped(&mut &data[..], 10, 1000).unwrap();
+        assert_eq!(got.len(), 100);
+        assert!(matches!(
+            read_capped(&mut &data[..], 3, 99),
+            Err(ReadError::TooLarge { cap: 99 })
+        ));
+        assert!(read_capped(&mut &b""[..], 0, 0).unwrap().is_empty());
+        #[cfg(target_os = "linux")]
+        {
+            // Says it has 0 bytes, has more.
+            let status = read_regular(Path::new("/proc/self/status"), 1 << 20).unwrap();
+            assert!(status.starts_with(b"Name:"));
         }
     }
 }

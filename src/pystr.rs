@@ -72,6 +72,11 @@ impl PyStr {
         self.0.is_empty()
     }
 
+    /// The length of the text in bytes (of its generalized UTF-8), not in characters.
+    pub fn byte_len(&self) -> usize {
+        self.0.len()
+    }
+
     pub fn len_bytes(&self) -> usize {
         self.0.len()
     }

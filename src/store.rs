@@ -13,6 +13,7 @@ use arc_swap::ArcSwap;
 use crate::config::host::{Accounts, Environment, Host};
 use crate::context::State;
 use crate::error::Error;
+use crate::pystr::PyStr;
 
 /// The current state, or why the configuration could not be loaded.
 pub type Loaded = Result<State, Error>;
@@ -46,6 +47,9 @@ pub struct Store {
     generation: AtomicU64,
     env: EnvSource,
     accounts: Box<dyn Accounts>,
+    /// Resets started, and the ticket of the last one published (see [`Store::reset`]).
+    resets_started: AtomicU64,
+    reset_published: AtomicU64,
 }
 
 impl Store {
@@ -68,6 +72,8 @@ impl Store {
             generation: AtomicU64::new(0),
             env,
             accounts,
+            resets_started: AtomicU64::new(0),
+            reset_published: AtomicU64::new(0),
         };
         let loaded = store.load();
         store.current = ArcSwap::from_pointee(loaded);
@@ -137,28 +143,44 @@ impl Store {
 
     /// Merges a Prefect configuration file over the current configuration, reading the
     /// environment as it is now.
+    ///
+    /// The file is read and loaded before the writer lock is taken: a slow or hostile
+    /// file holds up only this call, never another thread's setter or reset. Under the
+    /// lock it is merged over whatever is current by then.
     pub fn load_file(&self, path: &str) -> Result<(), Error> {
+        // A broken configuration is reported first, as when the file was read under the
+        // lock (and `update` checks again).
+        self.read(|_| Ok(()))?;
         let env = self.environment();
         let host = Host {
             env: &env,
             accounts: self.accounts(),
         };
+        let file = crate::config::load_path(&PyStr::from(path), &host)?;
         self.update(|state| {
-            *state = state.load_file(path, &host)?;
+            *state = state.merge_file(file, &host)?;
             Ok(())
         })
     }
 
     /// Reloads everything as at process start (defaults, environment, user file), also
     /// when the current configuration is broken. Returns the load's error, if any.
+    ///
+    /// The load (which reads the user file) runs before the writer lock is taken. When
+    /// resets overlap, the one that started last is what stays: an earlier one finishing
+    /// later does not publish over it.
     pub fn reset(&self) -> Result<(), Error> {
+        let ticket = self.resets_started.fetch_add(1, Ordering::AcqRel) + 1;
+        let loaded = self.load();
+        let result = loaded.as_ref().map(|_| ()).map_err(Clone::clone);
         let _writer = self
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let loaded = self.load();
-        let result = loaded.as_ref().map(|_| ()).map_err(Clone::clone);
-        self.publish(loaded);
+        if self.reset_published.load(Ordering::Acquire) < ticket {
+            self.reset_published.store(ticket, Ordering::Release);
+            self.publish(loaded);
+        }
         result
     }
 }
@@ -166,6 +188,10 @@ impl Store {
 static GLOBAL: OnceLock<Store> = OnceLock::new();
 
 /// The store every C call uses, loaded on first use.
+///
+/// Loading reads the user file, so it happens outside any lock: threads making their
+/// first calls at once each load (none waits on another's file system), and the first
+/// to finish is the store every thread then uses.
 pub fn global() -> &'static Store {
     if let Some(store) = GLOBAL.get() {
         return store;

@@ -83,7 +83,9 @@ fuzz_target!(|data: &[u8]| {
     let raw = PyStr::from(input);
     let _ = string_to_type(raw.clone());
     let _ = interpolate_env_var(Value::Str(raw.clone()), &host);
-    let _ = expanduser(&expandvars(&raw, &host), &host);
+    if let Ok(v) = expandvars(&raw, &host) {
+        let _ = expanduser(&v, &host);
+    }
     let decoded = unicode_escape(input);
     let interpolated = decoded
         .as_ref()
@@ -91,7 +93,9 @@ fuzz_target!(|data: &[u8]| {
         .map(|s| interpolate_env_var(Value::Str(s.clone()), &host));
     if let Ok(s) = &decoded {
         let _ = string_to_type(s.clone());
-        let _ = expanduser(&expandvars(s, &host), &host);
+        if let Ok(v) = expandvars(s, &host) {
+            let _ = expanduser(&v, &host);
+        }
     }
 
     // The whole path, on an empty file: the variable alone.

@@ -3,23 +3,30 @@
 //! The POSIX rules of Python 3.11 are here; under Windows rules (the environment's
 //! [`PathRules`]) the `ntpath` ones in `ntpath.rs` apply.
 
-use super::ConfigError;
 use super::host::{Host, PathRules};
 use super::ntpath;
 use super::typing::string_to_type;
+use super::{ConfigError, MAX_VALUE_BYTES};
 use crate::pystr::PyStr;
 use crate::value::Value;
 
 /// Python gives up (returns `None`) after this many rounds that still change the text.
 const MAX_ROUNDS: usize = 10;
 
+/// `interpolate_env_var`. No round may make the text longer than [`MAX_VALUE_BYTES`] (or
+/// than it was to begin with, when it was longer already): that is an error, found before
+/// the text is built, so `B='$B$B...'` costs at most a few rounds of 16 MiB.
 pub fn interpolate_env_var(v: Value, host: &Host) -> Result<Value, ConfigError> {
     let mut s = match v {
         Value::Str(s) if !s.is_empty() => s,
         other => return Ok(other),
     };
+    let limit = s.byte_len().max(MAX_VALUE_BYTES);
     for round in 0..MAX_ROUNDS {
-        let next = expanduser(&expandvars(&s, host), host)?;
+        let next = expanduser(&expandvars_within(&s, host, limit)?, host)?;
+        if next.byte_len() > limit {
+            return Err(too_long("~"));
+        }
         if next == s {
             return Ok(if round > 1 {
                 string_to_type(next)
@@ -36,11 +43,37 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// `os.path.expandvars` under the environment's path rules.
-pub fn expandvars(s: &PyStr, host: &Host) -> PyStr {
+/// `os.path.expandvars` under the environment's path rules. A result that would be longer
+/// than [`MAX_VALUE_BYTES`] and than `s` is an error naming the variable (see
+/// [`too_long`]).
+pub fn expandvars(s: &PyStr, host: &Host) -> Result<PyStr, ConfigError> {
+    expandvars_within(s, host, s.byte_len().max(MAX_VALUE_BYTES))
+}
+
+/// `expandvars`, stopping with an error as soon as the result would pass `limit` bytes.
+fn expandvars_within(s: &PyStr, host: &Host, limit: usize) -> Result<PyStr, ConfigError> {
     match host.env.rules() {
-        PathRules::Posix => posix_expandvars(s, host),
-        PathRules::Windows => ntpath::expandvars(s, &|name| host.env.get(name.as_bytes()).cloned()),
+        PathRules::Posix => posix_expandvars(s, host, limit),
+        PathRules::Windows => {
+            ntpath::expandvars(s, &|name| host.env.get(name.as_bytes()).cloned(), limit)
+        }
+    }
+}
+
+/// The error for a value whose expansion would grow past the cap: names what was being
+/// expanded (`$NAME`, or `~`), never the text.
+pub fn too_long(what: &str) -> ConfigError {
+    ConfigError::over_cap(format!(
+        "expanding {what} would make the value longer than {MAX_VALUE_BYTES} bytes (16 MiB)"
+    ))
+}
+
+/// `$NAME` for a message, shortened when the name is absurdly long.
+pub fn shown_var(prefix: &str, name: &[u8]) -> String {
+    let text = String::from_utf8_lossy(name);
+    match text.char_indices().nth(64) {
+        Some((cut, _)) => format!("{prefix}{}...", &text[..cut]),
+        None => format!("{prefix}{text}"),
     }
 }
 
@@ -55,15 +88,18 @@ pub fn expanduser(s: &PyStr, host: &Host) -> Result<PyStr, ConfigError> {
 }
 
 /// `posixpath.expandvars`: `$name` (ASCII word characters) and `${anything but '}'}`;
-/// unknown names stay as written.
-fn posix_expandvars(s: &PyStr, host: &Host) -> PyStr {
+/// unknown names stay as written. Linear time: once a `${` has no `}` after it, no later
+/// one has either (Python's regex rescans the rest for each, quadratic on `${${${...`).
+fn posix_expandvars(s: &PyStr, host: &Host, limit: usize) -> Result<PyStr, ConfigError> {
     let bytes = s.as_bytes();
     if !bytes.contains(&b'$') {
-        return s.clone();
+        return Ok(s.clone());
     }
     let mut out = PyStr::new();
     let mut copied = 0;
     let mut i = 0;
+    // No `}` at or after this index.
+    let mut no_brace_from = bytes.len() + 1;
     while let Some(off) = bytes[i..].iter().position(|&b| b == b'$') {
         let p = i + off;
         let (name, end) = match bytes.get(p + 1) {
@@ -71,27 +107,41 @@ fn posix_expandvars(s: &PyStr, host: &Host) -> PyStr {
                 let len = bytes[p + 1..].iter().take_while(|&&b| is_word(b)).count();
                 (&bytes[p + 1..p + 1 + len], p + 1 + len)
             }
-            Some(b'{') => match bytes[p + 2..].iter().position(|&b| b == b'}') {
-                Some(len) => (&bytes[p + 2..p + 2 + len], p + 3 + len),
-                None => {
-                    i = p + 1;
-                    continue;
+            Some(b'{') => {
+                let close = if p + 2 >= no_brace_from {
+                    None
+                } else {
+                    bytes[p + 2..].iter().position(|&b| b == b'}')
+                };
+                match close {
+                    Some(len) => (&bytes[p + 2..p + 2 + len], p + 3 + len),
+                    None => {
+                        no_brace_from = p + 2;
+                        i = p + 1;
+                        continue;
+                    }
                 }
-            },
+            }
             _ => {
                 i = p + 1;
                 continue;
             }
         };
         if let Some(value) = host.env.get(name) {
+            if out.byte_len() + (p - copied) + value.byte_len() > limit {
+                return Err(too_long(&shown_var("$", name)));
+            }
             out.push_gutf8(&bytes[copied..p]);
             out.push_py(value);
             copied = end;
         }
         i = end;
     }
+    if out.byte_len() + (bytes.len() - copied) > limit {
+        return Err(too_long("its $VARIABLES"));
+    }
     out.push_gutf8(&bytes[copied..]);
-    out
+    Ok(out)
 }
 
 /// `posixpath.expanduser`: a leading `~` or `~user` becomes that home directory (its
@@ -162,7 +212,9 @@ mod tests {
     }
 
     fn vars(s: &str, pairs: &[(&str, &str)]) -> String {
-        with_env(pairs, |h| expandvars(&PyStr::from(s), h).to_string_lossy())
+        with_env(pairs, |h| {
+            expandvars(&PyStr::from(s), h).unwrap().to_string_lossy()
+        })
     }
 
     fn user(s: &str, pairs: &[(&str, &str)]) -> String {
@@ -214,7 +266,11 @@ mod tests {
             env: &env,
             accounts: &Users,
         };
-        let vars = |s: &str| expandvars(&PyStr::from(s), &host).to_string_lossy();
+        let vars = |s: &str| {
+            expandvars(&PyStr::from(s), &host)
+                .unwrap()
+                .to_string_lossy()
+        };
         let user = |s: &str| {
             expanduser(&PyStr::from(s), &host)
                 .unwrap()
@@ -231,6 +287,75 @@ mod tests {
             env.get(b"foo").map(PyStr::to_string_lossy).as_deref(),
             Some("bar")
         );
+    }
+
+    /// `B='$B$B...'`: each round multiplies the text by 64; Python builds it until memory
+    /// runs out (8 GB at the fifth round). Refused within the cap, naming the variable.
+    #[test]
+    fn a_self_referencing_variable_stops_at_the_cap() {
+        for (rules, bomb) in [
+            (PathRules::Posix, "$B".repeat(64)),
+            (PathRules::Windows, "%B%".repeat(64)),
+        ] {
+            let env = Environment::from_pairs([("B", bomb.as_str())]).with_rules(rules);
+            let host = Host {
+                env: &env,
+                accounts: &Users,
+            };
+            let t = std::time::Instant::now();
+            let e = interpolate_env_var(Value::str("x$B"), &host).unwrap_err();
+            assert!(t.elapsed() < std::time::Duration::from_secs(5));
+            assert!(e.is_over_cap(), "{}", e.0);
+            assert!(e.0.contains("$B") || e.0.contains("%B%"), "{}", e.0);
+            assert!(e.0.contains("16777216 bytes"), "{}", e.0);
+            assert!(
+                !e.0.contains("$B$B"),
+                "the value is not in the message: {}",
+                e.0
+            );
+            // One round on its own stays within the cap.
+            let once = expandvars(&PyStr::from("$B"), &host).unwrap();
+            assert_eq!(once.byte_len(), bomb.len());
+        }
+    }
+
+    #[test]
+    fn growth_up_to_the_cap_is_fine_and_long_text_as_written_is_left_alone() {
+        let half = "x".repeat(MAX_VALUE_BYTES / 2);
+        let len = |v: Value| match v {
+            Value::Str(s) => s.byte_len(),
+            other => panic!("a {}", other.type_name()),
+        };
+        let two = with_env(&[("H", &half)], |h| {
+            interpolate_env_var(Value::str("$H$H"), h).unwrap()
+        });
+        assert_eq!(len(two), MAX_VALUE_BYTES);
+        let e = with_env(&[("H", &half)], |h| {
+            interpolate_env_var(Value::str("$H$H$H"), h).unwrap_err()
+        });
+        assert!(e.0.contains("expanding $H would"), "{}", e.0);
+        // Already longer than the cap as written, with nothing to expand or shrinking.
+        let long = format!("$NOPE{}", "y".repeat(MAX_VALUE_BYTES));
+        let v = with_env(&[], |h| interpolate_env_var(Value::str(&long), h).unwrap());
+        assert_eq!(len(v), long.len());
+        // A value that is long as written may not grow further, though.
+        let e = with_env(&[("X", "xxx")], |h| {
+            interpolate_env_var(Value::str(&format!("$X{long}")), h).unwrap_err()
+        });
+        assert!(e.is_over_cap(), "{}", e.0);
+    }
+
+    /// Python rescans the rest of the text for a `}` after every `${` (quadratic); a
+    /// megabyte of `${` must not take minutes.
+    #[test]
+    fn unclosed_braces_take_linear_time() {
+        let text = "${".repeat(1 << 20);
+        let t = std::time::Instant::now();
+        let out = vars(&text, &[("A", "a")]);
+        assert_eq!(out, text);
+        assert_eq!(vars("${${A}$A", &[("A", "a"), ("${A", "no")]), "noa");
+        assert_eq!(vars("${x${A}", &[("A", "a"), ("x${A", "b")]), "b");
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

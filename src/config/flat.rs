@@ -2,13 +2,15 @@
 //! `PREFECT__*` overrides, `$VAR`/`~` interpolation, `${dotted.key}` references, and the
 //! way back to nested tables.
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 
-use super::ConfigError;
 use super::escape::unicode_escape;
 use super::expand::interpolate_env_var;
 use super::host::Host;
 use super::typing::string_to_type;
+use super::{ConfigError, MAX_CONFIG_BYTES, MAX_VALUE_BYTES, VALUE_OVERHEAD};
 use crate::pyjson::repr::config_str;
 use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
@@ -35,6 +37,9 @@ enum Origin {
 /// The flattened configuration: leaf paths in Python's dict order.
 pub struct Flat {
     entries: IndexMap<Key, (Value, Origin)>,
+    /// How much all values may weigh: [`MAX_CONFIG_BYTES`], or what the file's values
+    /// weighed as written when that is more (only growth is refused).
+    limit: usize,
 }
 
 fn key_text(key: &[PyStr]) -> String {
@@ -64,11 +69,22 @@ impl Flat {
                 }
             }
         }
-        Flat { entries }
+        let mut flat = Flat { entries, limit: 0 };
+        flat.limit = flat.total_weight().max(MAX_CONFIG_BYTES);
+        flat
+    }
+
+    /// What all values count for together (see [`MAX_CONFIG_BYTES`]).
+    fn total_weight(&self) -> usize {
+        self.entries
+            .values()
+            .map(|(v, _)| weight(v))
+            .fold(0, usize::saturating_add)
     }
 
     /// `PREFECT__SECTION__KEY=value` for every such variable, in environment order.
     pub fn apply_env(&mut self, host: &Host) -> Result<(), ConfigError> {
+        let mut total = self.total_weight();
         for (name, value) in host.env.iter() {
             let Some(option) = name.as_bytes().strip_prefix(ENV_PREFIX) else {
                 continue;
@@ -87,16 +103,23 @@ impl Flat {
                     "its value has {e} (Python's unicode_escape rejects it)"
                 ))
             })?;
-            let typed =
-                match interpolate_env_var(Value::Str(decoded), host).map_err(|e| fail(&e.0))? {
-                    Value::Str(s) => string_to_type(s),
-                    other => {
-                        return Err(fail(&format!(
-                            "expanding its $VARIABLES gives a {} instead of text",
-                            other.type_name()
-                        )));
-                    }
-                };
+            let expanded = interpolate_env_var(Value::Str(decoded), host).map_err(|e| {
+                if e.is_over_cap() {
+                    // Prefect would not refuse this; say so rather than "fail to start".
+                    ConfigError::new(format!("environment variable {var}: {}", e.0))
+                } else {
+                    fail(&e.0)
+                }
+            })?;
+            let typed = match expanded {
+                Value::Str(s) => string_to_type(s),
+                other => {
+                    return Err(fail(&format!(
+                        "expanding its $VARIABLES gives a {} instead of text",
+                        other.type_name()
+                    )));
+                }
+            };
             let lowered = PyStr::from_gutf8(option.to_vec()).to_lowercase();
             let key = split_bytes(lowered.as_bytes(), b"__");
             if key.len() > MAX_KEY_DEPTH {
@@ -105,52 +128,105 @@ impl Flat {
                     key.len()
                 )));
             }
-            self.entries.insert(key, (typed, Origin::Env(var)));
+            total = total.saturating_add(weight(&typed));
+            let replaced = self.entries.insert(key, (typed, Origin::Env(var.clone())));
+            total = total.saturating_sub(replaced.map_or(0, |(v, _)| weight(&v)));
+            if total > self.limit {
+                return Err(over_total(&format!("environment variable {var}")));
+            }
         }
         Ok(())
     }
 
     /// Every value goes through `interpolate_env_var` once more.
     pub fn interpolate(&mut self, host: &Host) -> Result<(), ConfigError> {
+        let mut total = self.total_weight();
         for (key, (v, _)) in self.entries.iter_mut() {
+            let before = weight(v);
             let taken = std::mem::replace(v, Value::None);
             *v = interpolate_env_var(taken, host).map_err(|e| {
                 ConfigError::new(format!("configuration key {}: {}", key_text(key), e.0))
             })?;
+            total = total.saturating_add(weight(v)).saturating_sub(before);
+            if total > self.limit {
+                return Err(over_total(&format!("configuration key {}", key_text(key))));
+            }
         }
         Ok(())
     }
 
     /// `${dotted.key}` references to other keys of the same configuration.
     /// Python walks the keys in hash order; we walk them in file order.
-    pub fn resolve_references(&mut self) {
+    ///
+    /// Ten rounds of one reference per value keep a plain doubling chain small, but a
+    /// long value referenced many times still multiplies: no value may grow past
+    /// [`MAX_VALUE_BYTES`] and all of them together past [`MAX_CONFIG_BYTES`]. Each check
+    /// comes before the text is built, so time and memory stay within those bounds.
+    pub fn resolve_references(&mut self) -> Result<(), ConfigError> {
+        let mut total = self.total_weight();
         let mut to_check: Vec<usize> = (0..self.entries.len()).collect();
         for _ in 0..REFERENCE_ROUNDS {
-            to_check.retain(|&idx| {
+            let mut kept = Vec::with_capacity(to_check.len());
+            for idx in to_check {
                 let Value::Str(s) = &self.entries[idx].0 else {
-                    return false;
+                    continue;
                 };
                 let Some(m) = find_reference(s.as_bytes()) else {
-                    return false;
+                    continue;
                 };
                 let bytes = s.as_bytes();
                 let ref_key = split_bytes(&bytes[m.key.clone()], b".");
-                let ref_value = self
-                    .entries
-                    .get(&ref_key)
-                    .map_or_else(|| Value::str(""), |(v, _)| v.clone());
-                let new = if m.whole.start == 0 && m.whole.end == bytes.len() {
-                    ref_value
-                } else {
-                    let mut t = PyStr::from_gutf8(bytes[..m.whole.start].to_vec());
-                    t.push_py(&config_str(&ref_value));
-                    t.push_gutf8(&bytes[m.whole.end..]);
-                    Value::Str(t)
+                let referenced = self.entries.get(&ref_key).map(|(v, _)| v);
+                let whole = m.whole.start == 0 && m.whole.end == bytes.len();
+                let over = |what: &str| {
+                    let (key, _) = self.entries.get_index(idx).expect("a valid index");
+                    ConfigError::over_cap(format!(
+                        "configuration key {}: resolving its ${{...}} references would make {what}",
+                        key_text(key)
+                    ))
+                };
+                // The referenced value's text, when it goes into longer text.
+                let text = match (whole, referenced) {
+                    (true, _) => None,
+                    (false, None) => Some(Cow::Owned(PyStr::new())),
+                    (false, Some(Value::Str(r))) => Some(Cow::Borrowed(r)),
+                    // A list's or table's text is at most a few times its weight, which
+                    // is already within the total.
+                    (false, Some(other)) => Some(Cow::Owned(config_str(other))),
+                };
+                // Checked before anything is built.
+                let new_weight = match &text {
+                    None => referenced.map_or(VALUE_OVERHEAD, weight),
+                    Some(r) => {
+                        let len = bytes.len() - m.whole.len() + r.byte_len();
+                        // Only growth past the cap: text longer as written may shrink.
+                        if len > MAX_VALUE_BYTES.max(bytes.len()) {
+                            return Err(over(&value_too_long()));
+                        }
+                        len + VALUE_OVERHEAD
+                    }
+                };
+                total = total
+                    .saturating_add(new_weight)
+                    .saturating_sub(weight(&self.entries[idx].0));
+                if total > self.limit {
+                    return Err(over(&total_too_large()));
+                }
+                let new = match text {
+                    None => referenced.cloned().unwrap_or_else(|| Value::str("")),
+                    Some(r) => {
+                        let mut t = PyStr::from_gutf8(bytes[..m.whole.start].to_vec());
+                        t.push_py(&r);
+                        t.push_gutf8(&bytes[m.whole.end..]);
+                        Value::Str(t)
+                    }
                 };
                 self.entries[idx].0 = new;
-                true
-            });
+                kept.push(idx);
+            }
+            to_check = kept;
         }
+        Ok(())
     }
 
     /// `flatdict_to_dict`: nested tables again. Setting a key below a value that is not a
@@ -186,6 +262,43 @@ impl Flat {
         }
         Ok(root)
     }
+}
+
+/// What a value counts for towards [`MAX_CONFIG_BYTES`]: its text (strings and table
+/// keys) plus [`VALUE_OVERHEAD`] for itself and for each item it holds.
+pub fn weight(v: &Value) -> usize {
+    let mut total = 0usize;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        total = total.saturating_add(VALUE_OVERHEAD);
+        match v {
+            Value::Str(s) => total = total.saturating_add(s.byte_len()),
+            Value::List(l) => stack.extend(l.0.iter()),
+            Value::Dict(d) => {
+                for (k, v) in d.iter() {
+                    total = total.saturating_add(k.byte_len());
+                    stack.push(v);
+                }
+            }
+            Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
+        }
+    }
+    total
+}
+
+fn value_too_long() -> String {
+    format!("it longer than {MAX_VALUE_BYTES} bytes (16 MiB)")
+}
+
+fn total_too_large() -> String {
+    format!("the configuration's values add up to more than {MAX_CONFIG_BYTES} bytes (64 MiB)")
+}
+
+fn over_total(what: &str) -> ConfigError {
+    ConfigError::over_cap(format!(
+        "{what}: with it, the configuration's values would add up to more than \
+         {MAX_CONFIG_BYTES} bytes (64 MiB)"
+    ))
 }
 
 fn split_bytes(s: &[u8], sep: &[u8]) -> Key {
@@ -263,6 +376,46 @@ mod tests {
         assert_eq!(found("${a${b}"), pair("${b}", "b"));
         assert_eq!(found("${é}"), pair("${é}", "é"));
         assert_eq!(found("no refs $x {y}"), None);
+    }
+
+    fn flat_of(text: &str) -> Flat {
+        Flat::from_tree(super::super::toml_file::parse(text, "test").unwrap())
+    }
+
+    /// The total is kept up to date through every replacement: with a small limit, the
+    /// first key whose references pass it is named.
+    #[test]
+    fn references_count_towards_the_total() {
+        let mut text = format!("a = \"{}\"\n", "x".repeat(1000));
+        for i in 0..10 {
+            text.push_str(&format!("k{i} = \"{}\"\n", "${a}".repeat(10)));
+        }
+        let mut flat = flat_of(&text);
+        let start = flat.total_weight();
+        flat.limit = start + 35 * 1000;
+        let e = flat.resolve_references().unwrap_err();
+        // Round by round each key grows by 1000 - 4: the 36th replacement is one too many,
+        // the 6th key in the 4th round.
+        assert!(e.0.starts_with("configuration key k5: "), "{}", e.0);
+        assert!(e.is_over_cap(), "{}", e.0);
+
+        let mut flat = flat_of(&text);
+        flat.limit = start + 100 * 1000;
+        flat.resolve_references().unwrap();
+        assert!(flat.total_weight() <= flat.limit);
+        let Value::Str(k9) = &flat.entries[&vec![PyStr::from("k9")]].0 else {
+            panic!("k9 is text");
+        };
+        assert_eq!(k9.as_str(), Some("x".repeat(10_000).as_str()));
+    }
+
+    #[test]
+    fn weight_counts_text_and_items() {
+        assert_eq!(weight(&Value::str("abc")), VALUE_OVERHEAD + 3);
+        assert_eq!(weight(&Value::Bool(true)), VALUE_OVERHEAD);
+        let flat = flat_of("l = [[\"ab\"], [1, 2]]\n[t]\nkey = \"v\"\n");
+        // Three lists, three items in them, one string beside.
+        assert_eq!(flat.total_weight(), 7 * VALUE_OVERHEAD + 2 + 1);
     }
 
     #[test]

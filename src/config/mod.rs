@@ -21,11 +21,30 @@ pub mod validate;
 
 use std::path::PathBuf;
 
+use crate::files;
 use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
 use expand::interpolate_env_var;
 use flat::Flat;
 use host::Host;
+
+/// The longest text one value may grow to through `$VAR`/`~` expansion or `${key}`
+/// references (16 MiB). Python has no such limit: it builds whatever the doubling asks for
+/// until memory runs out; a value that would grow past this is a configuration error
+/// naming the variable or key instead. Text that is longer as written is left alone.
+pub const MAX_VALUE_BYTES: usize = 16 << 20;
+
+/// How far `$VAR`/`~` expansion and `${key}` references may grow all values of one
+/// configuration (one file, or the defaults, with the environment over it) together
+/// (64 MiB, or what the values weighed as written, if more). A value's weight is roughly
+/// the memory it takes: its text plus [`VALUE_OVERHEAD`] for itself and each item it
+/// holds. Many values each under [`MAX_VALUE_BYTES`] cannot add up to more, nor can a
+/// big list copied by many whole-value references (Python shares one list; here each
+/// reference holds a copy).
+pub const MAX_CONFIG_BYTES: usize = 64 << 20;
+
+/// What one value weighs towards [`MAX_CONFIG_BYTES`] besides its text: its own size.
+pub const VALUE_OVERHEAD: usize = std::mem::size_of::<Value>();
 
 /// A configuration Prefect 0.5.3 would refuse to start with. The message names the file,
 /// variable or key, never a value.
@@ -36,7 +55,21 @@ impl ConfigError {
     pub fn new(msg: impl Into<String>) -> Self {
         ConfigError(msg.into())
     }
+
+    /// A value or configuration that would grow past [`MAX_VALUE_BYTES`] or
+    /// [`MAX_CONFIG_BYTES`]: a limit of this library, where Python would go on building.
+    pub fn over_cap(msg: impl std::fmt::Display) -> Self {
+        ConfigError(format!("{msg} {OVER_CAP_NOTE}"))
+    }
+
+    /// Whether this is (or wraps) an [`ConfigError::over_cap`] error.
+    pub fn is_over_cap(&self) -> bool {
+        self.0.contains(OVER_CAP_NOTE)
+    }
 }
+
+const OVER_CAP_NOTE: &str =
+    "(a limit of this library: Prefect 0.5.3 would try to build it until memory runs out)";
 
 /// `load_config_file` on configuration text: parse, flatten, environment overrides,
 /// interpolation, references, nest again.
@@ -45,14 +78,16 @@ pub fn load_text(text: &str, source: &str, host: &Host) -> Result<Dict, ConfigEr
     let mut flat = Flat::from_tree(tree);
     flat.apply_env(host)?;
     flat.interpolate(host)?;
-    flat.resolve_references();
+    flat.resolve_references()?;
     flat.into_tree()
 }
 
 /// `load_config_file(path)`: the path is interpolated first, as Prefect does.
 pub fn load_path(path: &PyStr, host: &Host) -> Result<Dict, ConfigError> {
     let shown = path.to_string_lossy();
-    let path = match interpolate_env_var(Value::Str(path.clone()), host)? {
+    let expanded = interpolate_env_var(Value::Str(path.clone()), host)
+        .map_err(|e| ConfigError::new(format!("configuration file path {shown}: {}", e.0)))?;
+    let path = match expanded {
         Value::Str(p) => p,
         other => {
             return Err(ConfigError::new(format!(
@@ -65,22 +100,27 @@ pub fn load_path(path: &PyStr, host: &Host) -> Result<Dict, ConfigError> {
     let os_path = to_path(&path).ok_or_else(|| {
         ConfigError::new(format!("configuration file path {shown} cannot be encoded"))
     })?;
-    let bytes = std::fs::read(&os_path)
+    // Only a regular file, opened without blocking and read up to the cap: a FIFO, a
+    // device or a huge file is refused at once.
+    let bytes = files::read_regular(&os_path, files::CONFIG_FILE_CAP)
         .map_err(|e| ConfigError::new(format!("cannot read configuration file {shown}: {e}")))?;
-    let text = String::from_utf8(bytes)
+    let text = std::str::from_utf8(&bytes)
         .map_err(|_| ConfigError::new(format!("configuration file {shown} is not valid UTF-8")))?;
-    load_text(&text, &format!("configuration file {shown}"), host)
+    load_text(text, &format!("configuration file {shown}"), host)
 }
 
+/// A configuration string as a file system path (Python's file system encoding:
+/// surrogateescape on POSIX); `None` when it cannot be one (a NUL, an unencodable
+/// character), where Python raises `ValueError`.
 #[cfg(unix)]
-fn to_path(p: &PyStr) -> Option<PathBuf> {
+pub fn to_path(p: &PyStr) -> Option<PathBuf> {
     use std::os::unix::ffi::OsStringExt;
     let bytes = p.to_bytes_surrogateescape()?;
     (!bytes.contains(&0)).then(|| PathBuf::from(std::ffi::OsString::from_vec(bytes)))
 }
 
 #[cfg(not(unix))]
-fn to_path(p: &PyStr) -> Option<PathBuf> {
+pub fn to_path(p: &PyStr) -> Option<PathBuf> {
     let s = p.as_str()?;
     (!s.contains('\0')).then(|| PathBuf::from(s))
 }
@@ -118,14 +158,22 @@ pub fn load_startup(host: &Host) -> Result<Dict, ConfigError> {
 /// `secret_config_load_file`: another file merged over `current`, loaded exactly like the
 /// user file (environment overrides apply to it too).
 pub fn load_file_over(current: &Dict, path: &str, host: &Host) -> Result<Dict, ConfigError> {
-    let file = load_path(&PyStr::from(path), host)?;
+    merge_loaded(current, load_path(&PyStr::from(path), host)?)
+}
+
+/// The second half of [`load_file_over`]: a file already loaded with [`load_path`] merged
+/// over `current` and checked. Separate so that the file can be read before taking a lock.
+pub fn merge_loaded(current: &Dict, file: Dict) -> Result<Dict, ConfigError> {
     let merged = merge(current.clone(), file);
     validate::check_task_defaults(&merged)?;
     validate::context_secrets(&merged)?;
     Ok(merged)
 }
 
-/// `user_config_path` if Prefect would load it: a non-empty path naming a regular file.
+/// `user_config_path` if Prefect would load it: a non-empty path naming a regular file
+/// (`os.path.isfile`, so a FIFO, a device or a directory there is skipped, as in Python).
+/// It may be replaced between this check and the read; [`load_path`] reads only a regular
+/// file, so a swapped-in FIFO is an error at once rather than a hang.
 fn user_config_file(config: &Dict) -> Result<Option<PyStr>, ConfigError> {
     match config.get("user_config_path") {
         Some(Value::Str(p)) if !p.is_empty() => {

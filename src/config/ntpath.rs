@@ -20,6 +20,8 @@
 //! an ASCII byte is always that character, so the text is scanned byte by byte and cut
 //! only next to those bytes.
 
+use super::ConfigError;
+use super::expand::{shown_var, too_long};
 use crate::pystr::PyStr;
 
 fn is_varchar(b: u8) -> bool {
@@ -34,11 +36,27 @@ fn lookup(env: &dyn Fn(&str) -> Option<PyStr>, name: &[u8]) -> Option<PyStr> {
     std::str::from_utf8(name).ok().and_then(env)
 }
 
-/// Appends the value of `name`, or `written` (the text as it stands) when it is unknown.
-fn expand(out: &mut PyStr, env: &dyn Fn(&str) -> Option<PyStr>, name: &[u8], written: &[u8]) {
+/// Appends the value of `name`, or `written` (the text as it stands) when it is unknown;
+/// fails, before appending, when the value would take `out` past `limit` bytes.
+fn expand(
+    out: &mut PyStr,
+    env: &dyn Fn(&str) -> Option<PyStr>,
+    name: &[u8],
+    written: &[u8],
+    limit: usize,
+) -> Result<(), ConfigError> {
     match lookup(env, name) {
-        Some(v) => out.push_py(&v),
-        None => out.push_gutf8(written),
+        Some(v) if out.byte_len() + v.byte_len() > limit => {
+            Err(too_long(&(shown_var("%", name) + "%")))
+        }
+        Some(v) => {
+            out.push_py(&v);
+            Ok(())
+        }
+        None => {
+            out.push_gutf8(written);
+            Ok(())
+        }
     }
 }
 
@@ -46,11 +64,16 @@ fn find(bytes: &[u8], from: usize, b: u8) -> Option<usize> {
     bytes[from..].iter().position(|&c| c == b).map(|p| from + p)
 }
 
-/// `ntpath.expandvars`.
-pub fn expandvars(s: &PyStr, env: &dyn Fn(&str) -> Option<PyStr>) -> PyStr {
+/// `ntpath.expandvars`; a result longer than `limit` bytes is an error (see
+/// [`super::expand::too_long`]), found before it is built.
+pub fn expandvars(
+    s: &PyStr,
+    env: &dyn Fn(&str) -> Option<PyStr>,
+    limit: usize,
+) -> Result<PyStr, ConfigError> {
     let b = s.as_bytes();
     if !b.contains(&b'$') && !b.contains(&b'%') {
-        return s.clone();
+        return Ok(s.clone());
     }
     let n = b.len();
     let mut out = PyStr::new();
@@ -68,7 +91,7 @@ pub fn expandvars(s: &PyStr, env: &dyn Fn(&str) -> Option<PyStr>) -> PyStr {
             }
             b'%' => match find(b, i + 1, b'%') {
                 Some(j) => {
-                    expand(&mut out, env, &b[i + 1..j], &b[i..=j]);
+                    expand(&mut out, env, &b[i + 1..j], &b[i..=j], limit)?;
                     i = j + 1;
                 }
                 None => {
@@ -83,7 +106,7 @@ pub fn expandvars(s: &PyStr, env: &dyn Fn(&str) -> Option<PyStr>) -> PyStr {
                 }
                 Some(b'{') => match find(b, i + 2, b'}') {
                     Some(j) => {
-                        expand(&mut out, env, &b[i + 2..j], &b[i..=j]);
+                        expand(&mut out, env, &b[i + 2..j], &b[i..=j], limit)?;
                         i = j + 1;
                     }
                     None => {
@@ -93,7 +116,7 @@ pub fn expandvars(s: &PyStr, env: &dyn Fn(&str) -> Option<PyStr>) -> PyStr {
                 },
                 _ => {
                     let end = i + 1 + b[i + 1..].iter().take_while(|&&c| is_varchar(c)).count();
-                    expand(&mut out, env, &b[i + 1..end], &b[i..end]);
+                    expand(&mut out, env, &b[i + 1..end], &b[i..end], limit)?;
                     i = end;
                 }
             },
@@ -107,7 +130,10 @@ pub fn expandvars(s: &PyStr, env: &dyn Fn(&str) -> Option<PyStr>) -> PyStr {
             }
         }
     }
-    out
+    if out.byte_len() > limit {
+        return Err(too_long("its variables"));
+    }
+    Ok(out)
 }
 
 /// `ntpath.expanduser`.
@@ -282,7 +308,9 @@ mod tests {
         let env = lookup_in(VARS_ENV);
         let mut failed = Vec::new();
         for &(input, expected) in VARS_CASES {
-            let got = expandvars(&PyStr::from(input), &env).to_string_lossy();
+            let got = expandvars(&PyStr::from(input), &env, usize::MAX)
+                .unwrap()
+                .to_string_lossy();
             if got != expected {
                 failed.push(format!(
                     "expandvars({}) = {} expected {}",
@@ -372,7 +400,7 @@ mod tests {
         expected.push_code_point(0xD800);
         expected.push_str("%|");
         expected.push_code_point(0xDFFF);
-        assert_eq!(expandvars(&input, &env), expected);
+        assert_eq!(expandvars(&input, &env, usize::MAX).unwrap(), expected);
 
         let mut profile = PyStr::from("C:\\Users\\");
         profile.push_code_point(0xDC80);
@@ -389,7 +417,12 @@ mod tests {
     fn text_without_syntax_is_returned_unchanged() {
         let none = |_: &str| -> Option<PyStr> { panic!("no lookup expected") };
         for s in ["", "plain", "C:\\x\\y", "a~b", "x/~"] {
-            assert_eq!(expandvars(&PyStr::from(s), &none).as_str(), Some(s));
+            assert_eq!(
+                expandvars(&PyStr::from(s), &none, usize::MAX)
+                    .unwrap()
+                    .as_str(),
+                Some(s)
+            );
             assert_eq!(expanduser(&PyStr::from(s), &none).as_str(), Some(s));
         }
     }

@@ -130,3 +130,133 @@ fn very_deep_environment_keys_are_refused() {
     let name = format!("PREFECT__{}B", "A__".repeat(flat::MAX_KEY_DEPTH - 2));
     assert!(with_env(&[(name.as_str(), "1")], load_startup).is_ok());
 }
+
+fn timed<R>(f: impl FnOnce() -> R) -> R {
+    let t = std::time::Instant::now();
+    let r = f();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        t.elapsed()
+    );
+    r
+}
+
+/// `B='$B$B...'` (64 times): Python would need 8 GB at the fifth round and the host used
+/// to abort. A configuration error naming the variable being set and the one expanded.
+#[test]
+fn an_expansion_bomb_names_the_variable() {
+    let bomb = "$B".repeat(64);
+    let env = [("B", bomb.as_str()), ("PREFECT__CONTEXT__SECRETS__X", "$B")];
+    let e = timed(|| with_env(&env, load_startup)).unwrap_err();
+    assert!(e.0.contains("PREFECT__CONTEXT__SECRETS__X"), "{}", e.0);
+    assert!(
+        e.0.contains("expanding $B would") && e.is_over_cap(),
+        "{}",
+        e.0
+    );
+    assert!(
+        !e.0.contains("$B$B") && !e.0.contains("fail to start"),
+        "{}",
+        e.0
+    );
+
+    // The same from a file value: named by its key.
+    let e = timed(|| {
+        with_env(&[("B", bomb.as_str())], |h| {
+            load_text("[context.secrets]\ny = \"$B\"\n", "file f", h)
+        })
+    })
+    .unwrap_err();
+    assert!(
+        e.0.contains("configuration key context.secrets.y"),
+        "{}",
+        e.0
+    );
+}
+
+/// Many values each under the value cap stop at the total.
+#[test]
+fn many_expanded_values_stop_at_the_total() {
+    let big = "x".repeat(10 << 20);
+    let names: Vec<String> = (0..8)
+        .map(|i| format!("PREFECT__CONTEXT__SECRETS__K{i}"))
+        .collect();
+    let mut env = vec![("H", big.as_str())];
+    env.extend(names.iter().map(|n| (n.as_str(), "$H")));
+    let e = with_env(&env, load_startup).unwrap_err();
+    assert!(
+        e.0.contains("67108864 bytes (64 MiB)") && e.is_over_cap(),
+        "{}",
+        e.0
+    );
+    assert!(
+        e.0.contains("environment variable PREFECT__CONTEXT__SECRETS__K"),
+        "{}",
+        e.0
+    );
+    // Six of them fit.
+    assert!(with_env(&env[..7], load_startup).is_ok());
+}
+
+/// Ten rounds of one reference each keep a doubling chain small (Prefect's own rule);
+/// a long value referenced many times still multiplies, up to the cap. (Python would
+/// build b, 18 MiB, here; see the README's differences.)
+#[test]
+fn references_stop_at_the_value_cap() {
+    let text = format!(
+        "[s]\na = \"{}\"\nok = \"${{s.a}}${{s.a}}\"\nb = \"{}\"\n",
+        "x".repeat(6 << 20),
+        "${s.a}".repeat(3)
+    );
+    let e = with_env(&[], |h| load_text(&text, "file f", h)).unwrap_err();
+    assert!(e.0.contains("configuration key s.b:"), "{}", e.0);
+    assert!(
+        e.0.contains("16777216 bytes (16 MiB)") && e.is_over_cap(),
+        "{}",
+        e.0
+    );
+    assert!(!e.0.contains("xxxx"), "{}", e.0);
+}
+
+/// Whole-value references copy the value (Python shares it): a big list copied many
+/// times counts towards the total.
+#[test]
+fn copies_of_a_big_list_stop_at_the_total() {
+    let items = vec!["1"; 1 << 19].join(",");
+    let mut text = format!("[s]\na = [{items}]\n");
+    for i in 0..40 {
+        text.push_str(&format!("k{i} = \"${{s.a}}\"\n"));
+    }
+    let e = with_env(&[], |h| load_text(&text, "file f", h)).unwrap_err();
+    assert!(
+        e.0.contains("configuration key s.k") && e.0.contains("64 MiB"),
+        "{}",
+        e.0
+    );
+}
+
+/// `a = "xxxxxxxx"`, `b = "${a}${a}"`, ... 40 levels. Expected values from Prefect 0.5.3
+/// (`/work/shared/conformance/run.py`, three runs, the same each time): the first levels
+/// resolve within the 10 rounds; the deepest keeps unresolved references at its end
+/// (which ones depends on Python's string hashing; in every run it ended the same way).
+#[test]
+fn a_doubling_chain_of_references_stays_small() {
+    let mut text = String::from("[context.secrets]\nk0 = \"xxxxxxxx\"\n");
+    for i in 1..=40 {
+        let r = format!("${{context.secrets.k{}}}", i - 1);
+        text.push_str(&format!("k{i} = \"{r}{r}\"\n"));
+    }
+    let config = timed(|| with_env(&[], |h| load_text(&text, "file f", h))).unwrap();
+    let at = |k: &str| json_at(&config, &["context", "secrets", k]);
+    assert_eq!(at("k1"), format!("\"{}\"", "x".repeat(16)));
+    assert_eq!(at("k2"), format!("\"{}\"", "x".repeat(32)));
+    assert_eq!(at("k3"), format!("\"{}\"", "x".repeat(64)));
+    let k40 = at("k40");
+    assert!(k40.starts_with("\"xxxxxxxx"), "{k40}");
+    assert!(
+        k40.ends_with("${context.secrets.k38}${context.secrets.k39}\""),
+        "{k40}"
+    );
+    assert!(k40.len() < 1 << 20, "{}", k40.len());
+}

@@ -11,10 +11,14 @@ pub fn string_to_type(s: PyStr) -> Value {
     let Some(text) = s.as_str() else {
         return Value::Str(s);
     };
-    match text.to_uppercase().as_str() {
-        "TRUE" => return Value::Bool(true),
-        "FALSE" => return Value::Bool(false),
-        _ => {}
+    // `text.upper()` can only be TRUE or FALSE for at most five characters (`ſ` becomes
+    // `S`, so "falſe" counts): skip uppercasing long text, which may be megabytes.
+    if text.len() <= 5 * 4 {
+        match text.to_uppercase().as_str() {
+            "TRUE" => return Value::Bool(true),
+            "FALSE" => return Value::Bool(false),
+            _ => {}
+        }
     }
     if let Some(i) = canonical_int(text) {
         return Value::Int(i);

@@ -5,6 +5,7 @@
 use crate::config::expand::expanduser;
 use crate::config::host::{Environment, Host};
 use crate::error::Error;
+use crate::files;
 use crate::pyjson::repr::{config_str, py_str};
 use crate::pystr::PyStr;
 use crate::store::Store;
@@ -100,27 +101,44 @@ fn bearer(token: &PyStr) -> Result<ureq::http::HeaderValue, Error> {
 }
 
 /// `~/.prefect/.credentials/auth_token`, read as Prefect reads it: text with universal
-/// newlines; an empty file is no token.
+/// newlines; an empty file is no token. Prefect asks `os.path.exists` first, so a path
+/// that cannot be looked up at all is no token too.
+///
+/// Only a regular file of at most [`files::CREDENTIALS_CAP`] bytes is read, opened without
+/// blocking: a FIFO, a device, a directory or a huge file there is a client error at once
+/// (Python would hang on the FIFO, read `/dev/zero` until memory runs out, or raise
+/// `IsADirectoryError`).
 fn credentials_token(env: &Environment, store: &Store) -> Result<Option<PyStr>, Error> {
     let host = Host {
         env,
         accounts: store.accounts(),
     };
     let path = expanduser(&PyStr::from("~/.prefect/.credentials/auth_token"), &host)?;
-    let path = std::path::PathBuf::from(path.to_string_lossy());
+    // A NUL or an unencodable character: `os.path.exists` is false.
+    let Some(path) = crate::config::to_path(&path) else {
+        return Ok(None);
+    };
     if !path.exists() {
         return Ok(None);
     }
     let shown = path.display();
-    let bytes =
-        zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| {
-            Error::client(format!("cannot read the credentials file {shown}: {e}"))
-        })?);
+    let bytes = match files::read_regular(&path, files::CREDENTIALS_CAP) {
+        Ok(bytes) => bytes,
+        // Removed since `exists`.
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => {
+            return Err(Error::client(format!(
+                "cannot read the credentials file {shown}: {e}"
+            )));
+        }
+    };
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Error::client(format!("the credentials file {shown} is not valid UTF-8")))?;
     if text.is_empty() {
         return Ok(None);
     }
-    let text = zeroize::Zeroizing::new(text.replace("\r\n", "\n").replace('\r', "\n"));
+    // Each step's copy is wiped too.
+    let crlf = zeroize::Zeroizing::new(text.replace("\r\n", "\n"));
+    let text = zeroize::Zeroizing::new(crlf.replace('\r', "\n"));
     Ok(Some(PyStr::from(text.as_str())))
 }
