@@ -7,12 +7,21 @@
 // otherwise: Prefect 0.5.3's GraphQL API (the default), or a Prefect 2/3 server's Secret
 // blocks after SetServerFlavor(ServerPrefect3).
 //
-//	v, found, err := prefectsecrets.Get("DB_PASSWORD")
+//	// PREFECT__CONTEXT__SECRETS__DB_PASSWORD=... is the secret "db_password":
+//	// Prefect lowercases the whole path of every PREFECT__ environment variable.
+//	v, found, err := prefectsecrets.Get("db_password")
 //	switch {
 //	case err != nil: // errors.Is(err, prefectsecrets.ErrAuth), ...
 //	case !found:     // the secret is not set, or set to null (Python's None)
 //	default:         // use v
 //	}
+//
+// Names are exact (case-sensitive): a secret set in the environment has a lowercase name
+// (PREFECT__CONTEXT__SECRETS__MY_KEY is "my_key"), one set with ContextSet or in
+// config.toml the name it was given.
+//
+// GetContext and GetJSONContext return ctx.Err() as soon as the context is cancelled or
+// its deadline passes, even while the library is still waiting on a server.
 //
 // The library keeps one process-wide configuration and context (Python's is per
 // thread); every function here is safe to call from any number of goroutines.
@@ -97,6 +106,7 @@ static ps_status ps_set_flow_building(bool b) { return ps_check(secret_context_s
 import "C"
 
 import (
+	"context"
 	"strings"
 	"time"
 	"unsafe"
@@ -122,19 +132,79 @@ func GetJSON(name string) (value string, found bool, err error) {
 	return get(true, "secret_get_json", name)
 }
 
+// GetContext is Get bounded by ctx: when ctx is cancelled or its deadline passes before
+// the library answers, it returns "", false and ctx.Err() at once (context.Canceled or
+// context.DeadlineExceeded; test with errors.Is). The library call itself cannot be
+// interrupted: it goes on in the background until it ends (at the latest after the
+// request timeout, see SetTimeouts), and then its value is wiped and freed, never
+// returned. A context already done returns its error without calling the library; a
+// context that can never be done (context.Background()) is a plain Get.
+func GetContext(ctx context.Context, name string) (value string, found bool, err error) {
+	return getContext(ctx, false, "secret_get", name)
+}
+
+// GetJSONContext is GetJSON bounded by ctx, as GetContext is Get.
+func GetJSONContext(ctx context.Context, name string) (value string, found bool, err error) {
+	return getContext(ctx, true, "secret_get_json", name)
+}
+
 func get(json bool, op, name string) (string, bool, error) {
 	cname, err := cString(op, "name", name)
 	if err != nil {
 		return "", false, err
 	}
 	defer C.free(unsafe.Pointer(cname))
+	return takeValue(op, callGet(json, cname))
+}
+
+func getContext(ctx context.Context, json bool, op, name string) (string, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return "", false, err
+	}
+	done := ctx.Done()
+	if done == nil {
+		return get(json, op, name)
+	}
+	cname, err := cString(op, "name", name)
+	if err != nil {
+		return "", false, err
+	}
+	// The goroutine owns cname and the C result until the result is handed over. The
+	// channel is unbuffered, so a result is either received here (and converted, then
+	// wiped and freed by takeValue) or, once ctx is done and nobody will receive it,
+	// wiped and freed by the goroutine: never both, never neither.
+	results := make(chan C.ps_value)
+	go func() {
+		defer C.free(unsafe.Pointer(cname))
+		r := callGet(json, cname)
+		select {
+		case results <- r:
+		case <-done:
+			dropValue(r)
+		}
+	}()
+	select {
+	case r := <-results:
+		return takeValue(op, r)
+	case <-done:
+		return "", false, ctx.Err()
+	}
+}
+
+// callGet is one library get (secret_get_alloc or secret_get_json_alloc) in one cgo call.
+func callGet(json bool, cname *C.char) C.ps_value {
 	var asJSON C.int
 	if json {
 		asJSON = 1
 	}
-	r := C.ps_get(asJSON, cname)
-	// The library's copy is wiped and freed here and nowhere else, whatever the status
-	// (secret_free ignores NULL, which is what every status but SECRET_OK leaves).
+	return C.ps_get(asJSON, cname)
+}
+
+// takeValue turns a get's result into Go values, then wipes and frees the library's copy
+// of the value (and the message's copy).
+func takeValue(op string, r C.ps_value) (string, bool, error) {
+	// The library's copy is wiped and freed here whatever the status (secret_free
+	// ignores NULL, which is what every status but SECRET_OK leaves).
 	defer C.secret_free(r.value)
 	switch r.status {
 	case C.SECRET_OK:
@@ -143,6 +213,12 @@ func get(json bool, op, name string) (string, bool, error) {
 		return "", false, nil
 	}
 	return "", false, statusError(op, int32(r.status), r.err)
+}
+
+// dropValue wipes and frees a result nobody will read.
+func dropValue(r C.ps_value) {
+	C.secret_free(r.value)
+	C.free(unsafe.Pointer(r.err))
 }
 
 // SetUseLocalSecrets sets config.cloud.use_local_secrets: true reads secrets from the
