@@ -12,7 +12,7 @@ package prefectsecrets
 // checkout, build with a tag instead (prefect_secrets_shared with CGO_LDFLAGS, see
 // README.md), or copy target/release/libprefect_secrets.a to lib/linux_amd64/.
 
-// #cgo linux,amd64 LDFLAGS: ${SRCDIR}/lib/linux_amd64/libprefect_secrets.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
-// #cgo linux,arm64 LDFLAGS: ${SRCDIR}/lib/linux_arm64/libprefect_secrets.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
-// #cgo windows,amd64 LDFLAGS: ${SRCDIR}/lib/windows_amd64/libprefect_secrets.a -lkernel32 -ladvapi32 -lntdll -luserenv -lws2_32 -lbcrypt -lcrypt32 -lsecur32 -lncrypt -lole32 -loleaut32 -luser32
+// #cgo linux,amd64 LDFLAGS: ${SRCDIR}/lib/linux_amd64/libprefect_secrets.a -lutil -lrt -lpthread -lm -ldl -lc
+// #cgo linux,arm64 LDFLAGS: ${SRCDIR}/lib/linux_arm64/libprefect_secrets.a -lutil -lrt -lpthread -lm -ldl -lc
+// #cgo windows,amd64 LDFLAGS: ${SRCDIR}/lib/windows_amd64/libprefect_secrets.a -lbcrypt -ladvapi32 -lcrypt32 -lncrypt -lsecur32 -lws2_32 -lkernel32 -lntdll -luserenv -lsynchronization
 import "C"
