@@ -24,6 +24,13 @@ fn main() {
         let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libprefect_secrets.so.{major}");
     }
+    // The library is never unloaded: `dlclose` leaves it in place (`-z nodelete`), so no
+    // thread of ours (the cache sweeper) can be left running unmapped code, and pooled
+    // connections are not leaked per load. The ELF linkers (GNU ld, lld, gold) take it;
+    // Windows pins the DLL at run time instead (`sys::pin_library`).
+    if elf {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
+    }
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable");
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
@@ -40,7 +47,10 @@ fn main() {
     let bindings = cbindgen::Builder::new()
         // Only the C-facing files: the rest of the crate has no C items.
         .with_src(crate_dir.join("src/ffi/status.rs"))
-        .with_src(crate_dir.join("src/ffi/api.rs"))
+        .with_src(crate_dir.join("src/ffi/get.rs"))
+        .with_src(crate_dir.join("src/ffi/config.rs"))
+        .with_src(crate_dir.join("src/ffi/context.rs"))
+        .with_src(crate_dir.join("src/ffi/info.rs"))
         .with_config(config)
         .generate()
         .expect("cbindgen generates the header");

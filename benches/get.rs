@@ -57,6 +57,7 @@ fn setup() {
         std::fs::create_dir_all(&home).unwrap();
         // SAFETY: single-threaded at this point; the library has not read the environment.
         unsafe { std::env::set_var("HOME", &home) };
+        // SAFETY: C strings that outlive the calls.
         unsafe {
             assert_eq!(
                 secret_context_set(c("s").as_ptr(), c("hunter2").as_ptr()),

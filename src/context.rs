@@ -138,7 +138,8 @@ pub struct State {
 }
 
 /// The variables kept in that snapshot: what Python's `expanduser` reads (POSIX and
-/// Windows) and Prefect 3's connection settings.
+/// Windows) and Prefect 3's connection settings; and the proxy variables
+/// (`server::proxy::VARIABLES`).
 const SNAPSHOT_VARIABLES: &[&str] = &[
     "HOME",
     "USERPROFILE",
@@ -190,7 +191,10 @@ impl State {
             secrets,
             flow_building: false,
             local,
-            env: Arc::new(host.env.subset(SNAPSHOT_VARIABLES)),
+            env: Arc::new(
+                host.env
+                    .subset(&[SNAPSHOT_VARIABLES, crate::server::proxy::VARIABLES].concat()),
+            ),
             server: ServerCache::default(),
         })
     }
@@ -258,10 +262,14 @@ impl State {
 
     /// The server path's settings for this snapshot (computed once).
     pub fn server_settings(&self) -> Result<Arc<Settings>, Error> {
-        self.server
-            .0
-            .get_or_init(|| Settings::from_state(self).map(Arc::new))
-            .clone()
+        // Worked out outside the `OnceLock` (racing threads may both work it out; one is
+        // kept): a fork while another thread is inside `get_or_init` would leave the
+        // child waiting forever for a thread it does not have.
+        if let Some(settings) = self.server.0.get() {
+            return settings.clone();
+        }
+        let _ = self.server.0.set(Settings::from_state(self).map(Arc::new));
+        self.server.0.get().expect("set just above").clone()
     }
 
     /// The environment variables read after loading (see the field).
@@ -351,7 +359,7 @@ fn cloud_table(config: &Dict) -> Result<&Dict, Error> {
 /// `config.cloud.use_local_secrets is True`: the boolean true only, not `1` or `"yes"`.
 fn use_local_secrets(config: &Dict) -> Result<bool, Error> {
     Ok(matches!(
-        cloud_table(config)?.get("use_local_secrets"),
+        cloud_table(config)?.get(crate::server::keys::USE_LOCAL_SECRETS),
         Some(Value::Bool(true))
     ))
 }

@@ -5,17 +5,23 @@
 //! [`resolve`] (the four steps of `get`) and [`server`] — holds no `unsafe` and no C types.
 //! [`ffi`] is the C ABI over it, and [`sys`] the few operating-system calls.
 
-#![deny(unsafe_op_in_unsafe_fn)]
+// `unsafe` only where C meets Rust (`ffi`) and in the OS calls (`sys`), which allow it
+// explicitly; anywhere else it fails to build. Every `unsafe` block says why it is sound
+// (`clippy::undocumented_unsafe_blocks`, Cargo.toml).
+#![deny(unsafe_code)]
 
 pub mod config;
 pub mod context;
 pub mod error;
+#[allow(unsafe_code)]
 pub mod ffi;
 pub mod files;
+pub mod process;
 pub mod pyjson;
 pub mod pystr;
 pub mod resolve;
 pub mod server;
 pub mod store;
+#[allow(unsafe_code)]
 pub mod sys;
 pub mod value;

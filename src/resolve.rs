@@ -1,4 +1,4 @@
-//! `Secret(name).get()`: the four steps of SEMANTICS.md section 1.
+//! `Secret(name).get()`: the four steps of `docs/SEMANTICS.md`, section 1.
 //!
 //! 1. Building a Flow: fail.
 //! 2. `use_local_secrets is True`: the context's value, decoded when it was set.

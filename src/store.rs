@@ -6,7 +6,7 @@
 //! reader is done with it. The configuration loads lazily, on the first call.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use arc_swap::ArcSwap;
 
@@ -146,8 +146,37 @@ impl Store {
     }
 }
 
+static GLOBAL: OnceLock<Store> = OnceLock::new();
+
 /// The store every C call uses, loaded on first use.
 pub fn global() -> &'static Store {
-    static GLOBAL: OnceLock<Store> = OnceLock::new();
-    GLOBAL.get_or_init(|| Store::from_process(crate::sys::accounts()))
+    if let Some(store) = GLOBAL.get() {
+        return store;
+    }
+    crate::process::watch_forks();
+    crate::sys::pin_library();
+    // Loaded outside the `OnceLock` (two first calls may both load; one wins), so a fork
+    // while another thread loads cannot leave the child waiting for that thread.
+    let _ = GLOBAL.set(Store::from_process(crate::sys::accounts()));
+    GLOBAL.get().expect("set just above")
+}
+
+thread_local! {
+    /// The global writer lock, held by the forking thread across `fork()`.
+    static HELD_FOR_FORK: std::cell::RefCell<Option<MutexGuard<'static, ()>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Before `fork()`: wait for any configuration change in progress, and hold the writer
+/// lock so the child never inherits it locked by a thread it does not have.
+pub(crate) fn hold_writer_for_fork() {
+    if let Some(store) = GLOBAL.get() {
+        let guard = store.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = HELD_FOR_FORK.try_with(|held| *held.borrow_mut() = Some(guard));
+    }
+}
+
+/// After `fork()`, in the parent and in the child: release it.
+pub(crate) fn release_writer_after_fork() {
+    let _ = HELD_FOR_FORK.try_with(|held| held.borrow_mut().take());
 }

@@ -1,6 +1,6 @@
 //! Operating-system calls the safe core cannot make without `unsafe`: the user database
-//! behind `~` and `~user` (Python's `pwd`), and a one-call check that a kept-alive socket
-//! is still open.
+//! behind `~` and `~user` (Python's `pwd`), a one-call check that a kept-alive socket
+//! is still open, and fork handlers.
 
 use crate::config::host::Accounts;
 
@@ -49,6 +49,52 @@ pub fn socket_is_open(stream: &std::net::TcpStream) -> bool {
     }
 }
 
+/// Registers fork handlers (`pthread_atfork`): `prepare` runs in the forking thread
+/// before `fork()`, `parent` and `child` after it in each process. Without `fork()` (Windows)
+/// there is nothing to register.
+pub fn at_fork(prepare: extern "C" fn(), parent: extern "C" fn(), child: extern "C" fn()) {
+    #[cfg(unix)]
+    {
+        // SAFETY: the handlers are plain functions of this library, which is never
+        // unloaded (`-z nodelete`, see build.rs), so they stay valid for the process's life.
+        // A failure (ENOMEM) leaves fork detection off; nothing else depends on it.
+        let _ = unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
+    }
+    #[cfg(not(unix))]
+    let _ = (prepare, parent, child);
+}
+
+/// Keeps this library loaded until the process ends, whatever the host does to unload
+/// it. On ELF systems the linker flag `-z nodelete` does it (build.rs); on Windows the
+/// DLL pins itself here, on first use.
+pub fn pin_library() {
+    #[cfg(windows)]
+    {
+        const GET_MODULE_HANDLE_EX_FLAG_PIN: u32 = 0x1;
+        const GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS: u32 = 0x4;
+        #[link(name = "kernel32")]
+        unsafe extern "system" {
+            fn GetModuleHandleExW(
+                flags: u32,
+                module_name: *const u16,
+                module: *mut *mut std::ffi::c_void,
+            ) -> i32;
+        }
+        let mut module = std::ptr::null_mut();
+        let inside = pin_library as fn() as *const u16;
+        // SAFETY: with FROM_ADDRESS the "name" is an address inside this module (this
+        // function); `module` is a valid place for the handle. A failure leaves the DLL
+        // unpinned, which is how it was.
+        let _ = unsafe {
+            GetModuleHandleExW(
+                GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+                inside,
+                &mut module,
+            )
+        };
+    }
+}
+
 #[cfg(unix)]
 mod unix {
     use std::ffi::{CStr, CString, c_char, c_int};
@@ -61,18 +107,20 @@ mod unix {
 
     impl Accounts for SystemAccounts {
         fn current_home(&self) -> Option<Vec<u8>> {
-            // SAFETY: getuid cannot fail; getpwuid_r writes only into the buffers we pass.
+            // SAFETY: getuid cannot fail.
             let uid = unsafe { libc::getuid() };
-            home_dir(|pwd, buf, len, result| unsafe {
-                libc::getpwuid_r(uid, pwd, buf, len, result)
+            home_dir(|pwd, buf, len, result| {
+                // SAFETY: getpwuid_r writes only into the buffers we pass.
+                unsafe { libc::getpwuid_r(uid, pwd, buf, len, result) }
             })
         }
 
         fn home_of(&self, name: &[u8]) -> Option<Vec<u8>> {
             let name = CString::new(name).ok()?;
-            // SAFETY: `name` is a valid C string for the duration of the call.
-            home_dir(|pwd, buf, len, result| unsafe {
-                libc::getpwnam_r(name.as_ptr(), pwd, buf, len, result)
+            home_dir(|pwd, buf, len, result| {
+                // SAFETY: `name` is a valid C string for the duration of the call;
+                // getpwnam_r writes only into the buffers we pass.
+                unsafe { libc::getpwnam_r(name.as_ptr(), pwd, buf, len, result) }
             })
         }
     }

@@ -310,6 +310,7 @@ impl Server {
         let out = match rx.recv_timeout(Duration::from_secs(CLIENT_TIMEOUT_SECS)) {
             Ok(out) => out.expect("wait for make_secrets.py"),
             Err(_) => {
+                // SAFETY: our own child, not reaped yet (so the pid is still its).
                 unsafe {
                     libc::kill(pid, libc::SIGKILL);
                 }
@@ -366,6 +367,7 @@ impl Drop for Server {
         }
         // Whatever is left of the group (the helper is not reaped yet, so its pid, the
         // group's id, cannot have been reused).
+        // SAFETY: a plain system call on that group.
         unsafe {
             libc::kill(-pid, libc::SIGKILL);
         }
@@ -376,7 +378,9 @@ impl Drop for Server {
 
 /// Whether the child has exited, without reaping it.
 fn exited_unreaped(pid: libc::pid_t) -> bool {
+    // SAFETY: siginfo_t is plain data; all zeroes is a valid value.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is a valid out-pointer; WNOWAIT leaves the child unreaped.
     let r = unsafe {
         libc::waitid(
             libc::P_PID,
@@ -385,6 +389,7 @@ fn exited_unreaped(pid: libc::pid_t) -> bool {
             libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
         )
     };
+    // SAFETY: waitid filled `info` (or left it zeroed) for a SIGCHLD-style event.
     r != 0 || unsafe { info.si_pid() } != 0
 }
 

@@ -375,6 +375,54 @@ fn https_with_a_named_ca_bundle() {
     assert_eq!(e.kind, ErrorKind::Config, "{}", e.message);
 }
 
+/// A CA bundle that is not a regular file (a FIFO no one writes to, a device, a
+/// directory, a huge sparse file) is a configuration error naming it, at once; and it
+/// blocks no other get meanwhile.
+#[cfg(unix)]
+#[test]
+fn a_ca_bundle_that_is_not_a_regular_file_is_refused_at_once() {
+    let server = TestServer::start(|_| reply(VALUE));
+    let home = TempDir::new("ca");
+    let fifo = home.path().join("fifo.pem");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let sparse = home.path().join("sparse.pem");
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let https = format!("https://localhost:{}/graphql", server.addr.port());
+    let plain = store_for(&home, &server.url(), &[]);
+    for (path, why) in [
+        (fifo.to_str().unwrap(), "a FIFO"),
+        ("/dev/zero", "a device"),
+        (home.text().as_str(), "a directory"),
+        (sparse.to_str().unwrap(), "larger than"),
+    ] {
+        let store = store_for(&home, &https, &[("PREFECT__CLOUD__CA_BUNDLE", path)]);
+        let other = thread::scope(|s| {
+            let bad = s.spawn(|| {
+                let started = Instant::now();
+                (get(&store, "s"), started.elapsed())
+            });
+            // Meanwhile, a get through another agent goes on as usual.
+            let other = get(&plain, "s");
+            let (result, took) = bad.join().unwrap();
+            let e = result.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Config, "{path}: {}", e.message);
+            assert!(
+                e.message.contains(path) && e.message.contains(why),
+                "{path}: {}",
+                e.message
+            );
+            assert!(took < Duration::from_secs(2), "{path}: took {took:?}");
+            other
+        });
+        assert_eq!(other.unwrap().as_deref(), Some(VALUE));
+    }
+}
+
 #[test]
 fn bad_limits_are_configuration_errors() {
     let home = TempDir::new("srv");
@@ -498,7 +546,6 @@ fn prefect3_secret_blocks() {
             "json-text" => block(r#""{\"a\": [1, 2.5]}""#),
             "object" => block(r#"{"user": "u", "n": 1}"#),
             "null-text" => block(r#""null""#),
-            "a%2Fb%20c" => block(r#""slash""#),
             "forbidden" => Action::json(403, "{}"),
             "broken" => Action::json(200, r#"{"data": {}}"#),
             _ => Action::json(404, r#"{"detail": "Block document not found"}"#),
@@ -518,7 +565,21 @@ fn prefect3_secret_blocks() {
     );
     assert_eq!(get(&store, "null-text").unwrap(), None);
     assert_eq!(get(&store, "missing").unwrap(), None);
-    assert_eq!(get(&store, "a/b c").unwrap().as_deref(), Some("slash"));
+    // Names no block can have (Prefect: lowercase letters, digits, dashes) are not found,
+    // without a request; so is `..`, never sent as a path segment.
+    let asked = server.requests().len();
+    for impossible in ["a/b c", "..", "UPPER", "db_pass", ""] {
+        assert_eq!(get(&store, impossible).unwrap(), None, "{impossible:?}");
+    }
+    // A 100 KB name is not sent either, and says why.
+    let e = get(&store, &"x".repeat(100_000)).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Client);
+    assert!(e.message.contains("100000 bytes long"), "{}", e.message);
+    assert_eq!(
+        server.requests().len(),
+        asked,
+        "no request for impossible names"
+    );
     assert_eq!(get(&store, "forbidden").unwrap_err().kind, ErrorKind::Auth);
     assert_eq!(get(&store, "broken").unwrap_err().kind, ErrorKind::Client);
     let first = &server.requests()[0];
@@ -604,4 +665,59 @@ fn a_deeply_nested_refresh_token_does_not_overflow_a_small_stack() {
         .join()
         .expect("no stack overflow");
     assert_eq!(e.kind, ErrorKind::Auth, "{}", e.message);
+}
+
+/// A server that echoes the credentials it was sent in its GraphQL errors: the message
+/// keeps the server's words but never the token, the refreshed token included.
+#[test]
+fn credentials_echoed_by_the_server_are_masked() {
+    let echo = |req: &Request| {
+        let auth = req.header("Authorization").unwrap_or("").to_string();
+        Action::json(
+            200,
+            format!(r#"{{"errors": [{{"message": "bad token {auth}"}}]}}"#),
+        )
+    };
+    let server = TestServer::start(echo);
+    let home = TempDir::new("echo");
+    let store = store_for(&home, &server.url(), &[]);
+    let e = expect_client_error(&store, "bad token Bearer [redacted]");
+    assert!(!e.message.contains("tok-"), "{}", e.message);
+
+    // Not a list of messages: Python's str(errors), as Prefect shows it, still masked.
+    let server = TestServer::start(|req: &Request| {
+        let auth = req.header("Authorization").unwrap_or("").to_string();
+        Action::json(200, format!(r#"{{"errors": {{"sent": "{auth}"}}}}"#))
+    });
+    let store = store_for(&home, &server.url(), &[]);
+    expect_client_error(&store, "{'sent': 'Bearer [redacted]'}");
+
+    // After a 401 and a refresh, the fresh token is masked too.
+    const FRESH: &str = "fresh-SECRET-0b1c";
+    let server = TestServer::start(|req: &Request| {
+        let auth = req.header("Authorization").unwrap_or("").to_string();
+        if req.path.ends_with("/refresh_token") {
+            Action::json(200, format!(r#"{{"token": "{FRESH}"}}"#))
+        } else if auth.contains(TOKEN) {
+            Action::json(401, "{}")
+        } else {
+            Action::json(
+                200,
+                format!(r#"{{"errors": [{{"message": "expired: {auth}"}}]}}"#),
+            )
+        }
+    });
+    let store = store_for(&home, &server.url(), &[]);
+    let e = expect_client_error(&store, "expired: Bearer [redacted]");
+    assert!(!e.message.contains(FRESH), "{}", e.message);
+}
+
+/// Prefect's ClientError shows `str(errors)` when it is not a list of messages.
+#[test]
+fn graphql_errors_that_are_not_a_list_are_shown_as_python_shows_them() {
+    let server =
+        TestServer::start(|_| Action::json(200, r#"{"data": "42", "errors": "GraphQL issue!"}"#));
+    let home = TempDir::new("errs");
+    let store = store_for(&home, &server.url(), &[]);
+    expect_client_error(&store, "GraphQL issue!");
 }

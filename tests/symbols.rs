@@ -2,30 +2,11 @@
 //! with `nm` (binutils). (The installed library's SONAME is checked by scripts/test-all.)
 #![cfg(target_os = "linux")]
 
-use std::path::PathBuf;
+mod support;
+
 use std::process::Command;
 
-/// The shared library, freshly built: `cargo test` builds the crate as an rlib for the
-/// tests and leaves the cdylib as it was, so build it (incrementally) first.
-fn shared_library() -> PathBuf {
-    static BUILD: std::sync::Once = std::sync::Once::new();
-    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
-    BUILD.call_once(|| {
-        let mut args = vec!["build", "--quiet", "--lib", "--manifest-path", manifest];
-        if !cfg!(debug_assertions) {
-            args.push("--release");
-        }
-        let status = Command::new(env!("CARGO"))
-            .args(&args)
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "cargo build --lib failed");
-    });
-    // target/<profile>/deps/symbols-<hash> -> target/<profile>/libprefect_secrets.so
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    dir.join("libprefect_secrets.so")
-}
+use support::cdylib::shared_library;
 
 fn tool(name: &str, args: &[&str]) -> Option<String> {
     match Command::new(name).args(args).output() {

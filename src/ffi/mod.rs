@@ -6,10 +6,21 @@
 //! read only through the helpers in [`args`].
 
 pub mod alloc;
-pub mod api;
 pub mod args;
 pub mod boundary;
+pub mod config;
+pub mod context;
+pub mod get;
+pub mod info;
 pub mod status;
+
+/// Every export, for Rust callers (the tests, the command line) that use the C ABI.
+pub mod api {
+    pub use super::config::*;
+    pub use super::context::*;
+    pub use super::get::*;
+    pub use super::info::*;
+}
 
 #[cfg(test)]
 mod tests;

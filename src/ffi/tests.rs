@@ -23,12 +23,8 @@ fn last_error() -> String {
 
 fn set(name: &CStr, value: &CStr) {
     // SAFETY: valid C strings.
-    assert_eq!(
-        unsafe { secret_context_set(name.as_ptr(), value.as_ptr()) },
-        0,
-        "{}",
-        last_error()
-    );
+    let rc = unsafe { secret_context_set(name.as_ptr(), value.as_ptr()) };
+    assert_eq!(rc, 0, "{}", last_error());
 }
 
 #[test]
@@ -61,10 +57,8 @@ fn buffer_protocol() {
     assert_eq!((rc, len), (SECRET_ERR_BUFFER_TOO_SMALL as i32, 7));
     // NULL out_len is allowed; a NULL buffer with a length is not.
     // SAFETY: valid buffer of 16 bytes.
-    assert_eq!(
-        unsafe { secret_get_json(c"ffi-buf".as_ptr(), buf.as_mut_ptr(), 16, ptr::null_mut()) },
-        0
-    );
+    let rc = unsafe { secret_get_json(c"ffi-buf".as_ptr(), buf.as_mut_ptr(), 16, ptr::null_mut()) };
+    assert_eq!(rc, 0);
     // SAFETY: the library must refuse, not write.
     let rc = unsafe { secret_get(c"ffi-buf".as_ptr(), ptr::null_mut(), 5, &mut len) };
     assert_eq!((rc, len), (SECRET_ERR_INVALID_ARGUMENT as i32, 0));
@@ -185,4 +179,57 @@ fn panics_stop_at_the_boundary() {
     assert_eq!(rc, SECRET_ERR_INTERNAL as i32);
     assert!(last_error().contains("panic"), "{}", last_error());
     assert_eq!(super::boundary::guard(7, || -> i32 { panic!("boom") }), 7);
+}
+
+/// Every exported function runs its body through the boundary (`call` or `guard`),
+/// directly or through a helper of its file that does: one that did not could let a
+/// panic cross into C. New export files must be listed here and in build.rs.
+#[test]
+fn every_export_goes_through_the_boundary() {
+    let files = [
+        ("get.rs", include_str!("get.rs")),
+        ("config.rs", include_str!("config.rs")),
+        ("context.rs", include_str!("context.rs")),
+        ("info.rs", include_str!("info.rs")),
+    ];
+    let body_of = |text: &str, start: usize| -> String {
+        let rest = &text[start..];
+        let end = rest.find("\n}\n").map_or(rest.len(), |e| e + 3);
+        rest[..end].to_string()
+    };
+    let mut exports = 0;
+    for (file, text) in files {
+        // Helpers (not exported) whose bodies go through the boundary.
+        let guarded_helpers: Vec<String> = text
+            .match_indices("\nunsafe fn ")
+            .chain(text.match_indices("\nfn "))
+            .filter_map(|(at, _)| {
+                let body = body_of(text, at + 1);
+                let name = body.split_once("fn ")?.1.split('(').next()?.to_string();
+                (body.contains("call(") || body.contains("guard(")).then_some(name)
+            })
+            .collect();
+        for (at, _) in text.match_indices("#[unsafe(no_mangle)]") {
+            exports += 1;
+            let body = body_of(text, at);
+            assert!(
+                body.contains("extern \"C\" fn "),
+                "{file}: a no_mangle item that is not an extern \"C\" fn"
+            );
+            let name = body.split("fn ").nth(1).unwrap().split('(').next().unwrap();
+            let inner = body.split_once('{').unwrap().1;
+            let guarded = inner.contains("call(")
+                || inner.contains("boundary::guard(")
+                || guarded_helpers
+                    .iter()
+                    .any(|h| inner.contains(&format!("{h}(")));
+            assert!(guarded, "{file}: {name} does not go through the boundary");
+        }
+    }
+    let header = include_str!("../../include/prefect_secrets.h");
+    let declared = header
+        .lines()
+        .filter(|l| l.ends_with(");") && l.contains("secret_"))
+        .count();
+    assert_eq!(exports, declared, "exports in src/ffi/ vs the header");
 }

@@ -21,6 +21,17 @@ pub fn fetch(name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
         ));
     };
     let limits = settings.limits.clone()?;
+    if !is_block_name(name) {
+        // No Secret block can have this name: Prefect's server refuses to create one.
+        return Ok(None);
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return Err(Error::client(format!(
+            "the secret name is {} bytes long, more than the {MAX_NAME_BYTES} bytes a Prefect \
+             server accepts in a request URL",
+            name.len()
+        )));
+    }
     let api = api.to_string_lossy();
     let url = format!(
         "{}/block_types/slug/secret/block_documents/name/{}?include_secrets=true",
@@ -41,7 +52,7 @@ pub fn fetch(name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
         )?),
         (None, None) => None,
     };
-    let reply = transport::send(Method::Get, &url, auth.as_ref(), &limits)?;
+    let reply = transport::send(Method::Get, &url, auth.as_ref(), &limits, &settings.proxies)?;
     match reply.status {
         200..=299 => {}
         404 => return Ok(None),
@@ -92,6 +103,19 @@ pub fn fetch(name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
     }
 }
 
+/// Longer names are not sent: Prefect's server (uvicorn) refuses request lines past
+/// 16 KiB or so, and a URL this long would be a confusing failure.
+const MAX_NAME_BYTES: usize = 8192;
+
+/// Prefect's rule for block document names (`raise_on_name_alphanumeric_dashes_only`):
+/// lowercase ASCII letters, digits and dashes, and not empty.
+fn is_block_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// Percent-encodes a name for one URL path segment (everything but RFC 3986's unreserved
 /// characters), so `a/b`, `?` or spaces stay inside the name.
 fn encode_path_segment(name: &str) -> String {
@@ -140,6 +164,18 @@ mod tests {
             ("user:p\u{e9}ss", "dXNlcjpww6lzcw=="),
         ] {
             assert_eq!(base64(raw.as_bytes()).as_str(), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn only_names_a_block_can_have_are_asked_for() {
+        for ok in ["db-pass-1", "x", "0", "-"] {
+            assert!(is_block_name(ok), "{ok}");
+        }
+        for no in [
+            "", "..", ".", "DB", "db_pass", "a/b", "a b", "clé", "a.b", "a%2e",
+        ] {
+            assert!(!is_block_name(no), "{no}");
         }
     }
 

@@ -5,13 +5,15 @@
 //! expires, the configuration or context changes, or `secret_cache_clear()` runs. Expired
 //! entries are wiped when they expire, by one sweeper thread started with the first entry
 //! (it sleeps until the next expiry, and for good when the cache is empty).
+//! A forked child starts with an empty cache of its own.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, LazyLock, Mutex, Once};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::context::Rendered;
+use crate::process::{PerProcess, Tagged};
 
 struct Entry {
     /// The store and snapshot generation it was fetched under.
@@ -20,24 +22,29 @@ struct Entry {
     value: Arc<Rendered>,
 }
 
+/// The cache of one process (a forked child starts with an empty one, see `process`).
 #[derive(Default)]
 struct Cache {
-    entries: HashMap<String, Entry>,
+    entries: Mutex<HashMap<String, Entry>>,
+    /// Wakes the sweeper when an entry is added.
+    wake: Condvar,
+    sweeper: AtomicBool,
+    /// Bumped by `clear`; anything remembered under an older epoch is gone (see `reuse`).
+    epoch: AtomicU64,
 }
 
-static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Mutex::default);
-static WAKE: Condvar = Condvar::new();
-static SWEEPER: Once = Once::new();
+static CACHE: PerProcess<Cache> = PerProcess::new();
 
-/// Bumped by `clear`; anything remembered under an older epoch is gone (see `reuse`).
-static EPOCH: AtomicU64 = AtomicU64::new(0);
+fn cache() -> Arc<Tagged<Cache>> {
+    CACHE.get(Cache::default)
+}
 
 pub fn epoch() -> u64 {
-    EPOCH.load(Ordering::Acquire)
+    CACHE.peek().map_or(0, |c| c.epoch.load(Ordering::Acquire))
 }
 
-fn lock() -> std::sync::MutexGuard<'static, Cache> {
-    CACHE.lock().unwrap_or_else(|p| p.into_inner())
+fn lock(cache: &Cache) -> MutexGuard<'_, HashMap<String, Entry>> {
+    cache.entries.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn key(version: (u64, u64), name: &str) -> String {
@@ -46,13 +53,14 @@ fn key(version: (u64, u64), name: &str) -> String {
 
 /// The cached value of `name`, if fresh and fetched under the same snapshot.
 pub fn lookup(version: (u64, u64), name: &str) -> Option<Arc<Rendered>> {
-    let mut cache = lock();
+    let cache = CACHE.peek()?;
+    let mut entries = lock(&cache);
     let key = key(version, name);
-    let entry = cache.entries.get(&key)?;
+    let entry = entries.get(&key)?;
     if entry.version == version && entry.expires > Instant::now() {
         return Some(entry.value.clone());
     }
-    cache.entries.remove(&key);
+    entries.remove(&key);
     None
 }
 
@@ -60,37 +68,44 @@ pub fn insert(version: (u64, u64), name: &str, ttl: Duration, value: Arc<Rendere
     if ttl.is_zero() {
         return;
     }
-    SWEEPER.call_once(|| {
+    let cache = cache();
+    if !cache.sweeper.swap(true, Ordering::AcqRel) {
+        let swept = cache.clone();
         let _ = std::thread::Builder::new()
             .name("prefect-secrets-cache".into())
-            .spawn(sweep);
-    });
+            .spawn(move || sweep(&swept));
+    }
     let entry = Entry {
         version,
         expires: Instant::now() + ttl,
         value,
     };
-    lock().entries.insert(key(version, name), entry);
-    WAKE.notify_one();
+    lock(&cache).insert(key(version, name), entry);
+    cache.wake.notify_one();
 }
 
 /// `secret_cache_clear`: every cached value is wiped now, and values threads remember
 /// for immediate repeats are forgotten.
 pub fn clear() {
-    EPOCH.fetch_add(1, Ordering::AcqRel);
-    lock().entries.clear();
+    let cache = cache();
+    cache.epoch.fetch_add(1, Ordering::AcqRel);
+    lock(&cache).clear();
 }
 
-fn sweep() {
-    let mut cache = lock();
+/// Wipes entries as they expire: sleeps until the next expiry, or until an entry comes.
+/// Runs for the life of the process (the library is never unloaded: see build.rs).
+fn sweep(cache: &Cache) {
+    let mut entries = lock(cache);
     loop {
         let now = Instant::now();
-        cache.entries.retain(|_, e| e.expires > now);
-        let next = cache.entries.values().map(|e| e.expires).min();
-        cache = match next {
-            None => WAKE.wait(cache).unwrap_or_else(|p| p.into_inner()),
+        entries.retain(|_, e| e.expires > now);
+        let next = entries.values().map(|e| e.expires).min();
+        entries = match next {
+            None => cache.wake.wait(entries).unwrap_or_else(|p| p.into_inner()),
             Some(at) => {
-                WAKE.wait_timeout(cache, at.saturating_duration_since(now))
+                cache
+                    .wake
+                    .wait_timeout(entries, at.saturating_duration_since(now))
                     .unwrap_or_else(|p| p.into_inner())
                     .0
             }
@@ -100,5 +115,5 @@ fn sweep() {
 
 /// How many entries are held (tests).
 pub fn len() -> usize {
-    lock().entries.len()
+    CACHE.peek().map_or(0, |c| lock(&c).len())
 }

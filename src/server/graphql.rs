@@ -3,8 +3,10 @@
 
 use std::sync::LazyLock;
 
+use super::redact::Redactor;
 use crate::error::Error;
 use crate::pyjson::render::write_json_str;
+use crate::pyjson::repr::py_str;
 use crate::pystr::PyStr;
 use crate::value::Value;
 
@@ -38,7 +40,9 @@ const MAX_ERROR_TEXT: usize = 300;
 /// `result.data.secretValue`, after Prefect's checks: a reply with `errors` fails, as do a
 /// reply that is not an object, a missing or non-object `data`, and a missing
 /// `secretValue`. `Ok(None)` is Python's None.
-pub fn secret_value(reply: Value) -> Result<Option<Value>, Error> {
+///
+/// Server texts in the message (GraphQL errors) pass through `redactor` first.
+pub fn secret_value(reply: Value, redactor: &Redactor) -> Result<Option<Value>, Error> {
     let Value::Dict(mut reply) = reply else {
         return Err(Error::client(format!(
             "the server's reply is a JSON {}, not an object",
@@ -48,7 +52,7 @@ pub fn secret_value(reply: Value) -> Result<Option<Value>, Error> {
     if let Some(errors) = reply.get("errors") {
         return Err(Error::client(format!(
             "the server answered with GraphQL errors: {}",
-            error_messages(errors)
+            error_messages(errors, redactor)
         )));
     }
     let Some(data) = reply.remove("data") else {
@@ -94,21 +98,25 @@ fn has_items_key(v: &Value) -> bool {
     false
 }
 
-/// The `message` of each GraphQL error, for our error message (truncated).
-fn error_messages(errors: &Value) -> String {
-    let mut text = match errors {
-        Value::List(l) if !l.0.is_empty() => {
-            l.0.iter()
-                .map(|e| match e.as_dict().and_then(|d| d.get("message")) {
-                    Some(Value::Str(m)) => m.to_string_lossy(),
-                    _ => "(an error without a message)".to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-        Value::List(_) => "(an empty error list)".to_string(),
-        other => format!("(errors is a {})", other.type_name()),
+/// The `message` of each GraphQL error when `errors` is a list of `{"message": text}`
+/// objects; otherwise Python's `str(errors)`, as Prefect's `ClientError` shows it.
+/// Credentials are masked before the text is cut to length, so no part of one is left.
+fn error_messages(errors: &Value, redactor: &Redactor) -> String {
+    let message = |e: &Value| match e.as_dict().and_then(|d| d.get("message")) {
+        Some(Value::Str(m)) => Some(m.to_string_lossy()),
+        _ => None,
     };
+    let text = match errors {
+        Value::List(l) if !l.0.is_empty() => {
+            let messages: Option<Vec<String>> = l.0.iter().map(message).collect();
+            match messages {
+                Some(m) => m.join("; "),
+                None => py_str(errors).to_string_lossy(),
+            }
+        }
+        other => py_str(other).to_string_lossy(),
+    };
+    let mut text = redactor.clean(&text);
     if text.len() > MAX_ERROR_TEXT {
         let mut cut = MAX_ERROR_TEXT;
         while !text.is_char_boundary(cut) {
@@ -146,7 +154,9 @@ mod tests {
     }
 
     fn value_of(reply: &str) -> Result<Option<Value>, Error> {
-        secret_value(loads(reply.as_bytes()).unwrap())
+        let mut redactor = Redactor::default();
+        redactor.add(b"tok-SECRET");
+        secret_value(loads(reply.as_bytes()).unwrap(), &redactor)
     }
 
     #[test]
@@ -177,14 +187,49 @@ mod tests {
 
     #[test]
     fn error_messages_are_quoted_and_bounded() {
-        let e = value_of(r#"{"errors": [{"message": "No secret"}, {"x": 1}]}"#).unwrap_err();
+        let e =
+            value_of(r#"{"errors": [{"message": "No secret"}, {"message": "Nope"}]}"#).unwrap_err();
         assert!(
-            e.message
-                .contains("No secret; (an error without a message)"),
+            e.message.ends_with("errors: No secret; Nope"),
             "{}",
             e.message
         );
+        // Anything else: Python's str(errors), as Prefect's ClientError shows it.
+        let e = value_of(r#"{"errors": [{"message": "No secret"}, {"x": 1}]}"#).unwrap_err();
+        assert!(
+            e.message
+                .ends_with("errors: [{'message': 'No secret'}, {'x': 1}]"),
+            "{}",
+            e.message
+        );
+        let e = value_of(r#"{"data": "42", "errors": "GraphQL issue!"}"#).unwrap_err();
+        assert!(
+            e.message.ends_with("errors: GraphQL issue!"),
+            "{}",
+            e.message
+        );
+        let e = value_of(r#"{"errors": []}"#).unwrap_err();
+        assert!(e.message.ends_with("errors: []"), "{}", e.message);
         let long = format!(r#"{{"errors": [{{"message": "{}"}}]}}"#, "é".repeat(400));
         assert!(value_of(&long).unwrap_err().message.len() < 400);
+    }
+
+    #[test]
+    fn echoed_credentials_are_masked_before_cutting() {
+        let e = value_of(r#"{"errors": [{"message": "bad token tok-SECRET"}]}"#).unwrap_err();
+        assert!(e.message.ends_with("bad token [redacted]"), "{}", e.message);
+        let e = value_of(r#"{"errors": {"token": "tok-SECRET"}}"#).unwrap_err();
+        assert!(
+            e.message.ends_with("{'token': '[redacted]'}"),
+            "{}",
+            e.message
+        );
+        // The token straddling the cut is masked whole, not cut in half.
+        let long = format!(
+            r#"{{"errors": [{{"message": "{}tok-SECRET"}}]}}"#,
+            "x".repeat(MAX_ERROR_TEXT - 4)
+        );
+        let e = value_of(&long).unwrap_err();
+        assert!(!e.message.contains("tok-"), "{}", e.message);
     }
 }

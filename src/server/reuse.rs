@@ -18,6 +18,8 @@ struct Memo {
     version: (u64, u64),
     /// `secret_cache_clear` forgets it too.
     epoch: u64,
+    /// A forked child never reuses what its parent fetched (see `process`).
+    process: u64,
     name: String,
     at: Instant,
     value: Arc<Rendered>,
@@ -32,7 +34,10 @@ pub fn recall(version: (u64, u64), name: &str, window: Duration) -> Option<Arc<R
     LAST.try_with(|slot| {
         let mut slot = slot.borrow_mut();
         let fresh = slot.as_ref().is_some_and(|m| {
-            m.version == version && m.epoch == super::cache::epoch() && m.at.elapsed() <= window
+            m.version == version
+                && m.epoch == super::cache::epoch()
+                && m.process == crate::process::generation()
+                && m.at.elapsed() <= window
         });
         if !fresh {
             *slot = None;
@@ -50,6 +55,7 @@ pub fn remember(version: (u64, u64), name: &str, window: Duration, value: Arc<Re
         *slot.borrow_mut() = (!window.is_zero()).then(|| Memo {
             version,
             epoch: super::cache::epoch(),
+            process: crate::process::generation(),
             name: name.to_string(),
             at: Instant::now(),
             value,

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::keys::{self as key, valid_seconds};
+use super::proxy::ProxyEnv;
 use super::transport::check_url;
 use crate::config::host::Environment;
 use crate::context::State;
@@ -101,17 +103,19 @@ pub struct Settings {
     pub env: Arc<Environment>,
     /// `cloud.graphql` checked and parsed, when it is text and the limits are valid.
     pub graphql_url: Option<Result<Uri, Error>>,
+    /// The proxy variables of the environment snapshot.
+    pub proxies: ProxyEnv,
 }
 
 impl Settings {
     pub fn from_state(state: &State) -> Result<Settings, Error> {
         let cloud = state.cloud()?;
-        let token = match cloud.get("auth_token") {
+        let token = match cloud.get(key::AUTH_TOKEN) {
             None | Some(Value::None) => None,
             Some(v) => Some(v.clone()),
         };
         let env = state.env();
-        let graphql = cloud.get("graphql").cloned().unwrap_or(Value::None);
+        let graphql = cloud.get(key::GRAPHQL).cloned().unwrap_or(Value::None);
         let limits = limits(cloud);
         // os.path.join(server, "").rstrip("/")
         let graphql_url = match (&graphql, &limits) {
@@ -130,6 +134,7 @@ impl Settings {
             prefect3: prefect3(cloud, &env),
             token,
             logging: check_logging(state.table("logging")),
+            proxies: ProxyEnv::from_env(&env),
             limits,
             graphql,
             env,
@@ -139,7 +144,7 @@ impl Settings {
 }
 
 fn flavor(cloud: &Dict) -> Result<Flavor, Error> {
-    match cloud.get("server_flavor") {
+    match cloud.get(key::SERVER_FLAVOR) {
         None => Ok(Flavor::Prefect05),
         Some(Value::Str(s)) if s.as_bytes() == Flavor::PREFECT_05.as_bytes() => {
             Ok(Flavor::Prefect05)
@@ -168,9 +173,9 @@ fn prefect3(cloud: &Dict, env: &Environment) -> Result<Prefect3, Error> {
         }
     };
     Ok(Prefect3 {
-        api_url: text("api_url", "PREFECT_API_URL")?,
-        api_key: text("api_key", "PREFECT_API_KEY")?,
-        auth_string: text("api_auth_string", "PREFECT_API_AUTH_STRING")?,
+        api_url: text(key::API_URL, "PREFECT_API_URL")?,
+        api_key: text(key::API_KEY, "PREFECT_API_KEY")?,
+        auth_string: text(key::API_AUTH_STRING, "PREFECT_API_AUTH_STRING")?,
     })
 }
 
@@ -187,9 +192,7 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
             _ => None,
         };
         match s {
-            Some(s) if s.is_finite() && (s > 0.0 || allow_zero && s == 0.0) && s < 1e9 => {
-                Ok(Duration::from_secs_f64(s))
-            }
+            Some(s) if valid_seconds(s, allow_zero) => Ok(Duration::from_secs_f64(s)),
             _ => Err(Error::config(format!(
                 "cloud.{key} must be a {} number of seconds, not a {}",
                 if allow_zero {
@@ -201,7 +204,7 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
             ))),
         }
     };
-    let max_reply_bytes = match cloud.get("max_reply_bytes") {
+    let max_reply_bytes = match cloud.get(key::MAX_REPLY_BYTES) {
         None => d.max_reply_bytes,
         Some(Value::Int(i)) => match i.as_i64() {
             Some(n) if n > 0 => n as u64,
@@ -217,7 +220,7 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
             ));
         }
     };
-    let ca_bundle = match cloud.get("ca_bundle") {
+    let ca_bundle = match cloud.get(key::CA_BUNDLE) {
         None | Some(Value::None) => None,
         Some(Value::Str(s)) if s.is_empty() => None,
         Some(Value::Str(s)) => Some(PathBuf::from(s.to_string_lossy())),
@@ -228,7 +231,7 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
             )));
         }
     };
-    let allow_insecure_http = match cloud.get("allow_insecure_http") {
+    let allow_insecure_http = match cloud.get(key::ALLOW_INSECURE_HTTP) {
         None => false,
         Some(Value::Bool(b)) => *b,
         Some(other) => {
@@ -239,13 +242,13 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
         }
     };
     Ok(Limits {
-        connect_timeout: seconds("connect_timeout", d.connect_timeout, false)?,
-        request_timeout: seconds("request_timeout", d.request_timeout, false)?,
+        connect_timeout: seconds(key::CONNECT_TIMEOUT, d.connect_timeout, false)?,
+        request_timeout: seconds(key::REQUEST_TIMEOUT, d.request_timeout, false)?,
         max_reply_bytes,
         ca_bundle,
         allow_insecure_http,
-        reuse_window: seconds("reuse_window", d.reuse_window, true)?,
-        cache_ttl: seconds("cache_ttl", d.cache_ttl, true)?,
+        reuse_window: seconds(key::REUSE_WINDOW, d.reuse_window, true)?,
+        cache_ttl: seconds(key::CACHE_TTL, d.cache_ttl, true)?,
     })
 }
 

@@ -10,6 +10,7 @@
 //!
 //! TLS (ureq's rustls connector) and proxies chain on top of it as with ureq's own.
 
+use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Weak};
@@ -21,6 +22,23 @@ use ureq::unversioned::transport::{
     Transport,
 };
 use zeroize::Zeroize;
+
+thread_local! {
+    /// Whether the current request attempt on this thread opened a new connection (rather
+    /// than taking a kept-alive one from the pool). ureq runs a request on the calling
+    /// thread, connector included.
+    static CONNECTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the start of a request attempt on this thread.
+pub fn begin_attempt() {
+    CONNECTED.with(|c| c.set(false));
+}
+
+/// Whether the attempt since [`begin_attempt`] opened a new connection.
+pub fn connected_fresh() -> bool {
+    CONNECTED.with(Cell::get)
+}
 
 /// Held writes beyond this size go out at once.
 const FLUSH_AT: usize = 64 * 1024;
@@ -39,6 +57,7 @@ impl<In: Transport> Connector<In> for LeanTcpConnector {
         if let Some(previous) = chained {
             return Ok(Some(Either::A(previous)));
         }
+        CONNECTED.with(|c| c.set(true));
         let stream = Arc::new(connect(details)?);
         stream.set_nodelay(true)?;
         (details.register_shutdown)(Arc::downgrade(&stream) as Weak<dyn ShutdownHandle>)?;

@@ -4,19 +4,23 @@
 //! in clear text to a host that is not loopback.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ureq::http::{HeaderValue, Uri, header};
+use ureq::tls::Certificate;
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
 use ureq::{Agent, Proxy};
 use zeroize::Zeroizing;
 
 use super::dns::CachingResolver;
+use super::proxy::ProxyEnv;
 use super::settings::Limits;
-use super::tcp::LeanTcpConnector;
+use super::tcp::{self, LeanTcpConnector};
 use crate::error::Error;
+use crate::files;
+use crate::process::PerProcess;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 
 /// A server reply, read whole (within the cap) so the connection can be reused.
@@ -33,22 +37,34 @@ struct AgentKey {
     connect_timeout: Duration,
     request_timeout: Duration,
     ca_bundle: Option<PathBuf>,
-    /// Loopback targets never go through a proxy.
-    direct: bool,
+    /// The proxy chosen for the target (`None`: direct).
+    proxy: Option<Proxy>,
 }
 
-/// The agents in use, by setting: usually one or two.
-static AGENTS: Mutex<Vec<(AgentKey, Agent)>> = Mutex::new(Vec::new());
+/// The agents in use, by setting (usually one or two), per process: a forked child never
+/// uses its parent's connections (see `process`).
+static AGENTS: PerProcess<Mutex<Vec<(AgentKey, Agent)>>> = PerProcess::new();
 
 /// Keep at most this many agents; older ones are dropped (their pools close).
 const MAX_AGENTS: usize = 4;
 
 fn agent_for(key: &AgentKey) -> Result<Agent, Error> {
-    let mut agents = AGENTS.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, agent)) = agents.iter().find(|(k, _)| k == key) {
-        return Ok(agent.clone());
+    let agents = AGENTS.get(|| Mutex::new(Vec::new()));
+    let find = |agents: &[(AgentKey, Agent)]| {
+        agents
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, agent)| agent.clone())
+    };
+    if let Some(agent) = find(&lock(&agents)) {
+        return Ok(agent);
     }
+    // Built without the lock: building reads the CA bundle, which may be slow or hostile.
     let agent = build_agent(key)?;
+    let mut agents = lock(&agents);
+    if let Some(agent) = find(&agents) {
+        return Ok(agent);
+    }
     if agents.len() >= MAX_AGENTS {
         agents.remove(0);
     }
@@ -56,29 +72,14 @@ fn agent_for(key: &AgentKey) -> Result<Agent, Error> {
     Ok(agent)
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
     let roots = match &key.ca_bundle {
         None => RootCerts::PlatformVerifier,
-        Some(path) => {
-            let shown = path.display();
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::config(format!(
-                    "cannot read the CA bundle {shown} (cloud.ca_bundle): {e}"
-                ))
-            })?;
-            let certs: Vec<_> = ureq::tls::parse_pem(&pem)
-                .filter_map(|item| match item {
-                    Ok(PemItem::Certificate(c)) => Some(c),
-                    _ => None,
-                })
-                .collect();
-            if certs.is_empty() {
-                return Err(Error::config(format!(
-                    "the CA bundle {shown} (cloud.ca_bundle) holds no PEM certificate"
-                )));
-            }
-            RootCerts::Specific(Arc::new(certs))
-        }
+        Some(path) => RootCerts::Specific(Arc::new(read_ca_bundle(path)?)),
     };
     let config = Agent::config_builder()
         .http_status_as_error(false)
@@ -89,11 +90,7 @@ fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
         .user_agent(concat!("prefect-secrets/", env!("CARGO_PKG_VERSION")))
         .max_idle_connections(64)
         .max_idle_connections_per_host(64)
-        .proxy(if key.direct {
-            None
-        } else {
-            Proxy::try_from_env()
-        })
+        .proxy(key.proxy.clone())
         .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build();
     // ureq's own chain, with our TCP transport in place of its TcpConnector.
@@ -106,6 +103,28 @@ fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
         connector,
         CachingResolver::default(),
     ))
+}
+
+/// The certificates of `cloud.ca_bundle`: a regular PEM file within `files::CA_BUNDLE_CAP`.
+fn read_ca_bundle(path: &Path) -> Result<Vec<Certificate<'static>>, Error> {
+    let shown = path.display();
+    let pem = files::read_regular(path, files::CA_BUNDLE_CAP).map_err(|e| {
+        Error::config(format!(
+            "cannot read the CA bundle {shown} (cloud.ca_bundle): {e}"
+        ))
+    })?;
+    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(Error::config(format!(
+            "the CA bundle {shown} (cloud.ca_bundle) holds no PEM certificate"
+        )));
+    }
+    Ok(certs)
 }
 
 /// Where a request goes, for messages: scheme, host and port only (a URL may carry
@@ -190,42 +209,33 @@ pub enum Method<'a> {
 /// Sends a request with an optional `Authorization` header, and reads the whole reply
 /// within the limits. Any HTTP status is a `Reply`; failures to get one are client
 /// errors with plain messages.
+///
+/// Both flavours' requests are reads, safe to repeat: one that fails on a kept-alive
+/// connection before any reply arrived (the server closed it as the request went out, or
+/// while it sat idle) is sent once more, on a new connection.
 pub fn send(
     method: Method,
     uri: &Uri,
     authorization: Option<&HeaderValue>,
     limits: &Limits,
+    proxies: &ProxyEnv,
 ) -> Result<Reply, Error> {
     let key = AgentKey {
         connect_timeout: limits.connect_timeout,
         request_timeout: limits.request_timeout,
         ca_bundle: limits.ca_bundle.clone(),
-        direct: uri.host().is_some_and(is_loopback),
+        proxy: proxies.for_target(uri)?,
     };
     let agent = agent_for(&key)?;
-    let sent = match method {
-        Method::Get => {
-            let mut request = agent.get(uri.clone());
-            if let Some(auth) = authorization {
-                request = request.header(header::AUTHORIZATION, auth.clone());
-            }
-            request.call()
-        }
-        Method::Post(body) => {
-            let mut request = agent.post(uri.clone());
-            if let Some(auth) = authorization {
-                request = request.header(header::AUTHORIZATION, auth.clone());
-            }
-            match body {
-                Some(b) => request
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .send(b),
-                None => request.send_empty(),
-            }
-        }
-    };
     let failed = |e: ureq::Error| transport_error(e, uri, limits);
-    let mut response = sent.map_err(failed)?;
+    tcp::begin_attempt();
+    let mut response = match call(&agent, &method, uri, authorization, false) {
+        Ok(r) => r,
+        Err(e) if !tcp::connected_fresh() && closed_before_reply(&e) => {
+            call(&agent, &method, uri, authorization, true).map_err(failed)?
+        }
+        Err(e) => return Err(failed(e)),
+    };
     let status = response.status().as_u16();
     let redirect =
         (300..400).contains(&status) && response.headers().contains_key(header::LOCATION);
@@ -240,6 +250,60 @@ pub fn send(
         redirect,
         body: Zeroizing::new(body),
     })
+}
+
+/// One request, up to the reply's head. `fresh` keeps it off the pool: it neither takes
+/// a kept-alive connection nor leaves its own behind.
+fn call(
+    agent: &Agent,
+    method: &Method,
+    uri: &Uri,
+    authorization: Option<&HeaderValue>,
+    fresh: bool,
+) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    // ureq shares its pool only with requests whose transport settings match the
+    // agent's; `no_delay` is such a setting, and changing it changes nothing else here
+    // (`LeanTcpConnector` always sets TCP_NODELAY itself).
+    macro_rules! apart {
+        ($request:expr) => {
+            if fresh {
+                $request.config().no_delay(false).build()
+            } else {
+                $request
+            }
+        };
+    }
+    match method {
+        Method::Get => {
+            let mut request = apart!(agent.get(uri.clone()));
+            if let Some(auth) = authorization {
+                request = request.header(header::AUTHORIZATION, auth.clone());
+            }
+            request.call()
+        }
+        Method::Post(body) => {
+            let mut request = apart!(agent.post(uri.clone()));
+            if let Some(auth) = authorization {
+                request = request.header(header::AUTHORIZATION, auth.clone());
+            }
+            match body {
+                Some(b) => request
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .send(*b),
+                None => request.send_empty(),
+            }
+        }
+    }
+}
+
+/// The ways a kept-alive connection fails when the server has closed it: the request
+/// could not be written, or the connection ended before a reply.
+fn closed_before_reply(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(e, ureq::Error::Io(io) if matches!(
+        io.kind(),
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe | NotConnected
+    ))
 }
 
 fn transport_error(e: ureq::Error, uri: &Uri, limits: &Limits) -> Error {

@@ -10,6 +10,7 @@ use crate::pystr::PyStr;
 use crate::store::Store;
 use crate::value::{Dict, Value};
 
+use super::redact::Redactor;
 use super::settings::Settings;
 use super::transport::{self, Method};
 use super::{decode_reply, graphql};
@@ -39,8 +40,13 @@ pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Va
     };
     let body = graphql::request_body(name);
     let query = Method::Post(Some(&body));
+    let proxies = &settings.proxies;
+    // Server texts may echo either token; they are masked in messages.
+    let mut refreshed: Option<PyStr> = None;
+    let mut redactor = Redactor::default();
+    redactor.add(token.as_bytes());
 
-    let mut reply = transport::send(query, &url, Some(&bearer(&token)?), &limits)?;
+    let mut reply = transport::send(query, &url, Some(&bearer(&token)?), &limits, proxies)?;
     if reply.status == 401 {
         // refresh_token(): POST os.path.join(graphql, "refresh_token"), take `token`
         // from whatever comes back, and try once more.
@@ -55,10 +61,13 @@ pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Va
             &refresh_url,
             Some(&bearer(&token)?),
             &limits,
+            proxies,
         )?;
         let fresh = graphql::refreshed_token(decode_reply(&refresh.body, "token refresh reply")?)?;
+        let fresh = refreshed.insert(py_str(&fresh));
+        redactor.add(fresh.as_bytes());
         let query = Method::Post(Some(&body));
-        reply = transport::send(query, &url, Some(&bearer(&py_str(&fresh))?), &limits)?;
+        reply = transport::send(query, &url, Some(&bearer(fresh)?), &limits, proxies)?;
         if reply.status == 401 {
             return Err(Error::auth(
                 "the server refused the token (HTTP 401 Unauthorized), also after refreshing it",
@@ -83,7 +92,7 @@ pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Va
     } else {
         decode_reply(&reply.body, "reply")?
     };
-    graphql::secret_value(result)
+    graphql::secret_value(result, &redactor)
 }
 
 fn bearer(token: &PyStr) -> Result<ureq::http::HeaderValue, Error> {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes cases.json: the project's own conformance cases, one or more per rule of
-../shared/conformance/SEMANTICS.md. Expected outcomes come only from Prefect 0.5.3:
+docs/SEMANTICS.md. Expected outcomes come only from Prefect 0.5.3:
 
     python3 tests/conformance/make_cases.py
     python3 ../shared/conformance/run.py tests/conformance/cases.json \

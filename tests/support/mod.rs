@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod cdylib;
 pub mod floats;
+pub mod proxy;
 pub mod pyvalue;
 pub mod server;
 pub mod tempdir;

@@ -16,6 +16,8 @@ pub struct Request {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// How many requests came before this one on the same connection.
+    pub on_connection: usize,
 }
 
 impl Request {
@@ -43,6 +45,10 @@ pub enum Action {
     RawThenClose(Vec<u8>),
     /// Announce `len` bytes of JSON and stream them (a string of `x`), then close.
     Huge { len: u64 },
+    /// Do this, then close the connection (without having said `Connection: close`).
+    ThenClose(Box<Action>),
+    /// Close the connection without answering.
+    Close,
 }
 
 impl Action {
@@ -77,8 +83,25 @@ impl TestServer {
         Self::start_with(Some(tls), handler)
     }
 
+    /// A server that closes a kept-alive connection once it has been idle for `idle`.
+    pub fn start_idle_timeout(
+        tls: Option<Arc<rustls::ServerConfig>>,
+        idle: Duration,
+        handler: impl Fn(&Request) -> Action + Send + Sync + 'static,
+    ) -> TestServer {
+        Self::start_full(tls, Some(idle), handler)
+    }
+
     fn start_with(
         tls: Option<Arc<rustls::ServerConfig>>,
+        handler: impl Fn(&Request) -> Action + Send + Sync + 'static,
+    ) -> TestServer {
+        Self::start_full(tls, None, handler)
+    }
+
+    fn start_full(
+        tls: Option<Arc<rustls::ServerConfig>>,
+        idle: Option<Duration>,
         handler: impl Fn(&Request) -> Action + Send + Sync + 'static,
     ) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
@@ -96,6 +119,9 @@ impl TestServer {
                     }
                     let Ok(stream) = stream else { continue };
                     let _ = stream.set_nodelay(true);
+                    if idle.is_some() {
+                        let _ = stream.set_read_timeout(idle);
+                    }
                     connections.fetch_add(1, Ordering::SeqCst);
                     let (log, handler, stop) = (log.clone(), handler.clone(), stop.clone());
                     let tls = tls.clone();
@@ -177,6 +203,7 @@ fn read_request<S: Read>(reader: &mut BufReader<S>) -> Option<Request> {
         path,
         headers,
         body,
+        on_connection: 0,
     })
 }
 
@@ -199,69 +226,80 @@ fn serve<S: Read + Write>(
     stop: &AtomicBool,
 ) {
     let mut reader = BufReader::new(stream);
-    while let Some(request) = read_request(&mut reader) {
-        let writer = reader.get_mut();
+    let mut served = 0;
+    while let Some(mut request) = read_request(&mut reader) {
+        request.on_connection = served;
+        served += 1;
         let action = handler(&request);
         log.lock().unwrap().push(request);
-        match action {
-            Action::Respond {
-                status,
-                headers,
-                body,
-            } => {
-                let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-                for (k, v) in headers {
-                    head.push_str(&format!("{k}: {v}\r\n"));
-                }
-                head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-                // One write: a separate small write for the body would wait on a delayed ACK.
-                let response = [head.into_bytes(), body].concat();
-                if writer.write_all(&response).is_err() || writer.flush().is_err() {
-                    return;
-                }
+        if !respond(reader.get_mut(), action, stop) {
+            return;
+        }
+    }
+}
+
+/// Carries out one action; whether the connection stays open.
+fn respond<S: Write>(writer: &mut S, action: Action, stop: &AtomicBool) -> bool {
+    match action {
+        Action::ThenClose(first) => {
+            respond(writer, *first, stop);
+            false
+        }
+        Action::Close => false,
+        Action::Respond {
+            status,
+            headers,
+            body,
+        } => {
+            let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
             }
-            Action::Hang => {
-                while !stop.load(Ordering::SeqCst) {
-                    thread::sleep(Duration::from_millis(20));
-                }
-                return;
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+            // One write: a separate small write for the body would wait on a delayed ACK.
+            let response = [head.into_bytes(), body].concat();
+            writer.write_all(&response).is_ok() && writer.flush().is_ok()
+        }
+        Action::Hang => {
+            while !stop.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(20));
             }
-            Action::Drip { bytes, interval } => {
-                for b in bytes {
-                    if writer.write_all(&[b]).is_err()
-                        || writer.flush().is_err()
-                        || stop.load(Ordering::SeqCst)
-                    {
-                        return;
-                    }
-                    thread::sleep(interval);
+            false
+        }
+        Action::Drip { bytes, interval } => {
+            for b in bytes {
+                if writer.write_all(&[b]).is_err()
+                    || writer.flush().is_err()
+                    || stop.load(Ordering::SeqCst)
+                {
+                    return false;
                 }
-                return;
+                thread::sleep(interval);
             }
-            Action::RawThenClose(bytes) => {
-                let _ = writer.write_all(&bytes);
-                let _ = writer.flush();
-                return;
+            false
+        }
+        Action::RawThenClose(bytes) => {
+            let _ = writer.write_all(&bytes);
+            let _ = writer.flush();
+            false
+        }
+        Action::Huge { len } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n\""
+            );
+            if writer.write_all(head.as_bytes()).is_err() {
+                return false;
             }
-            Action::Huge { len } => {
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n\"",
-                    len
-                );
-                if writer.write_all(head.as_bytes()).is_err() {
-                    return;
+            let chunk = vec![b'x'; 64 * 1024];
+            let mut sent = 1u64;
+            while sent < len {
+                let n = chunk.len().min((len - sent) as usize);
+                if writer.write_all(&chunk[..n]).is_err() {
+                    return false;
                 }
-                let chunk = vec![b'x'; 64 * 1024];
-                let mut sent = 1u64;
-                while sent < len {
-                    let n = chunk.len().min((len - sent) as usize);
-                    if writer.write_all(&chunk[..n]).is_err() {
-                        return;
-                    }
-                    sent += n as u64;
-                }
-                return;
+                sent += n as u64;
             }
+            false
         }
     }
 }

@@ -6,6 +6,10 @@ use std::sync::Arc;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
+/// A host name that never resolves (RFC 6761 `.invalid`), in the server certificate, so a
+/// test proves a request went through a proxy: a direct connection cannot find it.
+pub const PROXIED_HOST: &str = "prefect.invalid";
+
 pub struct TestPki {
     /// The CA certificate in PEM, for `cloud.ca_bundle`.
     pub ca_pem: String,
@@ -20,8 +24,13 @@ pub fn make_pki() -> TestPki {
     let issuer = Issuer::new(ca_params, ca_key);
 
     let server_key = KeyPair::generate().unwrap();
-    let server_params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let server_params = CertificateParams::new(vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        // A name that never resolves: reached only through a (test) proxy.
+        PROXIED_HOST.to_string(),
+    ])
+    .unwrap();
     let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -1,0 +1,147 @@
+//! Getting a secret: into the caller's buffer (`secret_get`, `secret_get_json`) or into
+//! one the library allocates (`secret_get_alloc`, `secret_get_json_alloc`, `secret_free`).
+//
+// Each function's documentation (copied into the C header) states what its pointer
+// arguments must be; that is the safety contract, so no separate `# Safety` sections.
+// Every export runs its body through the boundary (`call` or `guard`): a test
+// (`ffi::tests::every_export_goes_through_the_boundary`) fails on one that does not.
+#![allow(clippy::missing_safety_doc)]
+
+use std::ffi::c_char;
+
+use super::alloc;
+use super::args::{OutBuf, str_arg};
+use super::boundary::{self, call};
+use super::status::SecretStatus::{SECRET_NOT_FOUND, SECRET_OK};
+use crate::error::Error;
+use crate::resolve::{self, Format};
+use crate::store;
+
+unsafe fn get_into(
+    name: *const c_char,
+    out_buf: *mut c_char,
+    out_buf_len: usize,
+    out_len: *mut usize,
+    format: Format,
+) -> i32 {
+    call(|| {
+        // SAFETY: the caller passes valid pointers, as documented in the header.
+        let out = unsafe { OutBuf::new(out_buf, out_buf_len, out_len) }?;
+        // SAFETY: as above.
+        let name = unsafe { str_arg(name, "name") }?;
+        match resolve::get(store::global(), name, format, |bytes| out.write(bytes))? {
+            Some(written) => written,
+            None => Ok(SECRET_NOT_FOUND),
+        }
+    })
+}
+
+/// Resolves the secret `name` as Prefect 0.5.3's `Secret(name).get()` does and writes it to
+/// `out_buf`: a string value as its UTF-8 text, any other value as compact JSON.
+///
+/// On `SECRET_OK` the bytes and a terminating NUL are written and `*out_len` is the
+/// value's length without the NUL (a value may contain NUL bytes; `out_len` counts them).
+/// `SECRET_NOT_FOUND` means Python's `None`. When `out_buf_len` is smaller than the length
+/// plus one, returns `SECRET_ERR_BUFFER_TOO_SMALL`, sets `*out_len` to the length and
+/// writes only an empty string: call again with a buffer of `*out_len + 1` bytes.
+/// On every status other than `SECRET_OK`, `out_buf` holds an empty string (when
+/// `out_buf_len > 0`) and `*out_len` is 0, except for `SECRET_ERR_BUFFER_TOO_SMALL`.
+/// `out_buf` may be NULL only when `out_buf_len` is 0 (a size query); `out_len` may be NULL.
+/// A lone surrogate in a string value (possible in Python) is written in its 3-byte form.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_get(
+    name: *const c_char,
+    out_buf: *mut c_char,
+    out_buf_len: usize,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { get_into(name, out_buf, out_buf_len, out_len, Format::Text) }
+}
+
+/// Like `secret_get`, but always writes JSON, as Python's
+/// `json.dumps(value, separators=(",", ":"))` would: a string value comes out quoted, with
+/// every non-ASCII character escaped.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_get_json(
+    name: *const c_char,
+    out_buf: *mut c_char,
+    out_buf_len: usize,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { get_into(name, out_buf, out_buf_len, out_len, Format::Json) }
+}
+
+unsafe fn get_alloc(
+    name: *const c_char,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+    format: Format,
+) -> i32 {
+    call(|| {
+        if out.is_null() {
+            return Err(Error::invalid_argument("out is NULL"));
+        }
+        // SAFETY: `out` is non-NULL and writable; `out_len` is NULL or writable.
+        unsafe {
+            *out = std::ptr::null_mut();
+            if !out_len.is_null() {
+                *out_len = 0;
+            }
+        }
+        // SAFETY: the caller passes a valid C string.
+        let name = unsafe { str_arg(name, "name") }?;
+        let found = resolve::get(store::global(), name, format, |bytes| {
+            alloc::copy_out(bytes).map(|p| (p, bytes.len()))
+        })?;
+        let Some(copied) = found else {
+            return Ok(SECRET_NOT_FOUND);
+        };
+        let (p, len) = copied?;
+        // SAFETY: as above.
+        unsafe {
+            *out = p;
+            if !out_len.is_null() {
+                *out_len = len;
+            }
+        }
+        Ok(SECRET_OK)
+    })
+}
+
+/// Like `secret_get`, but the library allocates the buffer: on `SECRET_OK`, `*out` points
+/// to the value and a terminating NUL, and `*out_len` (when `out_len` is not NULL) is the
+/// length without the NUL. Free it with `secret_free`, which wipes it first. On any other
+/// status `*out` is NULL and `*out_len` 0. `out` must not be NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_get_alloc(
+    name: *const c_char,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { get_alloc(name, out, out_len, Format::Text) }
+}
+
+/// Like `secret_get_json`, with a buffer the library allocates (see `secret_get_alloc`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_get_json_alloc(
+    name: *const c_char,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { get_alloc(name, out, out_len, Format::Json) }
+}
+
+/// Wipes (overwrites with zeros) and frees a value from `secret_get_alloc` or
+/// `secret_get_json_alloc`. NULL is ignored. Passing any other pointer, or one already
+/// freed, is undefined behaviour, as with `free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_free(value: *mut c_char) {
+    boundary::guard((), || {
+        // SAFETY: the caller passes NULL or a pointer from secret_get_*_alloc.
+        unsafe { alloc::free(value) }
+    })
+}

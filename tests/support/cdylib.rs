@@ -1,0 +1,26 @@
+//! The crate's shared library as C programs load it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The shared library, freshly built: `cargo test` builds the crate as an rlib for the
+/// tests and leaves the cdylib as it was, so build it (incrementally) first.
+pub fn shared_library() -> PathBuf {
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    BUILD.call_once(|| {
+        let mut args = vec!["build", "--quiet", "--lib", "--manifest-path", manifest];
+        if !cfg!(debug_assertions) {
+            args.push("--release");
+        }
+        let status = Command::new(env!("CARGO"))
+            .args(&args)
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build --lib failed");
+    });
+    // target/<profile>/deps/<test>-<hash> -> target/<profile>/libprefect_secrets.so
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
+    dir.join("libprefect_secrets.so")
+}
