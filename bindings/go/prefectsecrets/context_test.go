@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -145,5 +146,51 @@ func TestGetContextRacingCancels(t *testing.T) {
 	}
 	for g := 0; g < 8; g++ {
 		<-done
+	}
+}
+
+// The deadline is passed down: the library gives up on the hung server at the deadline,
+// instead of waiting for the 20s request timeout in the background.
+func TestGetContextDeadlinePassedDown(t *testing.T) {
+	isolate(t)
+	url, _, _ := hungServer(t)
+	cloud(t, url, "tok")
+	mustOK(t, SetTimeouts(time.Second, 20*time.Second))
+
+	// The library call itself ends at the deadline, with the deadline's message.
+	cname := cStringForTest("db")
+	start := time.Now()
+	_, _, err := takeValue("secret_get_alloc_within", callGet(false, cname, 0.3))
+	freeForTest(cname)
+	if e := wantErr(t, err, ErrClient); !strings.Contains(e.Message, "deadline") {
+		t.Errorf("message %q does not name the deadline", e.Message)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("a 300ms deadline ended the call after %v", d)
+	}
+
+	// Through GetContext: the call in the background ends by the deadline too.
+	ended := make(chan time.Time, 1)
+	hook := func() {
+		select { // calls still running from earlier tests may end here too
+		case ended <- time.Now():
+		default:
+		}
+	}
+	testHookCallEnded.Store(&hook)
+	defer testHookCallEnded.Store(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	if _, _, err := GetJSONContext(ctx, "db"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+	}
+	select {
+	case at := <-ended:
+		if d := at.Sub(start); d > 3*time.Second {
+			t.Errorf("the library call ended after %v, want about 400ms", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the library call still runs 5s after a 400ms deadline")
 	}
 }

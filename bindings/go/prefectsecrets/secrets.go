@@ -74,10 +74,15 @@ typedef struct {
 
 // A get in one cgo call: the library sizes and allocates the value (secret_get_alloc), so
 // there is no buffer to guess and no retry, and one get is one round trip to a server.
-static ps_value ps_get(int json, const char *name) {
+// within > 0 bounds a server exchange by that many seconds too (secret_get_alloc_within).
+static ps_value ps_get(int json, const char *name, double within) {
 	ps_value r = { 0, NULL, 0, NULL };
-	r.status = json ? secret_get_json_alloc(name, &r.value, &r.len)
-	                : secret_get_alloc(name, &r.value, &r.len);
+	if (within > 0)
+		r.status = json ? secret_get_json_alloc_within(name, within, &r.value, &r.len)
+		                : secret_get_alloc_within(name, within, &r.value, &r.len);
+	else
+		r.status = json ? secret_get_json_alloc(name, &r.value, &r.len)
+		                : secret_get_alloc(name, &r.value, &r.len);
 	if (r.status < 0) r.err = ps_strdup(secret_last_error());
 	return r;
 }
@@ -108,6 +113,7 @@ import "C"
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -134,11 +140,15 @@ func GetJSON(name string) (value string, found bool, err error) {
 
 // GetContext is Get bounded by ctx: when ctx is cancelled or its deadline passes before
 // the library answers, it returns "", false and ctx.Err() at once (context.Canceled or
-// context.DeadlineExceeded; test with errors.Is). The library call itself cannot be
-// interrupted: it goes on in the background until it ends (at the latest after the
-// request timeout, see SetTimeouts), and then its value is wiped and freed, never
-// returned. A context already done returns its error without calling the library; a
-// context that can never be done (context.Background()) is a plain Get.
+// context.DeadlineExceeded; test with errors.Is).
+//
+// A deadline is passed down to the library (secret_get_alloc_within): a server exchange
+// ends by then, or after the request timeout (SetTimeouts) when that is shorter, so the
+// library call and its connection do not outlive the deadline. A cancellation cannot
+// interrupt the library call: it goes on in the background until it ends (at the latest
+// after the request timeout, or ctx's deadline), and its value is then wiped and freed,
+// never returned. A context already done returns its error without calling the library;
+// a context that can never be done (context.Background()) is a plain Get.
 func GetContext(ctx context.Context, name string) (value string, found bool, err error) {
 	return getContext(ctx, false, "secret_get", name)
 }
@@ -154,7 +164,7 @@ func get(json bool, op, name string) (string, bool, error) {
 		return "", false, err
 	}
 	defer C.free(unsafe.Pointer(cname))
-	return takeValue(op, callGet(json, cname))
+	return takeValue(op, callGet(json, cname, 0))
 }
 
 func getContext(ctx context.Context, json bool, op, name string) (string, bool, error) {
@@ -164,6 +174,18 @@ func getContext(ctx context.Context, json bool, op, name string) (string, bool, 
 	done := ctx.Done()
 	if done == nil {
 		return get(json, op, name)
+	}
+	var within float64 // seconds left before ctx's deadline; 0: none
+	deadline, hasDeadline := ctx.Deadline()
+	if hasDeadline {
+		left := time.Until(deadline).Seconds()
+		if left <= 0 {
+			<-done // the deadline has passed: ctx is done or about to be
+			return "", false, ctx.Err()
+		}
+		if left < 1e9 { // the library's limit; longer is no limit at all
+			within = left
+		}
 	}
 	cname, err := cString(op, "name", name)
 	if err != nil {
@@ -176,7 +198,10 @@ func getContext(ctx context.Context, json bool, op, name string) (string, bool, 
 	results := make(chan C.ps_value)
 	go func() {
 		defer C.free(unsafe.Pointer(cname))
-		r := callGet(json, cname)
+		r := callGet(json, cname, within)
+		if h := testHookCallEnded.Load(); h != nil {
+			(*h)()
+		}
 		select {
 		case results <- r:
 		case <-done:
@@ -185,19 +210,31 @@ func getContext(ctx context.Context, json bool, op, name string) (string, bool, 
 	}()
 	select {
 	case r := <-results:
+		if r.status < 0 && hasDeadline && !time.Now().Before(deadline) {
+			// The library gave up at the deadline passed down, maybe a moment before
+			// ctx's own timer fires: report it as ctx's.
+			dropValue(r)
+			<-done
+			return "", false, ctx.Err()
+		}
 		return takeValue(op, r)
 	case <-done:
 		return "", false, ctx.Err()
 	}
 }
 
-// callGet is one library get (secret_get_alloc or secret_get_json_alloc) in one cgo call.
-func callGet(json bool, cname *C.char) C.ps_value {
+// testHookCallEnded, when set (by tests only, before any call), runs when a GetContext's
+// library call returns.
+var testHookCallEnded atomic.Pointer[func()]
+
+// callGet is one library get (secret_get_alloc or secret_get_json_alloc) in one cgo call;
+// within > 0 bounds its server exchange by that many seconds (the _within variants).
+func callGet(json bool, cname *C.char, within float64) C.ps_value {
 	var asJSON C.int
 	if json {
 		asJSON = 1
 	}
-	return C.ps_get(asJSON, cname)
+	return C.ps_get(asJSON, cname, C.double(within))
 }
 
 // takeValue turns a get's result into Go values, then wipes and frees the library's copy
@@ -496,3 +533,7 @@ func statusError(op string, code int32, msg *C.char) error {
 	}
 	return e
 }
+
+// cStringForTest and freeForTest let tests (which cannot use cgo) make a C string.
+func cStringForTest(s string) *C.char { return C.CString(s) }
+func freeForTest(p *C.char)           { C.free(unsafe.Pointer(p)) }
