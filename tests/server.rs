@@ -98,6 +98,60 @@ fn a_server_that_never_answers_times_out() {
     );
 }
 
+/// A caller's deadline (`secret_get_alloc_within`) shorter than the request timeout ends
+/// the exchange by then; a longer one leaves the request timeout in charge.
+#[test]
+fn a_callers_deadline_ends_the_exchange_first() {
+    use prefect_secrets::server::transport::with_deadline;
+    let server = TestServer::start(|_| Action::Hang);
+    let home = TempDir::new("srv");
+    let store = store_for(
+        &home,
+        &server.url(),
+        &[("PREFECT__CLOUD__REQUEST_TIMEOUT", "30")],
+    );
+    let started = Instant::now();
+    let e = with_deadline(started + Duration::from_millis(300), || {
+        get(&store, "s").expect_err("the get should fail")
+    });
+    assert_eq!(e.kind, ErrorKind::Client, "{}", e.message);
+    assert!(
+        e.message.contains("the call's deadline passed"),
+        "{}",
+        e.message
+    );
+    assert_clean(&e);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A deadline already past sends nothing.
+    let before = server.requests().len();
+    let e = with_deadline(Instant::now(), || {
+        get(&store, "s").expect_err("no time left")
+    });
+    assert!(e.message.contains("deadline had passed"), "{}", e.message);
+    assert_eq!(server.requests().len(), before);
+
+    // Longer than the request timeout: the request timeout's message.
+    let store = store_for(
+        &home,
+        &server.url(),
+        &[("PREFECT__CLOUD__REQUEST_TIMEOUT", "0.3")],
+    );
+    let e = with_deadline(Instant::now() + Duration::from_secs(60), || {
+        get(&store, "s").expect_err("the get should fail")
+    });
+    assert!(
+        e.message
+            .contains("timed out after 300 ms (cloud.request_timeout)"),
+        "{}",
+        e.message
+    );
+}
+
 #[test]
 fn a_server_that_drips_a_byte_a_second_times_out() {
     let body = format!(

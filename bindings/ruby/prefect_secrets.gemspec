@@ -2,6 +2,14 @@
 
 require_relative "lib/prefect_secrets/version"
 
+# One gemspec for every form of the gem:
+#   - the plain gem (platform "ruby"): Ruby code only; it loads an installed library
+#     (see README.md, "Finding the library");
+#   - a platform gem (x86_64-linux, aarch64-linux, x64-mingw-ucrt): the same code plus the
+#     native library in lib/prefect_secrets/native/, built by scripts/dist-bindings with
+#     PREFECT_SECRETS_GEM_PLATFORM set to the platform.
+platform = ENV.fetch("PREFECT_SECRETS_GEM_PLATFORM", "")
+
 Gem::Specification.new do |spec|
   spec.name = "prefect_secrets"
   spec.version = PrefectSecrets::BINDING_VERSION
@@ -10,14 +18,28 @@ Gem::Specification.new do |spec|
     Resolves secrets exactly as Prefect 0.5.3's Python Secret(name).get() does (context,
     PREFECT__* environment variables, ~/.prefect/config.toml, Prefect's GraphQL server, or
     a Prefect 2/3 server's Secret blocks), by calling the prefect-secrets shared library's
-    C ABI through Fiddle. The native library is not bundled: build it with
-    `cargo build --release` or point PREFECT_SECRETS_LIB at it.
+    C ABI through Fiddle. The platform gems (x86_64-linux, aarch64-linux, x64-mingw-ucrt)
+    carry the library; the plain gem loads an installed one (libprefect_secrets.so.0).
   TEXT
+  spec.homepage = "https://github.com/prefect-secrets/prefect-secrets"
   spec.license = "Apache-2.0"
   spec.authors = ["prefect-secrets contributors"]
   spec.required_ruby_version = ">= 3.1"
-  spec.files = Dir["lib/**/*.rb"] + ["README.md", "prefect_secrets.gemspec"]
+  # Paths relative to this file, whatever the current directory (gem build, Bundler).
+  files = Dir.glob("lib/**/*.rb", base: __dir__) + ["README.md", "Rakefile", "prefect_secrets.gemspec"]
+  unless platform.empty?
+    spec.platform = platform
+    native = Dir.glob("lib/prefect_secrets/native/*", base: __dir__)
+    raise "PREFECT_SECRETS_GEM_PLATFORM=#{platform} but no library in lib/prefect_secrets/native/" if native.empty?
+
+    files += native
+  end
+  spec.files = files.sort
   spec.require_paths = ["lib"]
-  # Only the standard library: fiddle and json are default gems of Ruby 3.1.
+  # fiddle is a default gem up to Ruby 3.4 and a bundled gem from Ruby 3.5: declared, so
+  # that Bundler lets it load. json stays a default gem.
+  spec.add_dependency "fiddle", "~> 1.0"
+  spec.add_development_dependency "minitest", "~> 5.15"
+  spec.add_development_dependency "rake", "~> 13.0"
   spec.metadata["rubygems_mfa_required"] = "true"
 end

@@ -8,13 +8,16 @@
 #![allow(clippy::missing_safety_doc)]
 
 use std::ffi::c_char;
+use std::time::{Duration, Instant};
 
 use super::alloc;
 use super::args::{OutBuf, str_arg};
 use super::boundary::{self, call};
-use super::status::SecretStatus::{SECRET_NOT_FOUND, SECRET_OK};
+use super::status::SecretStatus::{self, SECRET_NOT_FOUND, SECRET_OK};
 use crate::error::Error;
 use crate::resolve::{self, Format};
+use crate::server::keys::valid_seconds;
+use crate::server::transport;
 use crate::store;
 
 unsafe fn get_into(
@@ -79,35 +82,44 @@ unsafe fn get_alloc(
     out_len: *mut usize,
     format: Format,
 ) -> i32 {
-    call(|| {
-        if out.is_null() {
-            return Err(Error::invalid_argument("out is NULL"));
+    // SAFETY: forwarded caller contract.
+    call(|| unsafe { alloc_value(name, out, out_len, format) })
+}
+
+/// The body of the allocating getters, run inside the boundary by its callers.
+unsafe fn alloc_value(
+    name: *const c_char,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+    format: Format,
+) -> Result<SecretStatus, Error> {
+    if out.is_null() {
+        return Err(Error::invalid_argument("out is NULL"));
+    }
+    // SAFETY: `out` is non-NULL and writable; `out_len` is NULL or writable.
+    unsafe {
+        *out = std::ptr::null_mut();
+        if !out_len.is_null() {
+            *out_len = 0;
         }
-        // SAFETY: `out` is non-NULL and writable; `out_len` is NULL or writable.
-        unsafe {
-            *out = std::ptr::null_mut();
-            if !out_len.is_null() {
-                *out_len = 0;
-            }
+    }
+    // SAFETY: the caller passes a valid C string.
+    let name = unsafe { str_arg(name, "name") }?;
+    let found = resolve::get(store::global(), name, format, |bytes| {
+        alloc::copy_out(bytes).map(|p| (p, bytes.len()))
+    })?;
+    let Some(copied) = found else {
+        return Ok(SECRET_NOT_FOUND);
+    };
+    let (p, len) = copied?;
+    // SAFETY: as above.
+    unsafe {
+        *out = p;
+        if !out_len.is_null() {
+            *out_len = len;
         }
-        // SAFETY: the caller passes a valid C string.
-        let name = unsafe { str_arg(name, "name") }?;
-        let found = resolve::get(store::global(), name, format, |bytes| {
-            alloc::copy_out(bytes).map(|p| (p, bytes.len()))
-        })?;
-        let Some(copied) = found else {
-            return Ok(SECRET_NOT_FOUND);
-        };
-        let (p, len) = copied?;
-        // SAFETY: as above.
-        unsafe {
-            *out = p;
-            if !out_len.is_null() {
-                *out_len = len;
-            }
-        }
-        Ok(SECRET_OK)
-    })
+    }
+    Ok(SECRET_OK)
 }
 
 /// Like `secret_get`, but the library allocates the buffer: on `SECRET_OK`, `*out` points
@@ -133,6 +145,65 @@ pub unsafe extern "C" fn secret_get_json_alloc(
 ) -> i32 {
     // SAFETY: forwarded caller contract.
     unsafe { get_alloc(name, out, out_len, Format::Json) }
+}
+
+unsafe fn get_alloc_within(
+    name: *const c_char,
+    max_seconds: f64,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+    format: Format,
+) -> i32 {
+    call(|| {
+        if !valid_seconds(max_seconds, false) {
+            if !out.is_null() {
+                // SAFETY: `out` is non-NULL and writable; `out_len` is NULL or writable.
+                unsafe {
+                    *out = std::ptr::null_mut();
+                    if !out_len.is_null() {
+                        *out_len = 0;
+                    }
+                }
+            }
+            return Err(Error::invalid_argument(
+                "max_seconds must be a positive finite number of seconds below 1e9",
+            ));
+        }
+        let deadline = Instant::now() + Duration::from_secs_f64(max_seconds);
+        // SAFETY: forwarded caller contract.
+        transport::with_deadline(deadline, || unsafe {
+            alloc_value(name, out, out_len, format)
+        })
+    })
+}
+
+/// Like `secret_get_alloc`, but a server exchange this call makes ends within
+/// `max_seconds` as well: its timeout is the shorter of `cloud.request_timeout` and the
+/// time left (a caller's deadline, passed down). When it runs out the call fails with
+/// `SECRET_ERR_CLIENT` ("the call's deadline passed"). Local secrets, cached and reused
+/// values are answered as by `secret_get_alloc`. `max_seconds` must be positive, finite
+/// and below 1e9, else `SECRET_ERR_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_get_alloc_within(
+    name: *const c_char,
+    max_seconds: f64,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { get_alloc_within(name, max_seconds, out, out_len, Format::Text) }
+}
+
+/// Like `secret_get_json_alloc`, within `max_seconds` (see `secret_get_alloc_within`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_get_json_alloc_within(
+    name: *const c_char,
+    max_seconds: f64,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { get_alloc_within(name, max_seconds, out, out_len, Format::Json) }
 }
 
 /// Wipes (overwrites with zeros) and frees a value from `secret_get_alloc` or

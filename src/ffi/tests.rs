@@ -135,6 +135,46 @@ fn values_with_nul_and_allocated_copies() {
 }
 
 #[test]
+fn allocated_copies_within_a_deadline() {
+    set(c"ffi-within", c"{\"a\": 1}");
+    let mut out: *mut c_char = ptr::NonNull::<c_char>::dangling().as_ptr();
+    let mut len = 99usize;
+    let invalid = SECRET_ERR_INVALID_ARGUMENT as i32;
+    // SAFETY: valid out pointers; values are freed with secret_free.
+    unsafe {
+        for bad_seconds in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e9] {
+            let rc =
+                secret_get_alloc_within(c"ffi-within".as_ptr(), bad_seconds, &mut out, &mut len);
+            assert_eq!(rc, invalid, "{bad_seconds}");
+            assert_eq!((out, len), (ptr::null_mut(), 0));
+            assert!(last_error().contains("max_seconds"), "{}", last_error());
+        }
+        assert_eq!(
+            secret_get_json_alloc_within(c"x".as_ptr(), 1.0, ptr::null_mut(), &mut len),
+            invalid
+        );
+        // A local secret is answered as by secret_get_alloc.
+        assert_eq!(
+            secret_get_alloc_within(c"ffi-within".as_ptr(), 5.0, &mut out, &mut len),
+            0
+        );
+        assert_eq!((CStr::from_ptr(out), len), (c"{\"a\":1}", 7));
+        secret_free(out);
+        assert_eq!(
+            secret_get_json_alloc_within(c"ffi-within".as_ptr(), 0.001, &mut out, ptr::null_mut()),
+            0
+        );
+        assert_eq!(CStr::from_ptr(out), c"{\"a\":1}");
+        secret_free(out);
+        assert_eq!(
+            secret_get_alloc_within(c"ffi-within-absent".as_ptr(), 1.0, &mut out, &mut len),
+            1
+        );
+        assert_eq!((out, len), (ptr::null_mut(), 0));
+    }
+}
+
+#[test]
 fn remove_clear_and_statuses() {
     set(c"ffi-rm", c"1");
     // SAFETY: valid C strings.
@@ -227,9 +267,18 @@ fn every_export_goes_through_the_boundary() {
         }
     }
     let header = include_str!("../../include/prefect_secrets.h");
+    // A declaration's first line: a type at the start of the line, then `secret_...(`
+    // (cbindgen wraps long parameter lists onto the following lines).
     let declared = header
         .lines()
-        .filter(|l| l.ends_with(");") && l.contains("secret_"))
+        .filter(|l| {
+            l.starts_with(|c: char| c.is_ascii_alphabetic())
+                && l.split_once('(').is_some_and(|(head, _)| {
+                    head.split_whitespace()
+                        .last()
+                        .is_some_and(|w| w.trim_start_matches('*').starts_with("secret_"))
+                })
+        })
         .count();
     assert_eq!(exports, declared, "exports in src/ffi/ vs the header");
 }

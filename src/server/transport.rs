@@ -3,10 +3,11 @@
 //! TLS roots, credentials headers, and the rule that credentials and secrets never travel
 //! in clear text to a host that is not loopback.
 
+use std::cell::Cell;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ureq::http::{HeaderValue, Uri, header};
 use ureq::tls::Certificate;
@@ -206,6 +207,33 @@ pub enum Method<'a> {
     Get,
 }
 
+thread_local! {
+    /// The deadline of the C call running on this thread, when it gave one
+    /// (`secret_get_alloc_within`): every exchange ends by then as well.
+    static CALL_DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with every server exchange it makes on this thread also bounded by
+/// `deadline`: an exchange's timeout is the shorter of `cloud.request_timeout` and the time
+/// left. The previous deadline (none) is put back afterwards, even on a panic.
+pub fn with_deadline<R>(deadline: Instant, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Instant>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CALL_DEADLINE.with(|d| d.set(self.0));
+        }
+    }
+    let _restore = Restore(CALL_DEADLINE.with(|d| d.replace(Some(deadline))));
+    f()
+}
+
+/// The time left before this thread's call deadline, when there is one.
+fn time_left() -> Option<Duration> {
+    CALL_DEADLINE
+        .with(Cell::get)
+        .map(|d| d.saturating_duration_since(Instant::now()))
+}
+
 /// Sends a request with an optional `Authorization` header, and reads the whole reply
 /// within the limits. Any HTTP status is a `Reply`; failures to get one are client
 /// errors with plain messages.
@@ -227,12 +255,22 @@ pub fn send(
         proxy: proxies.for_target(uri)?,
     };
     let agent = agent_for(&key)?;
-    let failed = |e: ureq::Error| transport_error(e, uri, limits);
+    // The caller's deadline, when it leaves less than cloud.request_timeout.
+    let shorter = time_left().filter(|left| *left < limits.request_timeout);
+    if shorter.is_some_and(|left| left.is_zero()) {
+        return Err(Error::client(format!(
+            "no request sent to {}: the call's deadline had passed",
+            describe(uri)
+        )));
+    }
+    let failed = |e: ureq::Error| transport_error(e, uri, limits, shorter);
     tcp::begin_attempt();
-    let mut response = match call(&agent, &method, uri, authorization, false) {
+    let mut response = match call(&agent, &method, uri, authorization, false, shorter) {
         Ok(r) => r,
         Err(e) if !tcp::connected_fresh() && closed_before_reply(&e) => {
-            call(&agent, &method, uri, authorization, true).map_err(failed)?
+            // The retry gets what is left of the caller's deadline, not a new one.
+            let shorter = time_left().filter(|left| *left < limits.request_timeout);
+            call(&agent, &method, uri, authorization, true, shorter).map_err(failed)?
         }
         Err(e) => return Err(failed(e)),
     };
@@ -253,23 +291,31 @@ pub fn send(
 }
 
 /// One request, up to the reply's head. `fresh` keeps it off the pool: it neither takes
-/// a kept-alive connection nor leaves its own behind.
+/// a kept-alive connection nor leaves its own behind. `timeout`, when given, replaces the
+/// agent's `cloud.request_timeout` for this request (a caller's shorter deadline).
 fn call(
     agent: &Agent,
     method: &Method,
     uri: &Uri,
     authorization: Option<&HeaderValue>,
     fresh: bool,
+    timeout: Option<Duration>,
 ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
     // ureq shares its pool only with requests whose transport settings match the
     // agent's; `no_delay` is such a setting, and changing it changes nothing else here
-    // (`LeanTcpConnector` always sets TCP_NODELAY itself).
+    // (`LeanTcpConnector` always sets TCP_NODELAY itself). Timeouts are not: a request
+    // with its own still uses (and returns) pooled connections.
     macro_rules! apart {
         ($request:expr) => {
-            if fresh {
-                $request.config().no_delay(false).build()
-            } else {
-                $request
+            match (fresh, timeout) {
+                (false, None) => $request,
+                (true, None) => $request.config().no_delay(false).build(),
+                (false, Some(t)) => $request.config().timeout_global(Some(t)).build(),
+                (true, Some(t)) => $request
+                    .config()
+                    .no_delay(false)
+                    .timeout_global(Some(t))
+                    .build(),
             }
         };
     }
@@ -306,13 +352,21 @@ fn closed_before_reply(e: &ureq::Error) -> bool {
     ))
 }
 
-fn transport_error(e: ureq::Error, uri: &Uri, limits: &Limits) -> Error {
+fn transport_error(e: ureq::Error, uri: &Uri, limits: &Limits, shorter: Option<Duration>) -> Error {
     let to = describe(uri);
     let ms = |d: Duration| d.as_millis();
     Error::client(match e {
-        ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => format!(
-            "could not connect to {to}: timed out after {} ms (cloud.connect_timeout)",
-            ms(limits.connect_timeout)
+        ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve)
+            if shorter.is_none_or(|left| left >= limits.connect_timeout) =>
+        {
+            format!(
+                "could not connect to {to}: timed out after {} ms (cloud.connect_timeout)",
+                ms(limits.connect_timeout)
+            )
+        }
+        ureq::Error::Timeout(_) if shorter.is_some() => format!(
+            "no complete answer from {to}: the call's deadline passed ({} ms)",
+            ms(shorter.unwrap_or_default())
         ),
         ureq::Error::Timeout(_) => format!(
             "no complete answer from {to}: timed out after {} ms (cloud.request_timeout)",

@@ -19,10 +19,47 @@ class LoadingTest < Minitest::Test
     assert_equal [["/x/lib.so", "PREFECT_SECRETS_LIB"]], N.candidates("PREFECT_SECRETS_LIB" => "/x/lib.so")
   end
 
-  def test_default_search_is_the_repository_then_the_system_loader
-    assert_equal [[DEV_LIB, "the repository's target/release"], [N.library_file_name, "the system loader"]],
-                 N.candidates({})
-    assert_equal N.candidates({}), N.candidates("PREFECT_SECRETS_LIB" => "")
+  def test_default_search_order
+    list = N.candidates({})
+    origins = list.map(&:last)
+    expected = []
+    expected << "this gem's own copy" if File.exist?(N.bundled_path)
+    expected << "the repository's target/release" if File.exist?(DEV_LIB)
+    expected += ["the system loader, by SONAME", "pkg-config's libdir", "the system loader, development name"]
+    assert_equal expected, origins
+    assert_includes list, ["libprefect_secrets.so.#{N::ABI_MAJOR}", "the system loader, by SONAME"]
+    assert_equal origins, N.candidates("PREFECT_SECRETS_LIB" => "").map(&:last)
+  end
+
+  def test_pkg_config_candidate_uses_libdir
+    Dir.mktmpdir do |dir|
+      File.write(File.join(dir, "prefect_secrets.pc"),
+                 "libdir=/opt/ps/lib\nName: prefect_secrets\nDescription: x\nVersion: 0\nLibs: -L${libdir}\n")
+      assert_equal "/opt/ps/lib/libprefect_secrets.so.#{N::ABI_MAJOR}",
+                   N.pkg_config_path("PKG_CONFIG_PATH" => dir, "PKG_CONFIG_LIBDIR" => dir)
+    end
+    path, why = N.pkg_config_path("PKG_CONFIG" => "/nonexistent/pkg-config")
+    assert_nil path
+    assert_includes why, "/nonexistent/pkg-config"
+  end
+
+  def test_failure_says_how_to_fix_it
+    list = [[-> { [nil, "no pc file"] }, "pkg-config's libdir"], ["libprefect_secrets_missing.so.0", "the system loader, by SONAME"]]
+    e = assert_raises(PrefectSecrets::LibraryLoadError) { N.load_library(list) }
+    assert_includes e.message, "pkg-config's libdir: no pc file"
+    assert_includes e.message, "libprefect_secrets_missing.so.0 (the system loader, by SONAME): "
+    assert_includes e.message, "PREFECT_SECRETS_LIB"
+    assert_includes e.message, "platform gem"
+  end
+
+  def test_library_path_is_the_file_loaded_by_name
+    skip "no library built at #{DEV_LIB}" unless File.exist?(DEV_LIB)
+    out, err, status = Open3.capture3({ "LD_LIBRARY_PATH" => File.dirname(DEV_LIB), "PREFECT_SECRETS_LIB" => nil },
+                                      RbConfig.ruby, "-w", "-I", LIB_DIR, "-rprefect_secrets", "-e",
+                                      "L = PrefectSecrets::Native; " \
+                                      "print L.load_library([[L.library_file_name, 'by name']]).path")
+    assert status.success?, err
+    assert_equal DEV_LIB, out
   end
 
   def test_load_error_lists_what_was_tried

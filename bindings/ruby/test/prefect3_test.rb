@@ -36,18 +36,18 @@ class Prefect3Test < LibraryTest
       { "status" => 200, "body" => { "data" => { "secretValue" => v } } }
     end
     with_server(responses: graphql_responses) do |graphql|
-      with_blocks_server("DB" => "from-blocks") do |blocks|
+      with_blocks_server("db" => "from-blocks") do |blocks|
         use_server(graphql)
         P.api_url = "#{blocks.url}/api"
         P.reuse_window = 0
-        assert_equal "from-graphql", P.get("DB")
+        assert_equal "from-graphql", P.get("db")
         P.server_flavor = :prefect_3
-        assert_equal "from-blocks", P.get("DB")
+        assert_equal "from-blocks", P.get("db")
         P.server_flavor = :prefect_0_5
-        assert_equal "from-graphql-again", P.get("DB")
+        assert_equal "from-graphql-again", P.get("db")
         P.server_flavor = :prefect_3
         P.reset_config
-        assert_nil P.get("DB") # local secrets again, and the 0.5 flavour
+        assert_nil P.get("db") # local secrets again, and the 0.5 flavour
         assert_equal [2, 1], [graphql.log.size, blocks.log.size]
 
         # The configuration key behind it, and PREFECT_API_URL.
@@ -55,7 +55,7 @@ class Prefect3Test < LibraryTest
         ENV["PREFECT__CLOUD__SERVER_FLAVOR"] = "prefect-3"
         ENV["PREFECT_API_URL"] = "#{blocks.url}/api"
         P.reset_config
-        assert_equal "from-blocks", P.get("DB")
+        assert_equal "from-blocks", P.get("db")
       end
     end
   end
@@ -73,8 +73,9 @@ class Prefect3Test < LibraryTest
       "null-text" => "null", # json.loads gives None
       "empty" => "",
       "unicode" => "mot de passe été",
-      "db/pass word?" => "slashed",
-      "clé" => "accented name"
+      "db/pass word?" => "slashed", # names no block can have: never asked for
+      "clé" => "accented name",
+      "DB" => "upper"
     }
     with_blocks_server(values) do |server|
       use_blocks(server)
@@ -92,8 +93,6 @@ class Prefect3Test < LibraryTest
       assert_equal "", P.get("empty")
       assert_equal "mot de passe été", P.get("unicode")
       assert_equal '"mot de passe \\u00e9t\\u00e9"', P.get_json("unicode")
-      assert_equal "slashed", P.get("db/pass word?")
-      assert_equal "accented name", P.get("clé")
       %w[null null-text missing].each do |name|
         assert_nil P.get(name), name
         assert_nil P.get_json(name), name
@@ -104,67 +103,76 @@ class Prefect3Test < LibraryTest
       log = server.log
       assert(log.all? { |r| r["method"] == "GET" && r["authorization"].nil? }, log.inspect)
       uris = log.map { |r| r["uri"] }
-      ["plain", "db%2Fpass%20word%3F", "cl%C3%A9", "missing"].each do |segment|
+      %w[plain json-object missing].each do |segment|
         assert_includes uris, "#{PREFIX}#{segment}?include_secrets=true"
       end
+
+      # Prefect's block names are lowercase letters, digits and dashes: any other name is
+      # not found, without a request (Prefect's server would refuse to store it).
+      before = server.log.size
+      ["db/pass word?", "clé", "DB"].each do |name|
+        assert_nil P.get(name), name
+        assert_nil P.get_text(name), name
+      end
+      assert_equal before, server.log.size, "requests for names no block can have"
     end
   end
 
   def test_basic_auth_from_the_auth_string_wins_over_the_api_key
     user_pass = "admin:pa ss:wörd" # the password may hold colons and spaces
-    with_blocks_server("DB" => "s3cr3t") do |server|
+    with_blocks_server("db" => "s3cr3t") do |server|
       server.require_auth(basic(user_pass))
       use_blocks(server)
       P.reuse_window = 0
-      e = assert_raises(P::AuthError) { P.get("DB") }
+      e = assert_raises(P::AuthError) { P.get("db") }
       assert_equal(-4, e.status)
       assert_match(/401/, e.message)
       assert_nil server.log.last["authorization"]
 
       P.api_key = "pnu_key"
-      assert_raises(P::AuthError) { P.get("DB") }
+      assert_raises(P::AuthError) { P.get("db") }
       assert_equal "Bearer pnu_key", server.log.last["authorization"]
 
       P.api_auth_string = user_pass
-      assert_equal "s3cr3t", P.get("DB")
+      assert_equal "s3cr3t", P.get("db")
       assert_equal basic(user_pass), server.log.last["authorization"]
       assert_equal "Basic YWRtaW46cGFzcw==", basic("admin:pass")
     end
   end
 
   def test_bearer_from_the_api_key_and_refusals
-    with_blocks_server("DB" => "s3cr3t") do |server|
+    with_blocks_server("db" => "s3cr3t") do |server|
       use_blocks(server)
       P.reuse_window = 0
       P.api_auth_string = "u:p"
       P.api_key = "pnu_key"
       server.require_auth("Bearer pnu_key")
-      assert_raises(P::AuthError) { P.get("DB") } # still Basic
+      assert_raises(P::AuthError) { P.get("db") } # still Basic
       P.api_auth_string = nil
-      assert_equal "s3cr3t", P.get("DB")
+      assert_equal "s3cr3t", P.get("db")
       assert_equal "Bearer pnu_key", server.log.last["authorization"]
 
       # A wrong key refused with 403 is an auth error too, and the key is not in the message.
       server.require_auth("Bearer pnu_key", 403)
       P.api_key = "pnu_wrong"
-      e = assert_raises(P::AuthError) { P.get("DB") }
+      e = assert_raises(P::AuthError) { P.get("db") }
       assert_match(/403/, e.message)
       refute_includes e.message, "pnu_"
       P.api_key = nil
-      assert_raises(P::AuthError) { P.get("DB") }
+      assert_raises(P::AuthError) { P.get("db") }
       assert_nil server.log.last["authorization"]
 
       # A credential that cannot go in a header fails before anything is sent.
       sent = server.log.size
       P.api_key = "line\nbreak"
-      assert_raises(P::ClientError) { P.get("DB") }
+      assert_raises(P::ClientError) { P.get("db") }
       assert_equal sent, server.log.size
     end
   end
 
   # PREFECT_API_* are read when the configuration is loaded; nil goes back to them.
   def test_environment_variables_and_nil
-    with_blocks_server("DB" => { "from" => "env" }) do |server|
+    with_blocks_server("db" => { "from" => "env" }) do |server|
       ENV["PREFECT_API_URL"] = "#{server.url}/api"
       ENV["PREFECT_API_KEY"] = "env-key"
       P.reset_config
@@ -174,32 +182,32 @@ class Prefect3Test < LibraryTest
         c.reuse_window = 0
       end
       server.require_auth("Bearer env-key")
-      assert_equal({ "from" => "env" }, P.get("DB"))
+      assert_equal({ "from" => "env" }, P.get("db"))
 
       P.api_key = "set-key"
-      assert_raises(P::AuthError) { P.get("DB") }
+      assert_raises(P::AuthError) { P.get("db") }
       P.api_key = nil
-      assert_equal({ "from" => "env" }, P.get("DB"))
+      assert_equal({ "from" => "env" }, P.get("db"))
 
       P.api_url = "http://127.0.0.1:9/api" # nothing listens there
-      assert_raises(P::ClientError) { P.get("DB") }
+      assert_raises(P::ClientError) { P.get("db") }
       P.api_url = nil
-      assert_equal({ "from" => "env" }, P.get("DB"))
+      assert_equal({ "from" => "env" }, P.get("db"))
 
       # PREFECT_API_AUTH_STRING wins over PREFECT_API_KEY, once the configuration is reloaded.
       ENV["PREFECT_API_AUTH_STRING"] = "u:p"
-      assert_equal({ "from" => "env" }, P.get("DB")) # not read yet
+      assert_equal({ "from" => "env" }, P.get("db")) # not read yet
       P.reset_config
       P.configure do |c|
         c.use_local_secrets = false
         c.server_flavor = :prefect_3
       end
       server.require_auth(basic("u:p"))
-      assert_equal({ "from" => "env" }, P.get("DB"))
+      assert_equal({ "from" => "env" }, P.get("db"))
       P.api_auth_string = "u:other"
-      assert_raises(P::AuthError) { P.get("DB") }
+      assert_raises(P::AuthError) { P.get("db") }
       P.api_auth_string = nil
-      assert_equal({ "from" => "env" }, P.get("DB"))
+      assert_equal({ "from" => "env" }, P.get("db"))
     end
   end
 
@@ -228,7 +236,7 @@ class Prefect3Test < LibraryTest
         c.server_flavor = :prefect_3
         c.reuse_window = 0
       end
-      e = assert_raises(P::ClientError) { P.get("DB") }
+      e = assert_raises(P::ClientError) { P.get("db") }
       assert_match(/PREFECT_API_URL/, e.message)
 
       P.api_url = "#{server.url}/api"
@@ -236,7 +244,7 @@ class Prefect3Test < LibraryTest
         assert_raises(P::ClientError, name) { P.get(name) }
       end
       P.api_url = "#{server.url}/not-the-api"
-      e = assert_raises(P::ClientError) { P.get("DB") }
+      e = assert_raises(P::ClientError) { P.get("db") }
       assert_match(/400/, e.message)
     end
   end
@@ -259,25 +267,25 @@ class CacheTest < LibraryTest
   end
 
   def test_gets_within_the_ttl_make_one_request
-    with_blocks_server("DB" => "v1") do |server|
+    with_blocks_server("db" => "v1") do |server|
       use_blocks(server)
       P.reuse_window = 0 # only the cache may spare a request
 
       # Off by default: every get asks.
-      2.times { assert_equal "v1", P.get("DB") }
+      2.times { assert_equal "v1", P.get("db") }
       assert_equal 2, server.log.size
 
       P.cache_ttl = 60
-      assert_equal "v1", P.get("DB")
-      server["DB"] = "v2"
-      assert_equal "v1", P.get("DB") # within the TTL: from memory
-      assert_equal '"v1"', P.get_json("DB")
-      assert_equal "v1", Thread.new { P.get_text("DB") }.value # process-wide: any thread
+      assert_equal "v1", P.get("db")
+      server["db"] = "v2"
+      assert_equal "v1", P.get("db") # within the TTL: from memory
+      assert_equal '"v1"', P.get_json("db")
+      assert_equal "v1", Thread.new { P.get_text("db") }.value # process-wide: any thread
       assert_equal 3, server.log.size
 
       # cache_clear: the next get asks again.
       P.cache_clear
-      2.times { assert_equal "v2", P.get("DB") }
+      2.times { assert_equal "v2", P.get("db") }
       assert_equal 4, server.log.size
 
       # Names the server does not know are not cached.
@@ -285,24 +293,24 @@ class CacheTest < LibraryTest
       assert_equal 6, server.log.size
 
       # Any setter ends the cache.
-      server["DB"] = "v3"
+      server["db"] = "v3"
       P.cache_ttl = 60
-      assert_equal "v3", P.get("DB")
+      assert_equal "v3", P.get("db")
       assert_equal 7, server.log.size
 
       # Entries expire.
-      server["DB"] = "v4"
+      server["db"] = "v4"
       P.cache_ttl = 0.2
-      2.times { assert_equal "v4", P.get("DB") }
+      2.times { assert_equal "v4", P.get("db") }
       assert_equal 8, server.log.size
       sleep 0.3
-      server["DB"] = "v5"
-      assert_equal "v5", P.get("DB")
+      server["db"] = "v5"
+      assert_equal "v5", P.get("db")
       assert_equal 9, server.log.size
 
       # 0 turns it off again.
       P.cache_ttl = 0
-      2.times { assert_equal "v5", P.get("DB") }
+      2.times { assert_equal "v5", P.get("db") }
       assert_equal 11, server.log.size
     end
   end
@@ -313,9 +321,9 @@ class CacheTest < LibraryTest
       use_server(server)
       P.reuse_window = 0
       P.cache_ttl = 60
-      2.times { assert_equal "g1", P.get("DB") }
+      2.times { assert_equal "g1", P.get("db") }
       P.cache_clear
-      assert_equal "g2", P.get("DB")
+      assert_equal "g2", P.get("db")
       assert_equal 2, server.log.size
     end
   end

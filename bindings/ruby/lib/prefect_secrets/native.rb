@@ -3,6 +3,7 @@
 require "fiddle"
 require "rbconfig"
 require_relative "errors"
+require_relative "version"
 
 module PrefectSecrets
   # The C ABI through Fiddle: finding and loading the shared library, binding its
@@ -52,6 +53,9 @@ module PrefectSecrets
       secret_version: [[], P, true]
     }.freeze
 
+    # The ABI major version: the installed library's SONAME is libprefect_secrets.so.<this>.
+    ABI_MAJOR = BINDING_VERSION.split(".").first
+
     SECRET_OK = 0
     SECRET_NOT_FOUND = 1
 
@@ -88,7 +92,8 @@ module PrefectSecrets
         @library || @load_lock.synchronize { @library ||= load_library(candidates) }
       end
 
-      # The file names of the library on this platform.
+      # The file name of the library on this platform, as built (target/release) and as
+      # carried by a platform gem (lib/prefect_secrets/native/).
       def library_file_name
         case RbConfig::CONFIG["host_os"]
         when /mswin|mingw|cygwin/ then "prefect_secrets.dll"
@@ -97,22 +102,82 @@ module PrefectSecrets
         end
       end
 
+      # The name an installed library is known by at run time: its SONAME on ELF systems
+      # (libprefect_secrets.so.<ABI major>, what `make install` and the release archives
+      # provide), the install name on macOS, the DLL on Windows.
+      def installed_file_name
+        case RbConfig::CONFIG["host_os"]
+        when /mswin|mingw|cygwin/ then "prefect_secrets.dll"
+        when /darwin/ then "libprefect_secrets.#{ABI_MAJOR}.dylib"
+        else "libprefect_secrets.so.#{ABI_MAJOR}"
+        end
+      end
+
+      # Where a platform gem carries its own copy of the library.
+      def bundled_path
+        File.join(__dir__, "native", library_file_name)
+      end
+
+      # A development checkout's build (cargo build --release at the repository root),
+      # when this file is inside one.
+      def checkout_path
+        File.expand_path(File.join("..", "..", "..", "..", "target", "release", library_file_name), __dir__)
+      end
+
       # Where the library is looked for, in order, as [what to dlopen, how it was found].
+      # A target may be a Proc (looked up only when reached) returning the path, or nil and
+      # why there is none.
+      #
       # PREFECT_SECRETS_LIB, when set, is the only candidate: an explicit choice that does
-      # not load is an error, not a reason to pick another library.
+      # not load is an error, not a reason to pick another library. Otherwise: the copy
+      # inside a platform gem; a checkout's target/release (only when this gem is inside a
+      # checkout); the installed library by its SONAME through the system loader
+      # (LD_LIBRARY_PATH, ldconfig's directories); the same name in pkg-config's libdir
+      # for prefect_secrets (an install outside the loader's directories, such as
+      # $HOME/.local); and last the unversioned development name.
       def candidates(env = ENV)
         explicit = env["PREFECT_SECRETS_LIB"]
         return [[explicit, "PREFECT_SECRETS_LIB"]] if explicit && !explicit.empty?
 
-        dev = File.expand_path(File.join("..", "..", "..", "..", "target", "release", library_file_name), __dir__)
-        [[dev, "the repository's target/release"], [library_file_name, "the system loader"]]
+        list = []
+        list << [bundled_path, "this gem's own copy"] if File.exist?(bundled_path)
+        list << [checkout_path, "the repository's target/release"] if File.exist?(checkout_path)
+        list << [installed_file_name, "the system loader, by SONAME"]
+        list << [-> { pkg_config_path(env) }, "pkg-config's libdir"] unless windows?
+        list << [library_file_name, "the system loader, development name"] unless windows?
+        list
+      end
+
+      def windows?
+        RbConfig::CONFIG["host_os"].match?(/mswin|mingw|cygwin/)
+      end
+
+      # The installed library in pkg-config's libdir for prefect_secrets, or [nil, why not].
+      def pkg_config_path(env = ENV)
+        pkg_config = env["PKG_CONFIG"].to_s.empty? ? "pkg-config" : env["PKG_CONFIG"]
+        vars = %w[PKG_CONFIG_PATH PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR].to_h { |k| [k, env[k]] }
+        out = IO.popen(vars, [pkg_config, "--variable=libdir", "prefect_secrets"], err: File::NULL, &:read)
+        return [nil, "`#{pkg_config} --variable=libdir prefect_secrets` failed (no prefect_secrets.pc " \
+                     "on PKG_CONFIG_PATH=#{env['PKG_CONFIG_PATH'].inspect})"] unless $?.success?
+
+        libdir = out.strip
+        return [nil, "pkg-config gave an empty libdir"] if libdir.empty?
+
+        File.join(libdir, installed_file_name)
+      rescue SystemCallError => e
+        [nil, "cannot run #{pkg_config}: #{e.message}"]
       end
 
       # Loads the first candidate that opens and has every function, or raises
-      # LibraryLoadError listing what was tried and why each failed.
+      # LibraryLoadError listing what was tried, why each failed, and how to fix it.
       def load_library(list)
         tried = []
         list.each do |target, origin|
+          target, why = target.call if target.respond_to?(:call)
+          if target.nil?
+            tried << "#{origin}: #{why}"
+            next
+          end
           if target.include?(File::SEPARATOR) && !File.exist?(target)
             tried << "#{target} (#{origin}): no such file"
             next
@@ -124,7 +189,7 @@ module PrefectSecrets
             next
           end
           begin
-            library = Library.new(handle, target)
+            library = Library.new(handle, loaded_path(handle, target))
           rescue Fiddle::DLError => e
             handle.close
             tried << "#{target} (#{origin}): not a compatible prefect-secrets library (#{e.message})"
@@ -133,10 +198,46 @@ module PrefectSecrets
           handle.disable_close # a Rust library with live threads must never be unloaded
           return library
         end
-        raise LibraryLoadError, "could not load the prefect-secrets native library; tried:\n  " +
-                                tried.join("\n  ") +
-                                "\nSet PREFECT_SECRETS_LIB to the path of #{library_file_name} " \
-                                "(built with `cargo build --release`)."
+        raise LibraryLoadError, load_error_message(tried)
+      end
+
+      def load_error_message(tried)
+        "could not load the prefect-secrets native library; tried:\n  #{tried.join("\n  ")}\n" \
+          "Fix it with one of:\n" \
+          "  - install the platform gem, which carries the library " \
+          "(gem install prefect_secrets --platform #{Gem::Platform.local}; " \
+          "x86_64-linux, aarch64-linux and x64-mingw-ucrt exist);\n" \
+          "  - install the library (a release archive's lib/, or `make install PREFIX=...`) where the " \
+          "loader finds #{installed_file_name} (then ldconfig), or put its lib/pkgconfig on PKG_CONFIG_PATH;\n" \
+          "  - set PREFECT_SECRETS_LIB to the library's full path."
+      end
+
+      # The file the library was actually loaded from: the path given, or for a name found
+      # by the system loader, the file the loader chose (dladdr), absolute.
+      def loaded_path(handle, target)
+        return File.expand_path(target) if target.include?(File::SEPARATOR)
+
+        dladdr_path(handle["secret_version"]) || target
+      end
+
+      # dladdr(3) of a symbol's address: the file name of the object holding it, or nil.
+      def dladdr_path(address)
+        fn = begin
+          Fiddle::Function.new(Fiddle::Handle::DEFAULT["dladdr"], [P, P], Fiddle::TYPE_INT)
+        rescue Fiddle::DLError
+          return nil
+        end
+        # Dl_info: dli_fname, dli_fbase, dli_sname, dli_saddr (four pointers).
+        Fiddle::Pointer.malloc(4 * Fiddle::SIZEOF_VOIDP, Fiddle::RUBY_FREE) do |info|
+          info[0, 4 * Fiddle::SIZEOF_VOIDP] = "\0" * (4 * Fiddle::SIZEOF_VOIDP)
+          return nil if fn.call(address, info).zero?
+
+          name = info.ptr
+          return nil if name.null?
+
+          path = name.to_s
+          path.include?(File::SEPARATOR) ? File.expand_path(path) : nil
+        end
       end
 
       # Calls a function that returns a status and raises the matching Error when it is

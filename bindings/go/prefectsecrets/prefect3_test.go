@@ -155,18 +155,18 @@ func TestSetServerFlavor(t *testing.T) {
 		{"status": 200, "body": {"data": {"secretValue": "from-graphql-again"}}}]}`))
 	defer graphql.Close()
 	blocks := newBlocksServer(t)
-	blocks.set("DB", `"from-blocks"`)
+	blocks.set("db", `"from-blocks"`)
 	cloud(t, graphql.URL, "tok")
 	mustOK(t, SetAPIURL(blocks.URL+"/api"))
 	mustOK(t, SetReuseWindow(0))
-	wantValue(t, Get, "DB", "from-graphql")
+	wantValue(t, Get, "db", "from-graphql")
 	mustOK(t, SetServerFlavor(ServerPrefect3))
-	wantValue(t, Get, "DB", "from-blocks")
+	wantValue(t, Get, "db", "from-blocks")
 	mustOK(t, SetServerFlavor(ServerPrefect05))
-	wantValue(t, Get, "DB", "from-graphql-again")
+	wantValue(t, Get, "db", "from-graphql-again")
 	mustOK(t, SetServerFlavor(ServerPrefect3))
 	mustOK(t, ResetConfig())
-	wantNotFound(t, Get, "DB") // local secrets again, and the 0.5 flavour
+	wantNotFound(t, Get, "db") // local secrets again, and the 0.5 flavour
 	if n, m := len(graphql.requests()), len(blocks.log()); n != 2 || m != 1 {
 		t.Errorf("%d GraphQL and %d block requests, want 2 and 1", n, m)
 	}
@@ -176,7 +176,7 @@ func TestSetServerFlavor(t *testing.T) {
 	t.Setenv("PREFECT__CLOUD__SERVER_FLAVOR", "prefect-3")
 	t.Setenv("PREFECT_API_URL", blocks.URL+"/api")
 	mustOK(t, ResetConfig())
-	wantValue(t, Get, "DB", "from-blocks")
+	wantValue(t, Get, "db", "from-blocks")
 }
 
 func TestPrefect3SetterArguments(t *testing.T) {
@@ -216,8 +216,9 @@ func TestPrefect3Values(t *testing.T) {
 		"null-text":     `"null"`, // json.loads gives None
 		"empty":         `""`,
 		"unicode":       `"mot de passe \u00e9t\u00e9"`,
-		"db/pass word?": `"slashed"`,
+		"db/pass word?": `"slashed"`, // names no block can have: never asked for
 		"clé":           `"accented name"`,
+		"DB":            `"upper"`,
 	} {
 		s.set(name, value)
 	}
@@ -233,8 +234,6 @@ func TestPrefect3Values(t *testing.T) {
 		{"number", "7", "7"},
 		{"empty", "", `""`},
 		{"unicode", "mot de passe été", `"mot de passe \u00e9t\u00e9"`},
-		{"db/pass word?", "slashed", `"slashed"`},
-		{"clé", "accented name", `"accented name"`},
 	} {
 		wantValue(t, Get, c.name, c.text)
 		wantValue(t, GetJSON, c.name, c.json)
@@ -242,6 +241,16 @@ func TestPrefect3Values(t *testing.T) {
 	for _, name := range []string{"null", "null-text", "missing"} {
 		wantNotFound(t, Get, name)
 		wantNotFound(t, GetJSON, name)
+	}
+	// Prefect's block names are lowercase letters, digits and dashes: any other name is
+	// not found, without a request (Prefect's server would refuse to store it).
+	before := len(s.log())
+	for _, name := range []string{"db/pass word?", "clé", "DB"} {
+		wantNotFound(t, Get, name)
+		wantNotFound(t, GetJSON, name)
+	}
+	if n := len(s.log()) - before; n != 0 {
+		t.Errorf("%d requests for names no block can have", n)
 	}
 
 	// The requests, as Prefect's client sends them: the name is one path segment.
@@ -254,8 +263,7 @@ func TestPrefect3Values(t *testing.T) {
 	}
 	for _, want := range []string{
 		blocksPath + "plain?include_secrets=true",
-		blocksPath + "db%2Fpass%20word%3F?include_secrets=true",
-		blocksPath + "cl%C3%A9?include_secrets=true",
+		blocksPath + "json-object?include_secrets=true",
 		blocksPath + "missing?include_secrets=true",
 	} {
 		if !containsString(uris, want) {
@@ -276,7 +284,7 @@ func containsString(list []string, s string) bool {
 func TestPrefect3Auth(t *testing.T) {
 	isolate(t)
 	s := newBlocksServer(t)
-	s.set("DB", `"s3cr3t"`)
+	s.set("db", `"s3cr3t"`)
 	useBlocks(t, s)
 	mustOK(t, SetReuseWindow(0))
 	authOf := func() string { l := s.log(); return l[len(l)-1].Authorization }
@@ -284,7 +292,7 @@ func TestPrefect3Auth(t *testing.T) {
 	// Basic auth from the auth string, which wins over the API key.
 	const userPass = "admin:pa ss:wörd" // the password may hold colons and spaces
 	s.requireAuth(basicAuth(userPass), http.StatusUnauthorized)
-	_, _, err := Get("DB")
+	_, _, err := Get("db")
 	if e := wantErr(t, err, ErrAuth); !strings.Contains(e.Message, "401") {
 		t.Errorf("message %q", e.Message)
 	}
@@ -292,13 +300,13 @@ func TestPrefect3Auth(t *testing.T) {
 		t.Errorf("sent %q without credentials set", a)
 	}
 	mustOK(t, SetAPIKey("pnu_key"))
-	_, _, err = Get("DB")
+	_, _, err = Get("db")
 	wantErr(t, err, ErrAuth)
 	if a := authOf(); a != "Bearer pnu_key" {
 		t.Errorf("Authorization %q, want the API key as a bearer token", a)
 	}
 	mustOK(t, SetAPIAuthString(userPass))
-	wantValue(t, Get, "DB", "s3cr3t")
+	wantValue(t, Get, "db", "s3cr3t")
 	if a := authOf(); a != basicAuth(userPass) {
 		t.Errorf("Authorization %q, want %q", a, basicAuth(userPass))
 	}
@@ -308,10 +316,10 @@ func TestPrefect3Auth(t *testing.T) {
 
 	// Bearer from the API key once the auth string is gone.
 	s.requireAuth("Bearer pnu_key", http.StatusUnauthorized)
-	_, _, err = Get("DB")
+	_, _, err = Get("db")
 	wantErr(t, err, ErrAuth) // still Basic
 	mustOK(t, ClearAPIAuthString())
-	wantValue(t, Get, "DB", "s3cr3t")
+	wantValue(t, Get, "db", "s3cr3t")
 	if a := authOf(); a != "Bearer pnu_key" {
 		t.Errorf("Authorization %q", a)
 	}
@@ -319,12 +327,12 @@ func TestPrefect3Auth(t *testing.T) {
 	// A wrong key refused with 403 is an auth error too.
 	s.requireAuth("Bearer pnu_key", http.StatusForbidden)
 	mustOK(t, SetAPIKey("pnu_wrong"))
-	_, _, err = Get("DB")
+	_, _, err = Get("db")
 	if e := wantErr(t, err, ErrAuth); !strings.Contains(e.Message, "403") || strings.Contains(e.Message, "pnu_") {
 		t.Errorf("message %q", e.Message)
 	}
 	mustOK(t, ClearAPIKey())
-	_, _, err = Get("DB")
+	_, _, err = Get("db")
 	wantErr(t, err, ErrAuth)
 	if a := authOf(); a != "" {
 		t.Errorf("sent %q after ClearAPIKey with no PREFECT_API_KEY", a)
@@ -332,7 +340,7 @@ func TestPrefect3Auth(t *testing.T) {
 	// A credential that cannot go in a header fails before anything is sent.
 	n := len(s.log())
 	mustOK(t, SetAPIKey("line\nbreak"))
-	_, _, err = Get("DB")
+	_, _, err = Get("db")
 	wantErr(t, err, ErrClient)
 	if len(s.log()) != n {
 		t.Error("a request was sent with a key holding a line break")
@@ -344,7 +352,7 @@ func TestPrefect3Auth(t *testing.T) {
 func TestPrefect3Environment(t *testing.T) {
 	isolate(t)
 	s := newBlocksServer(t)
-	s.set("DB", `{"from": "env"}`)
+	s.set("db", `{"from": "env"}`)
 	t.Setenv("PREFECT_API_URL", s.URL+"/api")
 	t.Setenv("PREFECT_API_KEY", "env-key")
 	mustOK(t, ResetConfig())
@@ -352,34 +360,34 @@ func TestPrefect3Environment(t *testing.T) {
 	mustOK(t, SetServerFlavor(ServerPrefect3))
 	mustOK(t, SetReuseWindow(0))
 	s.requireAuth("Bearer env-key", http.StatusUnauthorized)
-	wantValue(t, Get, "DB", `{"from":"env"}`)
+	wantValue(t, Get, "db", `{"from":"env"}`)
 
 	mustOK(t, SetAPIKey("set-key"))
-	_, _, err := Get("DB")
+	_, _, err := Get("db")
 	wantErr(t, err, ErrAuth)
 	mustOK(t, ClearAPIKey())
-	wantValue(t, Get, "DB", `{"from":"env"}`)
+	wantValue(t, Get, "db", `{"from":"env"}`)
 
 	mustOK(t, SetAPIURL("http://127.0.0.1:9/api")) // nothing listens there
-	_, _, err = Get("DB")
+	_, _, err = Get("db")
 	wantErr(t, err, ErrClient)
 	mustOK(t, ClearAPIURL())
-	wantValue(t, Get, "DB", `{"from":"env"}`)
+	wantValue(t, Get, "db", `{"from":"env"}`)
 
 	// PREFECT_API_AUTH_STRING wins over PREFECT_API_KEY, once the configuration is
 	// reloaded.
 	t.Setenv("PREFECT_API_AUTH_STRING", "u:p")
-	wantValue(t, Get, "DB", `{"from":"env"}`) // not read yet
+	wantValue(t, Get, "db", `{"from":"env"}`) // not read yet
 	mustOK(t, ResetConfig())
 	mustOK(t, SetUseLocalSecrets(false))
 	mustOK(t, SetServerFlavor(ServerPrefect3))
 	s.requireAuth(basicAuth("u:p"), http.StatusUnauthorized)
-	wantValue(t, Get, "DB", `{"from":"env"}`)
+	wantValue(t, Get, "db", `{"from":"env"}`)
 	mustOK(t, SetAPIAuthString("u:other"))
-	_, _, err = Get("DB")
+	_, _, err = Get("db")
 	wantErr(t, err, ErrAuth)
 	mustOK(t, ClearAPIAuthString())
-	wantValue(t, Get, "DB", `{"from":"env"}`)
+	wantValue(t, Get, "db", `{"from":"env"}`)
 }
 
 func TestPrefect3Errors(t *testing.T) {
@@ -393,7 +401,7 @@ func TestPrefect3Errors(t *testing.T) {
 	mustOK(t, SetReuseWindow(0))
 
 	// No API URL anywhere.
-	_, _, err := Get("DB")
+	_, _, err := Get("db")
 	if e := wantErr(t, err, ErrClient); !strings.Contains(e.Message, "PREFECT_API_URL") {
 		t.Errorf("message %q", e.Message)
 	}
@@ -405,7 +413,7 @@ func TestPrefect3Errors(t *testing.T) {
 	}
 	// Another status (400 here: the URL does not lead to the blocks API).
 	mustOK(t, SetAPIURL(s.URL+"/not-the-api"))
-	_, _, err = Get("DB")
+	_, _, err = Get("db")
 	if e := wantErr(t, err, ErrClient); !strings.Contains(e.Message, "400") {
 		t.Errorf("message %q", e.Message)
 	}
@@ -428,7 +436,7 @@ func TestSetCacheTTLArguments(t *testing.T) {
 func TestCache(t *testing.T) {
 	isolate(t)
 	s := newBlocksServer(t)
-	s.set("DB", `"v1"`)
+	s.set("db", `"v1"`)
 	useBlocks(t, s)
 	mustOK(t, SetReuseWindow(0)) // only the cache may spare a request
 	requests := func(want int) {
@@ -439,15 +447,15 @@ func TestCache(t *testing.T) {
 	}
 
 	// Off by default: every get asks.
-	wantValue(t, Get, "DB", "v1")
-	wantValue(t, Get, "DB", "v1")
+	wantValue(t, Get, "db", "v1")
+	wantValue(t, Get, "db", "v1")
 	requests(2)
 
 	mustOK(t, SetCacheTTL(time.Minute))
-	wantValue(t, Get, "DB", "v1")
-	s.set("DB", `"v2"`)
-	wantValue(t, Get, "DB", "v1") // within the TTL: from memory
-	wantValue(t, GetJSON, "DB", `"v1"`)
+	wantValue(t, Get, "db", "v1")
+	s.set("db", `"v2"`)
+	wantValue(t, Get, "db", "v1") // within the TTL: from memory
+	wantValue(t, GetJSON, "db", `"v1"`)
 	requests(3)
 	// Process-wide: another goroutine, on an OS thread of its own, gets it too.
 	type result struct {
@@ -458,7 +466,7 @@ func TestCache(t *testing.T) {
 	other := make(chan result)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		v, found, err := Get("DB")
+		v, found, err := Get("db")
 		other <- result{v, found, err}
 	}()
 	if r := <-other; r.err != nil || !r.found || r.v != "v1" {
@@ -468,8 +476,8 @@ func TestCache(t *testing.T) {
 
 	// CacheClear: the next get asks again.
 	mustOK(t, CacheClear())
-	wantValue(t, Get, "DB", "v2")
-	wantValue(t, Get, "DB", "v2")
+	wantValue(t, Get, "db", "v2")
+	wantValue(t, Get, "db", "v2")
 	requests(4)
 
 	// Names the server does not know are not cached.
@@ -478,26 +486,26 @@ func TestCache(t *testing.T) {
 	requests(6)
 
 	// Any setter ends the cache.
-	s.set("DB", `"v3"`)
+	s.set("db", `"v3"`)
 	mustOK(t, SetCacheTTL(time.Minute))
-	wantValue(t, Get, "DB", "v3")
+	wantValue(t, Get, "db", "v3")
 	requests(7)
 
 	// Entries expire.
-	s.set("DB", `"v4"`)
+	s.set("db", `"v4"`)
 	mustOK(t, SetCacheTTL(200*time.Millisecond))
-	wantValue(t, Get, "DB", "v4")
-	wantValue(t, Get, "DB", "v4")
+	wantValue(t, Get, "db", "v4")
+	wantValue(t, Get, "db", "v4")
 	requests(8)
 	time.Sleep(300 * time.Millisecond)
-	s.set("DB", `"v5"`)
-	wantValue(t, Get, "DB", "v5")
+	s.set("db", `"v5"`)
+	wantValue(t, Get, "db", "v5")
 	requests(9)
 
 	// 0 turns it off again.
 	mustOK(t, SetCacheTTL(0))
-	wantValue(t, Get, "DB", "v5")
-	wantValue(t, Get, "DB", "v5")
+	wantValue(t, Get, "db", "v5")
+	wantValue(t, Get, "db", "v5")
 	requests(11)
 }
 
@@ -511,10 +519,10 @@ func TestCacheGraphQL(t *testing.T) {
 	cloud(t, srv.URL, "tok")
 	mustOK(t, SetReuseWindow(0))
 	mustOK(t, SetCacheTTL(time.Minute))
-	wantValue(t, Get, "DB", "g1")
-	wantValue(t, Get, "DB", "g1")
+	wantValue(t, Get, "db", "g1")
+	wantValue(t, Get, "db", "g1")
 	mustOK(t, CacheClear())
-	wantValue(t, Get, "DB", "g2")
+	wantValue(t, Get, "db", "g2")
 	if n := len(srv.requests()); n != 2 {
 		t.Fatalf("%d requests, want 2", n)
 	}

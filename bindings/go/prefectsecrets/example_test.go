@@ -1,12 +1,13 @@
 package prefectsecrets_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
 	"time"
 
-	prefectsecrets "github.com/prefect-secrets/prefect-secrets/bindings/go"
+	"github.com/prefect-secrets/prefect-secrets/bindings/go/prefectsecrets"
 )
 
 func Example() {
@@ -18,15 +19,17 @@ func Example() {
 	if err := prefectsecrets.SetUseLocalSecrets(true); err != nil {
 		log.Fatal(err)
 	}
-	// prefect.context.secrets["DB"] = '{"user": "svc", "port": 5432}'
-	if err := prefectsecrets.ContextSet("DB", `{"user": "svc", "port": 5432}`); err != nil {
+	// Names are lowercase by convention: Prefect lowercases environment variables, so
+	// PREFECT__CONTEXT__SECRETS__DB is the secret "db", never "DB".
+	// prefect.context.secrets["db"] = '{"user": "svc", "port": 5432}'
+	if err := prefectsecrets.ContextSet("db", `{"user": "svc", "port": 5432}`); err != nil {
 		log.Fatal(err)
 	}
-	if err := prefectsecrets.ContextSet("TOKEN", "hunter2"); err != nil {
+	if err := prefectsecrets.ContextSet("token", "hunter2"); err != nil {
 		log.Fatal(err)
 	}
 
-	for _, name := range []string{"TOKEN", "DB", "MISSING"} {
+	for _, name := range []string{"token", "db", "missing"} {
 		value, found, err := prefectsecrets.Get(name)
 		switch {
 		case err != nil:
@@ -40,31 +43,31 @@ func Example() {
 
 	// While a Flow is being built, secrets are refused.
 	_ = prefectsecrets.SetFlowBuilding(true)
-	_, _, err := prefectsecrets.Get("TOKEN")
+	_, _, err := prefectsecrets.Get("token")
 	fmt.Println(errors.Is(err, prefectsecrets.ErrFlowBuilding))
 	_ = prefectsecrets.ResetConfig()
 
 	// Output:
-	// TOKEN: hunter2
-	// DB: {"user":"svc","port":5432}
-	// MISSING: not set
+	// token: hunter2
+	// db: {"user":"svc","port":5432}
+	// missing: not set
 	// true
 }
 
 func ExampleGetJSON() {
 	_ = prefectsecrets.ResetConfig()
 	_ = prefectsecrets.SetUseLocalSecrets(true)
-	_ = prefectsecrets.ContextSet("QUOTED", `"42"`) // json.loads gives the string "42"
-	_ = prefectsecrets.ContextSet("NUMBER", "42")   // json.loads gives the int 42
-	for _, name := range []string{"QUOTED", "NUMBER"} {
+	_ = prefectsecrets.ContextSet("quoted", `"42"`) // json.loads gives the string "42"
+	_ = prefectsecrets.ContextSet("number", "42")   // json.loads gives the int 42
+	for _, name := range []string{"quoted", "number"} {
 		text, _, _ := prefectsecrets.Get(name)
 		js, _, _ := prefectsecrets.GetJSON(name)
 		fmt.Printf("%s: Get %s, GetJSON %s\n", name, text, js)
 	}
 	_ = prefectsecrets.ResetConfig()
 	// Output:
-	// QUOTED: Get 42, GetJSON "42"
-	// NUMBER: Get 42, GetJSON 42
+	// quoted: Get 42, GetJSON "42"
+	// number: Get 42, GetJSON 42
 }
 
 func ExampleSetServerFlavor() {
@@ -95,4 +98,28 @@ func ExampleSetServerFlavor() {
 		log.Fatal("no Secret block named db-credentials")
 	}
 	fmt.Println(len(value))
+}
+
+func ExampleGetContext() {
+	_ = prefectsecrets.ResetConfig()
+	// What PREFECT__CONTEXT__SECRETS__DB_PASSWORD=hunter2 in the environment gives:
+	// Prefect lowercases the name, so the secret is "db_password".
+	_ = prefectsecrets.ContextSet("db_password", "hunter2")
+
+	// A get bounded by a deadline: against a server that does not answer, it returns
+	// context.DeadlineExceeded after 2s instead of waiting for the request timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	password, found, err := prefectsecrets.GetContext(ctx, "db_password")
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		log.Fatal("no answer within 2s")
+	case err != nil:
+		log.Fatal(err)
+	case !found:
+		log.Fatal("db_password is not set")
+	}
+	fmt.Println(len(password))
+	_ = prefectsecrets.ResetConfig()
+	// Output: 7
 }

@@ -608,7 +608,7 @@ func TestSetAllowInsecureHTTP(t *testing.T) {
 	graphql := newScriptServer(mustJSON(t, `{"responses": [{"status": 200, "body": {"data": {"secretValue": "plain"}}}]}`))
 	defer graphql.Close()
 	blocks := newBlocksServer(t)
-	blocks.set("DB", `"plain-3"`)
+	blocks.set("db", `"plain-3"`)
 	viaAlias := func(u string) string { return strings.Replace(u, "127.0.0.1", alias, 1) }
 	cloud(t, viaAlias(graphql.URL), "tok")
 	mustOK(t, SetAPIURL(viaAlias(blocks.URL)+"/api"))
@@ -619,7 +619,7 @@ func TestSetAllowInsecureHTTP(t *testing.T) {
 	// itself would cross the network in clear).
 	for _, f := range []ServerFlavor{ServerPrefect05, ServerPrefect3} {
 		useFlavor(f)
-		_, _, err := Get("DB")
+		_, _, err := Get("db")
 		e := wantErr(t, err, ErrClient)
 		if !strings.Contains(e.Message, "clear text") {
 			t.Errorf("%v: message %q", f, e.Message)
@@ -630,11 +630,11 @@ func TestSetAllowInsecureHTTP(t *testing.T) {
 	}
 	mustOK(t, SetAllowInsecureHTTP(true))
 	useFlavor(ServerPrefect05)
-	wantValue(t, Get, "DB", "plain")
+	wantValue(t, Get, "db", "plain")
 	useFlavor(ServerPrefect3)
-	wantValue(t, Get, "DB", "plain-3")
+	wantValue(t, Get, "db", "plain-3")
 	mustOK(t, SetAllowInsecureHTTP(false))
-	_, _, err := Get("DB")
+	_, _, err := Get("db")
 	wantErr(t, err, ErrClient)
 	if n, m := len(graphql.requests()), len(blocks.log()); n != 1 || m != 1 {
 		t.Fatalf("%d and %d requests, want 1 and 1", n, m)

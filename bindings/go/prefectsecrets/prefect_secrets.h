@@ -113,6 +113,20 @@ int32_t secret_get_alloc(const char *name, char **out, size_t *out_len);
 // Like `secret_get_json`, with a buffer the library allocates (see `secret_get_alloc`).
 int32_t secret_get_json_alloc(const char *name, char **out, size_t *out_len);
 
+// Like `secret_get_alloc`, but a server exchange this call makes ends within
+// `max_seconds` as well: its timeout is the shorter of `cloud.request_timeout` and the
+// time left (a caller's deadline, passed down). When it runs out the call fails with
+// `SECRET_ERR_CLIENT` ("the call's deadline passed"). Local secrets, cached and reused
+// values are answered as by `secret_get_alloc`. `max_seconds` must be positive, finite
+// and below 1e9, else `SECRET_ERR_INVALID_ARGUMENT`.
+int32_t secret_get_alloc_within(const char *name, double max_seconds, char **out, size_t *out_len);
+
+// Like `secret_get_json_alloc`, within `max_seconds` (see `secret_get_alloc_within`).
+int32_t secret_get_json_alloc_within(const char *name,
+                                     double max_seconds,
+                                     char **out,
+                                     size_t *out_len);
+
 // Wipes (overwrites with zeros) and frees a value from `secret_get_alloc` or
 // `secret_get_json_alloc`. NULL is ignored. Passing any other pointer, or one already
 // freed, is undefined behaviour, as with `free`.

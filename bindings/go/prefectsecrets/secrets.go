@@ -7,12 +7,21 @@
 // otherwise: Prefect 0.5.3's GraphQL API (the default), or a Prefect 2/3 server's Secret
 // blocks after SetServerFlavor(ServerPrefect3).
 //
-//	v, found, err := prefectsecrets.Get("DB_PASSWORD")
+//	// PREFECT__CONTEXT__SECRETS__DB_PASSWORD=... is the secret "db_password":
+//	// Prefect lowercases the whole path of every PREFECT__ environment variable.
+//	v, found, err := prefectsecrets.Get("db_password")
 //	switch {
 //	case err != nil: // errors.Is(err, prefectsecrets.ErrAuth), ...
 //	case !found:     // the secret is not set, or set to null (Python's None)
 //	default:         // use v
 //	}
+//
+// Names are exact (case-sensitive): a secret set in the environment has a lowercase name
+// (PREFECT__CONTEXT__SECRETS__MY_KEY is "my_key"), one set with ContextSet or in
+// config.toml the name it was given.
+//
+// GetContext and GetJSONContext return ctx.Err() as soon as the context is cancelled or
+// its deadline passes, even while the library is still waiting on a server.
 //
 // The library keeps one process-wide configuration and context (Python's is per
 // thread); every function here is safe to call from any number of goroutines.
@@ -65,10 +74,15 @@ typedef struct {
 
 // A get in one cgo call: the library sizes and allocates the value (secret_get_alloc), so
 // there is no buffer to guess and no retry, and one get is one round trip to a server.
-static ps_value ps_get(int json, const char *name) {
+// within > 0 bounds a server exchange by that many seconds too (secret_get_alloc_within).
+static ps_value ps_get(int json, const char *name, double within) {
 	ps_value r = { 0, NULL, 0, NULL };
-	r.status = json ? secret_get_json_alloc(name, &r.value, &r.len)
-	                : secret_get_alloc(name, &r.value, &r.len);
+	if (within > 0)
+		r.status = json ? secret_get_json_alloc_within(name, within, &r.value, &r.len)
+		                : secret_get_alloc_within(name, within, &r.value, &r.len);
+	else
+		r.status = json ? secret_get_json_alloc(name, &r.value, &r.len)
+		                : secret_get_alloc(name, &r.value, &r.len);
 	if (r.status < 0) r.err = ps_strdup(secret_last_error());
 	return r;
 }
@@ -97,7 +111,9 @@ static ps_status ps_set_flow_building(bool b) { return ps_check(secret_context_s
 import "C"
 
 import (
+	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -122,19 +138,110 @@ func GetJSON(name string) (value string, found bool, err error) {
 	return get(true, "secret_get_json", name)
 }
 
+// GetContext is Get bounded by ctx: when ctx is cancelled or its deadline passes before
+// the library answers, it returns "", false and ctx.Err() at once (context.Canceled or
+// context.DeadlineExceeded; test with errors.Is).
+//
+// A deadline is passed down to the library (secret_get_alloc_within): a server exchange
+// ends by then, or after the request timeout (SetTimeouts) when that is shorter, so the
+// library call and its connection do not outlive the deadline. A cancellation cannot
+// interrupt the library call: it goes on in the background until it ends (at the latest
+// after the request timeout, or ctx's deadline), and its value is then wiped and freed,
+// never returned. A context already done returns its error without calling the library;
+// a context that can never be done (context.Background()) is a plain Get.
+func GetContext(ctx context.Context, name string) (value string, found bool, err error) {
+	return getContext(ctx, false, "secret_get", name)
+}
+
+// GetJSONContext is GetJSON bounded by ctx, as GetContext is Get.
+func GetJSONContext(ctx context.Context, name string) (value string, found bool, err error) {
+	return getContext(ctx, true, "secret_get_json", name)
+}
+
 func get(json bool, op, name string) (string, bool, error) {
 	cname, err := cString(op, "name", name)
 	if err != nil {
 		return "", false, err
 	}
 	defer C.free(unsafe.Pointer(cname))
+	return takeValue(op, callGet(json, cname, 0))
+}
+
+func getContext(ctx context.Context, json bool, op, name string) (string, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return "", false, err
+	}
+	done := ctx.Done()
+	if done == nil {
+		return get(json, op, name)
+	}
+	var within float64 // seconds left before ctx's deadline; 0: none
+	deadline, hasDeadline := ctx.Deadline()
+	if hasDeadline {
+		left := time.Until(deadline).Seconds()
+		if left <= 0 {
+			<-done // the deadline has passed: ctx is done or about to be
+			return "", false, ctx.Err()
+		}
+		if left < 1e9 { // the library's limit; longer is no limit at all
+			within = left
+		}
+	}
+	cname, err := cString(op, "name", name)
+	if err != nil {
+		return "", false, err
+	}
+	// The goroutine owns cname and the C result until the result is handed over. The
+	// channel is unbuffered, so a result is either received here (and converted, then
+	// wiped and freed by takeValue) or, once ctx is done and nobody will receive it,
+	// wiped and freed by the goroutine: never both, never neither.
+	results := make(chan C.ps_value)
+	go func() {
+		defer C.free(unsafe.Pointer(cname))
+		r := callGet(json, cname, within)
+		if h := testHookCallEnded.Load(); h != nil {
+			(*h)()
+		}
+		select {
+		case results <- r:
+		case <-done:
+			dropValue(r)
+		}
+	}()
+	select {
+	case r := <-results:
+		if r.status < 0 && hasDeadline && !time.Now().Before(deadline) {
+			// The library gave up at the deadline passed down, maybe a moment before
+			// ctx's own timer fires: report it as ctx's.
+			dropValue(r)
+			<-done
+			return "", false, ctx.Err()
+		}
+		return takeValue(op, r)
+	case <-done:
+		return "", false, ctx.Err()
+	}
+}
+
+// testHookCallEnded, when set (by tests only, before any call), runs when a GetContext's
+// library call returns.
+var testHookCallEnded atomic.Pointer[func()]
+
+// callGet is one library get (secret_get_alloc or secret_get_json_alloc) in one cgo call;
+// within > 0 bounds its server exchange by that many seconds (the _within variants).
+func callGet(json bool, cname *C.char, within float64) C.ps_value {
 	var asJSON C.int
 	if json {
 		asJSON = 1
 	}
-	r := C.ps_get(asJSON, cname)
-	// The library's copy is wiped and freed here and nowhere else, whatever the status
-	// (secret_free ignores NULL, which is what every status but SECRET_OK leaves).
+	return C.ps_get(asJSON, cname, C.double(within))
+}
+
+// takeValue turns a get's result into Go values, then wipes and frees the library's copy
+// of the value (and the message's copy).
+func takeValue(op string, r C.ps_value) (string, bool, error) {
+	// The library's copy is wiped and freed here whatever the status (secret_free
+	// ignores NULL, which is what every status but SECRET_OK leaves).
 	defer C.secret_free(r.value)
 	switch r.status {
 	case C.SECRET_OK:
@@ -143,6 +250,12 @@ func get(json bool, op, name string) (string, bool, error) {
 		return "", false, nil
 	}
 	return "", false, statusError(op, int32(r.status), r.err)
+}
+
+// dropValue wipes and frees a result nobody will read.
+func dropValue(r C.ps_value) {
+	C.secret_free(r.value)
+	C.free(unsafe.Pointer(r.err))
 }
 
 // SetUseLocalSecrets sets config.cloud.use_local_secrets: true reads secrets from the
@@ -420,3 +533,7 @@ func statusError(op string, code int32, msg *C.char) error {
 	}
 	return e
 }
+
+// cStringForTest and freeForTest let tests (which cannot use cgo) make a C string.
+func cStringForTest(s string) *C.char { return C.CString(s) }
+func freeForTest(p *C.char)           { C.free(unsafe.Pointer(p)) }

@@ -1,13 +1,13 @@
 package prefectsecrets
 
-// The conformance kit (../../../shared/conformance, run.py and libworker.py) run through
+// The conformance kit (../../../../shared/conformance, run.py and libworker.py) run through
 // this binding: each case of tests/conformance/public-cases.json is set up as run.py
 // sets it up (environment, HOME, loopback GraphQL server), answered as libworker.py
 // answers it (but through the Go API), and judged as run.py's judge() judges it against
 // the outcomes Prefect 0.5.3 gave (tests/conformance/public-expected.json).
 //
 // PREFECT_SECRETS_CONFORMANCE=CASES.json:EXPECTED.json runs another pair of files too
-// (e.g. ../../tests/conformance/cases.json:../../tests/conformance/expected.json).
+// (e.g. ../../../tests/conformance/cases.json:../../../tests/conformance/expected.json).
 
 import (
 	"errors"
@@ -20,8 +20,8 @@ import (
 )
 
 const (
-	publicCases    = "../../tests/conformance/public-cases.json"
-	publicExpected = "../../tests/conformance/public-expected.json"
+	publicCases    = "../../../tests/conformance/public-cases.json"
+	publicExpected = "../../../tests/conformance/public-expected.json"
 )
 
 func TestConformancePublic(t *testing.T) {

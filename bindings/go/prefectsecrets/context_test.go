@@ -1,0 +1,196 @@
+package prefectsecrets
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// hungServer answers nothing until released (or 10s pass), then "late"; it counts the
+// requests that reached it.
+func hungServer(t *testing.T) (url string, requests *int32, release func()) {
+	t.Helper()
+	ch := make(chan struct{})
+	var n int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		atomic.AddInt32(&n, 1)
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+		}
+		_, _ = w.Write([]byte(`{"data": {"secretValue": "late"}}`))
+	}))
+	var once int32
+	release = func() {
+		if atomic.CompareAndSwapInt32(&once, 0, 1) {
+			close(ch)
+		}
+	}
+	t.Cleanup(func() { release(); srv.Close() })
+	return srv.URL, &n, release
+}
+
+func TestGetContextCancelledWhileWaiting(t *testing.T) {
+	isolate(t)
+	url, requests, release := hungServer(t)
+	cloud(t, url, "tok")
+	mustOK(t, SetTimeouts(time.Second, 20*time.Second))
+	for _, get := range []func(context.Context, string) (string, bool, error){GetContext, GetJSONContext} {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(200*time.Millisecond, cancel)
+		start := time.Now()
+		v, found, err := get(ctx, "db")
+		if !errors.Is(err, context.Canceled) || v != "" || found {
+			t.Fatalf("got %q, %v, %v; want \"\", false, context.Canceled", v, found, err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("cancelled after 200ms, returned after %v", d)
+		}
+	}
+	if n := atomic.LoadInt32(requests); n == 0 {
+		t.Errorf("the library never asked the server (%d requests)", n)
+	}
+	// The background calls end when the server answers; their values are dropped.
+	release()
+}
+
+func TestGetContextDeadline(t *testing.T) {
+	isolate(t)
+	url, _, _ := hungServer(t)
+	cloud(t, url, "tok")
+	mustOK(t, SetTimeouts(time.Second, 20*time.Second))
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _, err := GetContext(ctx, "db")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("deadline of 300ms, returned after %v", d)
+	}
+}
+
+func TestGetContextAlreadyDone(t *testing.T) {
+	isolate(t)
+	url, requests, _ := hungServer(t)
+	cloud(t, url, "tok")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := GetContext(ctx, "db"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n := atomic.LoadInt32(requests); n != 0 {
+		t.Errorf("a done context still asked the server (%d requests)", n)
+	}
+}
+
+func TestGetContextAnswers(t *testing.T) {
+	isolate(t)
+	mustOK(t, ContextSet("db", `{"user": "svc"}`))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, c := range []struct {
+		get  func(context.Context, string) (string, bool, error)
+		want string
+	}{{GetContext, `{"user":"svc"}`}, {GetJSONContext, `{"user":"svc"}`}} {
+		for _, ctx := range []context.Context{ctx, context.Background()} {
+			v, found, err := c.get(ctx, "db")
+			if err != nil || !found || v != c.want {
+				t.Fatalf("got %q, %v, %v; want %q", v, found, err, c.want)
+			}
+			if _, found, err := c.get(ctx, "missing"); err != nil || found {
+				t.Fatalf("missing: found %v, err %v", found, err)
+			}
+		}
+	}
+	mustOK(t, SetFlowBuilding(true))
+	_, _, err := GetContext(ctx, "db")
+	wantErr(t, err, ErrFlowBuilding)
+	_, _, err = GetContext(ctx, "a\x00b")
+	wantErr(t, err, ErrInvalidArgument)
+}
+
+// Many gets cancelled at random moments while the server answers: every result is
+// delivered or dropped exactly once (run with -race; the C side frees each value once).
+func TestGetContextRacingCancels(t *testing.T) {
+	isolate(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Duration(time.Now().UnixNano()%3) * time.Millisecond)
+		_, _ = w.Write([]byte(`{"data": {"secretValue": "v"}}`))
+	}))
+	defer srv.Close()
+	cloud(t, srv.URL, "tok")
+	mustOK(t, SetReuseWindow(0))
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 20; i++ {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%4)*time.Millisecond)
+				v, found, err := GetContext(ctx, "db")
+				cancel()
+				if err == nil && (!found || v != "v") {
+					t.Errorf("got %q, %v", v, found)
+				}
+				if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("err = %v", err)
+				}
+			}
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+}
+
+// The deadline is passed down: the library gives up on the hung server at the deadline,
+// instead of waiting for the 20s request timeout in the background.
+func TestGetContextDeadlinePassedDown(t *testing.T) {
+	isolate(t)
+	url, _, _ := hungServer(t)
+	cloud(t, url, "tok")
+	mustOK(t, SetTimeouts(time.Second, 20*time.Second))
+
+	// The library call itself ends at the deadline, with the deadline's message.
+	cname := cStringForTest("db")
+	start := time.Now()
+	_, _, err := takeValue("secret_get_alloc_within", callGet(false, cname, 0.3))
+	freeForTest(cname)
+	if e := wantErr(t, err, ErrClient); !strings.Contains(e.Message, "deadline") {
+		t.Errorf("message %q does not name the deadline", e.Message)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("a 300ms deadline ended the call after %v", d)
+	}
+
+	// Through GetContext: the call in the background ends by the deadline too.
+	ended := make(chan time.Time, 1)
+	hook := func() {
+		select { // calls still running from earlier tests may end here too
+		case ended <- time.Now():
+		default:
+		}
+	}
+	testHookCallEnded.Store(&hook)
+	defer testHookCallEnded.Store(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	if _, _, err := GetJSONContext(ctx, "db"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+	}
+	select {
+	case at := <-ended:
+		if d := at.Sub(start); d > 3*time.Second {
+			t.Errorf("the library call ended after %v, want about 400ms", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the library call still runs 5s after a 400ms deadline")
+	}
+}
