@@ -198,7 +198,10 @@ mod tests {
         let _ = std::fs::remove_file(&p);
         // mkfifo(1): the library's own code makes no system calls through `unsafe`
         // outside `sys`, its tests neither.
-        let made = std::process::Command::new("mkfifo").arg(&p).status().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&p)
+            .status()
+            .unwrap();
         assert!(made.success());
         let (tx, rx) = std::sync::mpsc::channel();
         let q = p.clone();
