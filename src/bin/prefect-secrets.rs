@@ -47,7 +47,10 @@ const COMMANDS: &[Command] = &[Command {
 }];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = match std::env::args_os().skip(1).map(OsString::into_string).collect()
+    let args: Vec<String> = match std::env::args_os()
+        .skip(1)
+        .map(OsString::into_string)
+        .collect()
     {
         Ok(args) => args,
         Err(_) => return ExitCode::from(usage_error("arguments must be UTF-8")),
