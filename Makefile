@@ -41,4 +41,4 @@ install:
 uninstall:
 	TARGET='$(TARGET)' DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' \
 	LIBDIR='$(LIBDIR)' INCLUDEDIR='$(INCLUDEDIR)' PKGCONFIGDIR='$(PKGCONFIGDIR)' \
-	CMAKEDIR='$(CMAKEDIR)' scripts/install-tree uninstall
+	CMAKEDIR='$(CMAKEDIR)' LDCONFIG='$(LDCONFIG)' scripts/install-tree uninstall
