@@ -11,9 +11,14 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.args(args)
         .env("HOME", &home)
         .env("USERPROFILE", &home)
+        // A backslash in a PREFECT__ value starts an escape, as in Prefect (README,
+        // "Windows and macOS"): a Windows path is written with '/'.
         .env(
             "PREFECT__USER_CONFIG_PATH",
-            home.join("no-such-config.toml").to_str().unwrap(),
+            home.join("no-such-config.toml")
+                .to_str()
+                .unwrap()
+                .replace('\\', "/"),
         );
     for (key, value) in env {
         cmd.env(key, value);
