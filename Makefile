@@ -1,45 +1,44 @@
-# Installs prefect-secrets like a system library.
+# Builds and installs prefect-secrets like a system library.
 #
-#   make                                 build the release library to install (with SONAME)
-#   make install PREFIX=/usr/local       library (with SONAME links), static library,
-#                                        header and pkg-config file under PREFIX
-#   make uninstall PREFIX=/usr/local
+#   make                                 build what gets installed (as yourself: needs cargo)
+#   sudo make install PREFIX=/usr/local  install it (never builds, so root needs no cargo):
+#                                        bin/prefect-secrets, lib/libprefect_secrets.so.<version>
+#                                        with its SONAME links, lib/libprefect_secrets.a,
+#                                        include/prefect_secrets.h, lib/pkgconfig/prefect_secrets.pc,
+#                                        lib/cmake/prefect_secrets/; runs ldconfig when needed
+#   sudo make uninstall PREFIX=/usr/local
 #
-# Also DESTDIR (staged installs) and LIBDIR/INCLUDEDIR/PKGCONFIGDIR overrides.
+# Also DESTDIR (staged installs), BINDIR/LIBDIR/INCLUDEDIR/PKGCONFIGDIR/CMAKEDIR overrides,
+# LDCONFIG=auto|yes|no. PROFILE picks the cargo profile (default dist: LTO, as released;
+# release builds faster). The layout is scripts/install-tree's, which scripts/dist also
+# uses (through `make install BUILD=... TARGET=...`) for the release archives.
 
 PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CMAKEDIR     ?= $(LIBDIR)/cmake/prefect_secrets
+LDCONFIG     ?= auto
 CARGO        ?= cargo
-INSTALL      ?= install
-
-VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
-MAJOR   := $(firstword $(subst ., ,$(VERSION)))
+PROFILE      ?= dist
 # The installed library is built on its own, with its SONAME (see build.rs).
-BUILD   := target/install/release
-SONAME  := libprefect_secrets.so.$(MAJOR)
-REALLIB := libprefect_secrets.so.$(VERSION)
-# What linking the static library needs besides it (from rustc --print native-static-libs).
-PRIVATE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+BUILD        ?= target/install/$(PROFILE)
+TARGET       ?=
 
 .PHONY: all install uninstall
 
 all:
-	PREFECT_SECRETS_SONAME=1 $(CARGO) build --release --target-dir target/install
+	PREFECT_SECRETS_SONAME=1 $(CARGO) build --profile $(PROFILE) --target-dir target/install \
+	    --lib --bin prefect-secrets
 
-install: all
-	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
-	$(INSTALL) -m 755 $(BUILD)/libprefect_secrets.so $(DESTDIR)$(LIBDIR)/$(REALLIB)
-	ln -sf $(REALLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
-	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libprefect_secrets.so
-	$(INSTALL) -m 644 $(BUILD)/libprefect_secrets.a $(DESTDIR)$(LIBDIR)/libprefect_secrets.a
-	$(INSTALL) -m 644 include/prefect_secrets.h $(DESTDIR)$(INCLUDEDIR)/prefect_secrets.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' -e 's|@PRIVATE_LIBS@|$(PRIVATE_LIBS)|' \
-	    prefect_secrets.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/prefect_secrets.pc
+install:
+	BUILD='$(BUILD)' TARGET='$(TARGET)' DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' \
+	BINDIR='$(BINDIR)' LIBDIR='$(LIBDIR)' INCLUDEDIR='$(INCLUDEDIR)' \
+	PKGCONFIGDIR='$(PKGCONFIGDIR)' CMAKEDIR='$(CMAKEDIR)' LDCONFIG='$(LDCONFIG)' \
+	    scripts/install-tree install
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/$(REALLIB) $(DESTDIR)$(LIBDIR)/$(SONAME) \
-	      $(DESTDIR)$(LIBDIR)/libprefect_secrets.so $(DESTDIR)$(LIBDIR)/libprefect_secrets.a \
-	      $(DESTDIR)$(INCLUDEDIR)/prefect_secrets.h $(DESTDIR)$(PKGCONFIGDIR)/prefect_secrets.pc
+	TARGET='$(TARGET)' DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' \
+	LIBDIR='$(LIBDIR)' INCLUDEDIR='$(INCLUDEDIR)' PKGCONFIGDIR='$(PKGCONFIGDIR)' \
+	CMAKEDIR='$(CMAKEDIR)' LDCONFIG='$(LDCONFIG)' scripts/install-tree uninstall

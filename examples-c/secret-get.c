@@ -14,6 +14,10 @@
  *
  * Example (environment variable names are lowercased by Prefect, so this is "my_key"):
  *   PREFECT__CONTEXT__SECRETS__MY_KEY='{"user": "svc"}' ./secret-get my_key
+ *
+ * This is the C usage example (the buffer protocol in full) and is not installed; the
+ * installed command line for shell scripts is `prefect-secrets get NAME` (README.md,
+ * "Command line").
  */
 
 #include <stdio.h>
