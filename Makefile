@@ -7,6 +7,7 @@
 #                                        include/prefect_secrets.h, lib/pkgconfig/prefect_secrets.pc,
 #                                        lib/cmake/prefect_secrets/; runs ldconfig when needed
 #   sudo make uninstall PREFIX=/usr/local
+#   make test                            every test (scripts/test-all)
 #
 # Also DESTDIR (staged installs), BINDIR/LIBDIR/INCLUDEDIR/PKGCONFIGDIR/CMAKEDIR overrides,
 # LDCONFIG=auto|yes|no. PROFILE picks the cargo profile (default dist: LTO, as released;
@@ -26,7 +27,7 @@ PROFILE      ?= dist
 BUILD        ?= target/install/$(PROFILE)
 TARGET       ?=
 
-.PHONY: all install uninstall
+.PHONY: all install uninstall test
 
 all:
 	PREFECT_SECRETS_SONAME=1 $(CARGO) build --profile $(PROFILE) --target-dir target/install \
@@ -42,3 +43,6 @@ uninstall:
 	TARGET='$(TARGET)' DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' \
 	LIBDIR='$(LIBDIR)' INCLUDEDIR='$(INCLUDEDIR)' PKGCONFIGDIR='$(PKGCONFIGDIR)' \
 	CMAKEDIR='$(CMAKEDIR)' LDCONFIG='$(LDCONFIG)' scripts/install-tree uninstall
+
+test:
+	scripts/test-all
