@@ -16,6 +16,13 @@
 
 #if !defined(_WIN32)
 #include <sys/resource.h>
+
+/* How the message names the variable: as Python's ntpath writes it on Windows. */
+#ifdef _WIN32
+#define BOMB_REF "%B%"
+#else
+#define BOMB_REF "$B"
+#endif
 #endif
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -77,7 +84,7 @@ static void test_first_load_refuses_the_bomb(void)
     printf("expansion bomb refused in %.3f s\n", took);
     CHECK(took < 5.0);
     CHECK_LAST_ERROR_CONTAINS("PREFECT__CONTEXT__SECRETS__X");
-    CHECK_LAST_ERROR_CONTAINS("expanding $B would make the value longer than 16777216 bytes");
+    CHECK_LAST_ERROR_CONTAINS("expanding " BOMB_REF " would make the value longer than 16777216 bytes");
     CHECK(strstr(secret_last_error(), "$B$B") == NULL);
     /* Every call fails the same way until the environment is fixed. */
     CHECK_STATUS(secret_context_set("k", "v"), SECRET_ERR_CONFIG);
@@ -104,7 +111,7 @@ static void test_a_file_value_refuses_the_bomb(void)
     printf("expansion bomb in a file refused in %.3f s\n", took);
     CHECK(took < 5.0);
     CHECK_LAST_ERROR_CONTAINS("configuration key context.secrets.y");
-    CHECK_LAST_ERROR_CONTAINS("expanding $B would");
+    CHECK_LAST_ERROR_CONTAINS("expanding " BOMB_REF " would");
     CHECK_READS(secret_get, "good", "fine");
     CHECK_READ_STATUS(secret_get, "other", SECRET_NOT_FOUND);
     CHECK_READ_STATUS(secret_get, "y", SECRET_NOT_FOUND);
