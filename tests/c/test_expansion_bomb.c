@@ -14,15 +14,15 @@
 
 #include <time.h>
 
-#if !defined(_WIN32)
-#include <sys/resource.h>
-
 /* How the message names the variable: as Python's ntpath writes it on Windows. */
 #ifdef _WIN32
 #define BOMB_REF "%B%"
 #else
 #define BOMB_REF "$B"
 #endif
+
+#if !defined(_WIN32)
+#include <sys/resource.h>
 #endif
 
 #if defined(__SANITIZE_ADDRESS__)
