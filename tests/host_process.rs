@@ -171,14 +171,23 @@ fn wait_for(pid: libc::pid_t, limit: Duration) -> Option<i32> {
     }
 }
 
-fn fork_cross_talk(flavor: Flavor, tls: bool) {
+/// A loopback server (https with a generated CA when `tls`; closing idle connections
+/// after `idle` when given) and a store speaking `flavor` to it.
+fn server_and_store(
+    tls: bool,
+    idle: Option<Duration>,
+    flavor: Flavor,
+    handler: fn(&Request) -> Action,
+) -> (TestServer, TempDir, Store) {
     let pki = make_pki();
-    let server = if tls {
-        TestServer::start_tls(pki.server.clone(), answer)
-    } else {
-        TestServer::start(answer)
+    let server = match (idle, tls) {
+        (Some(idle), _) => {
+            TestServer::start_idle_timeout(tls.then(|| pki.server.clone()), idle, handler)
+        }
+        (None, true) => TestServer::start_tls(pki.server.clone(), handler),
+        (None, false) => TestServer::start(handler),
     };
-    let home = TempDir::new("fork");
+    let home = TempDir::new("host");
     let ca = home.write("ca.pem", &pki.ca_pem);
     let ca = ca.to_string_lossy();
     let base = if tls {
@@ -187,6 +196,11 @@ fn fork_cross_talk(flavor: Flavor, tls: bool) {
         server.url()
     };
     let store = store_for(&home, &base, flavor, tls.then_some(&*ca));
+    (server, home, store)
+}
+
+fn fork_cross_talk(flavor: Flavor, tls: bool) {
+    let (_server, _home, store) = server_and_store(tls, None, flavor, answer);
     // The parent uses the server path, so it has pooled connections (and a TLS session).
     assert_eq!(get(&store, "warm").unwrap(), Some(value_of("warm")));
     assert_eq!(hammer(&store, "before", 40).right, 40);
@@ -340,21 +354,7 @@ fn forking_while_threads_are_inside_the_library_never_hangs_a_child() {
 
 /// Gets against a server that closes connections: `close` decides per request.
 fn against_closing_server(tls: bool, close: fn(&Request) -> Action) -> (Tally, usize, usize) {
-    let pki = make_pki();
-    let server = if tls {
-        TestServer::start_tls(pki.server.clone(), close)
-    } else {
-        TestServer::start(close)
-    };
-    let home = TempDir::new("stale");
-    let ca = home.write("ca.pem", &pki.ca_pem);
-    let ca = ca.to_string_lossy();
-    let base = if tls {
-        server.https_url()
-    } else {
-        server.url()
-    };
-    let store = store_for(&home, &base, Flavor::Graphql, tls.then_some(&*ca));
+    let (server, _home, store) = server_and_store(tls, None, Flavor::Graphql, close);
     let mut tally = Tally::default();
     const GETS: usize = 300;
     for i in 0..GETS {
@@ -402,21 +402,8 @@ fn a_server_closing_as_the_next_request_arrives_costs_no_get() {
 #[test]
 fn a_get_after_the_server_dropped_an_idle_connection_succeeds() {
     for tls in [false, true] {
-        let pki = make_pki();
-        let server = TestServer::start_idle_timeout(
-            tls.then(|| pki.server.clone()),
-            Duration::from_millis(100),
-            answer,
-        );
-        let home = TempDir::new("idle");
-        let ca = home.write("ca.pem", &pki.ca_pem);
-        let ca = ca.to_string_lossy();
-        let base = if tls {
-            server.https_url()
-        } else {
-            server.url()
-        };
-        let store = store_for(&home, &base, Flavor::Graphql, tls.then_some(&*ca));
+        let idle = Some(Duration::from_millis(100));
+        let (server, _home, store) = server_and_store(tls, idle, Flavor::Graphql, answer);
         for round in 0..5 {
             let name = format!("idle-{round}");
             assert_eq!(
