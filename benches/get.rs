@@ -25,7 +25,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 use prefect_secrets::config::host::Environment;
 use prefect_secrets::ffi::api::*;
-use prefect_secrets::server::graphql::request_body;
+use prefect_secrets::server::flavors::graphql::request_body;
 use prefect_secrets::store::Store;
 use prefect_secrets::sys;
 use server::{Action, TestServer};

@@ -13,13 +13,46 @@ use super::boundary::call;
 use super::status::SecretStatus::{self, SECRET_OK};
 use crate::error::Error;
 use crate::server::flavors;
-use crate::server::keys::{self as key, valid_seconds};
+use crate::server::keys::{self as key, seconds_rule, valid_seconds};
 use crate::store;
 use crate::value::Value;
 
 fn set_cloud(key: &str, value: Option<Value>) -> Result<SecretStatus, Error> {
     store::global().update(|s| s.set_cloud(key, value))?;
     Ok(SECRET_OK)
+}
+
+/// Sets the `[cloud]` setting `key` (`"cache_ttl"` or `"cloud.cache_ttl"`) from text, as
+/// the typed setters below do: `"true"`/`"false"` (any case) for a switch, a decimal number
+/// for seconds or bytes, a flavour's configuration name (`"prefect-0.5"`, `"prefect-3"`),
+/// or text kept as it is (URLs, paths, credentials). `value` NULL removes the key, so its
+/// default (or its environment variable) applies again; `use_local_secrets` and `graphql`
+/// cannot be removed. The keys: `use_local_secrets`, `auth_token`, `graphql`,
+/// `connect_timeout`, `request_timeout`, `max_reply_bytes`, `ca_bundle`,
+/// `allow_insecure_http`, `reuse_window`, `cache_ttl`, `server_flavor`, `api_url`,
+/// `api_key`, `api_auth_string` (README, "The server path"). An unknown key or a value
+/// of the wrong kind gives `SECRET_ERR_INVALID_ARGUMENT` and changes nothing; the message
+/// names the key, never the value.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secret_config_set(key: *const c_char, value: *const c_char) -> i32 {
+    call(|| {
+        // SAFETY: the caller passes a valid C string.
+        let name = unsafe { str_arg(key, "key") }?;
+        // SAFETY: the caller passes NULL or a valid C string.
+        let value = unsafe { opt_str_arg(value, "value") }?;
+        let setting = key::named(name).ok_or_else(|| {
+            // Only a short key is repeated: a long one may be a value passed by mistake.
+            let shown = if name.len() <= 64 && !name.contains(char::is_control) {
+                format!("{name:?}")
+            } else {
+                format!("a key of {} bytes", name.len())
+            };
+            Error::invalid_argument(format!(
+                "{shown} is not a [cloud] setting of this library (see secret_config_set)"
+            ))
+        })?;
+        set_cloud(setting.key, setting.parse(value)?)
+    })
 }
 
 /// Sets `config.cloud.use_local_secrets`: true reads secrets from the context, false asks
@@ -56,8 +89,8 @@ fn seconds_arg(v: f64, what: &str, zero_ok: bool) -> Result<Value, Error> {
         Ok(Value::Float(v))
     } else {
         Err(Error::invalid_argument(format!(
-            "{what} must be a {} finite number of seconds below 1e9",
-            if zero_ok { "non-negative" } else { "positive" }
+            "{what} must be {}",
+            seconds_rule(zero_ok)
         )))
     }
 }

@@ -3,18 +3,16 @@
 //! (`cloud.server_flavor`).
 //!
 //! - [`settings`]: what is read from the configuration (and the limits we add)
-//! - [`v053`]: Prefect 0.5.3's client flow; [`graphql`]: its request body and reply
-//! - [`blocks`]: the Prefect 3 flavour
+//! - [`flavors`]: the table of server APIs, each in its own file below it (Prefect 0.5.3's
+//!   GraphQL client, a Prefect 3 server's Secret blocks)
 //! - [`transport`]: the shared HTTP agent, limits, TLS, the clear-text rule
 //! - [`reuse`]: a thread's immediate repeat of a get does not ask again
 //! - [`cache`]: the opt-in time-to-live cache (`cloud.cache_ttl`)
 //! - [`dns`]: name resolution without a thread per request; [`tcp`]: a lean TCP transport
 
-pub mod blocks;
 pub mod cache;
 pub mod dns;
 pub mod flavors;
-pub mod graphql;
 pub mod keys;
 pub mod proxy;
 pub mod redact;
@@ -22,7 +20,6 @@ pub mod reuse;
 pub mod settings;
 pub mod tcp;
 pub mod transport;
-pub mod v053;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,11 +3,11 @@
 
 use std::sync::LazyLock;
 
-use super::redact::Redactor;
 use crate::error::Error;
 use crate::pyjson::render::write_json_str;
 use crate::pyjson::repr::py_str;
 use crate::pystr::PyStr;
+use crate::server::redact::Redactor;
 use crate::value::Value;
 
 /// `parse_graphql` of the query in `Secret.get`, byte for byte.

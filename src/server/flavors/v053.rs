@@ -11,10 +11,11 @@ use crate::pystr::PyStr;
 use crate::store::Store;
 use crate::value::{Dict, Value};
 
-use super::redact::Redactor;
-use super::settings::Settings;
-use super::transport::{self, Method};
-use super::{decode_reply, graphql};
+use super::graphql;
+use crate::server::decode_reply;
+use crate::server::redact::Redactor;
+use crate::server::settings::Settings;
+use crate::server::transport::{self, Method};
 
 pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
     // Client(): the logger, then the token (from the configuration or the credentials file).

@@ -2,12 +2,15 @@
 //! uses, the C constant that chooses it (`secret_config_set_server_flavor`: its number is
 //! the entry's position), and the function that asks the server.
 //!
-//! Adding a flavour: a file with its `fetch`, one line in [`FLAVORS`], and the C constant
-//! in `ffi/status.rs` (`SecretServerFlavor`); tests fail until the header, this table and
-//! the bindings agree (CONTRIBUTING.md).
+//! Adding a flavour: a file beside this one with its `fetch`, its `mod` line and its entry
+//! in [`FLAVORS`] here, and the C constant in `ffi/status.rs` (`SecretServerFlavor`); tests
+//! fail until the header, this table and the bindings agree (CONTRIBUTING.md).
+
+pub mod blocks;
+pub mod graphql;
+pub mod v053;
 
 use super::settings::Settings;
-use super::{blocks, v053};
 use crate::error::Error;
 use crate::store::Store;
 use crate::value::Value;
@@ -66,7 +69,7 @@ mod tests {
     /// The header's `SecretServerFlavor` constants are exactly this table, in order.
     #[test]
     fn the_header_lists_every_flavor_with_its_number() {
-        let header = include_str!("../../include/prefect_secrets.h");
+        let header = include_str!("../../../include/prefect_secrets.h");
         let declared: Vec<(String, i32)> = header
             .lines()
             .filter_map(|l| {

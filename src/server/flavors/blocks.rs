@@ -10,9 +10,9 @@ use crate::pyjson;
 use crate::store::Store;
 use crate::value::Value;
 
-use super::decode_reply;
-use super::settings::Settings;
-use super::transport::{self, Method};
+use crate::server::decode_reply;
+use crate::server::settings::Settings;
+use crate::server::transport::{self, Method};
 
 pub fn fetch(_store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
     let p3 = settings.prefect3.clone()?;
