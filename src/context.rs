@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use zeroize::Zeroizing;
 
 use crate::config::host::{Environment, Host};
+use crate::config::source::{Built, Source, Sources, for_each_leaf, source_of};
 use crate::config::validate::{SecretsTable, context_secrets};
 use crate::config::{self, ConfigError};
 use crate::error::Error;
@@ -77,12 +78,13 @@ pub enum Format {
     Json,
 }
 
-/// One `context.secrets` entry: the stored value (kept for merging another file over it)
-/// and what `get` returns for it.
+/// One `context.secrets` entry: the stored value (kept for merging another file over it
+/// and for `secret_explain`), what `get` returns for it, and where it came from.
 #[derive(Debug)]
 pub struct Entry {
     value: Value,
     pub outcome: Outcome,
+    pub source: Option<Source>,
 }
 
 impl Drop for Entry {
@@ -95,7 +97,7 @@ impl Drop for Entry {
 impl Entry {
     /// Step 2 of `get`: `json.loads` the stored value; a decode error or a non-string
     /// (TypeError) returns the value as it is.
-    fn new(name: &PyStr, value: Value) -> Entry {
+    fn new(name: &PyStr, value: Value, source: Option<Source>) -> Entry {
         let outcome = match pyjson::loads_or_keep(value.clone()) {
             Ok(Value::None) => Outcome::None,
             Ok(decoded) => Outcome::Value(Rendered::of(&decoded)),
@@ -104,7 +106,16 @@ impl Entry {
                 name.to_string_lossy()
             ))),
         };
-        Entry { value, outcome }
+        Entry {
+            value,
+            outcome,
+            source,
+        }
+    }
+
+    /// The value as stored, before `json.loads`.
+    pub fn stored(&self) -> &Value {
+        &self.value
     }
 }
 
@@ -137,10 +148,21 @@ impl std::fmt::Debug for ServerCache {
     }
 }
 
+/// Where the configuration's values came from (see `config::source`).
+#[derive(Clone, Debug, Default)]
+pub struct Provenance {
+    /// The sources of the values in `State::config` (not those of the secrets, which each
+    /// [`Entry`] carries).
+    pub sources: Sources,
+    /// The configuration files read, in order.
+    pub files: Vec<String>,
+}
+
 #[derive(Clone, Debug)]
 pub struct State {
     /// The configuration without `context.secrets`.
     config: Arc<Dict>,
+    provenance: Arc<Provenance>,
     secrets: Secrets,
     flow_building: bool,
     /// `config.cloud.use_local_secrets is True`, worked out when the configuration
@@ -181,7 +203,12 @@ impl State {
     }
 
     /// Splits `context.secrets` out of a full configuration and decodes each secret.
-    fn from_config(mut config: Dict, host: &Host) -> Result<State, ConfigError> {
+    fn from_config(built: Built, host: &Host) -> Result<State, ConfigError> {
+        let Built {
+            mut config,
+            mut sources,
+            files,
+        } = built;
         let secrets = match context_secrets(&config)? {
             SecretsTable::Absent => Secrets::Absent,
             SecretsTable::NotATable(kind) => Secrets::NotATable(kind),
@@ -195,16 +222,20 @@ impl State {
                 let map = std::mem::take(&mut table.0)
                     .into_iter()
                     .map(|(k, v)| {
-                        let entry = Entry::new(&k, v);
+                        let source = source_of(&sources, &secret_path(&k)).cloned();
+                        let entry = Entry::new(&k, v, source);
                         (Arc::from(k.as_bytes()), Arc::new(entry))
                     })
                     .collect();
+                let prefix = secrets_path();
+                sources.retain(|k, _| !k.starts_with(&prefix));
                 Secrets::Table(Arc::new(map))
             }
         };
         let local = use_local_secrets(&config);
         Ok(State {
             config: Arc::new(config),
+            provenance: Arc::new(Provenance { sources, files }),
             secrets,
             flow_building: false,
             local,
@@ -216,16 +247,37 @@ impl State {
         })
     }
 
-    /// The full configuration again, `context.secrets` included.
-    fn full_config(&self) -> Dict {
+    /// The full configuration again, `context.secrets` included, with its sources.
+    fn full_config(&self) -> Built {
         let mut config = (*self.config).clone();
+        let mut sources = self.provenance.sources.clone();
+        let files = self.provenance.files.clone();
         let secrets = match &self.secrets {
             // A non-table `secrets` value never left the configuration.
-            Secrets::Absent | Secrets::NotATable(_) => return config,
+            Secrets::Absent | Secrets::NotATable(_) => {
+                return Built {
+                    config,
+                    sources,
+                    files,
+                };
+            }
             Secrets::Table(map) => {
                 let mut d = Dict::new();
                 for (k, e) in map.iter() {
-                    d.insert(PyStr::from_gutf8(k.to_vec()), e.value.clone());
+                    let name = PyStr::from_gutf8(k.to_vec());
+                    if let Some(source) = &e.source {
+                        // Every leaf of the value gets the entry's source back.
+                        let mut path = secret_path(&name);
+                        match &e.value {
+                            Value::Dict(table) => for_each_leaf(table, &mut path, &mut |p| {
+                                sources.insert(p.clone(), source.clone());
+                            }),
+                            _ => {
+                                sources.insert(path, source.clone());
+                            }
+                        }
+                    }
+                    d.insert(name, e.value.clone());
                 }
                 d
             }
@@ -240,7 +292,11 @@ impl State {
                 config.insert(PyStr::from("context"), Value::Dict(context));
             }
         }
-        config
+        Built {
+            config,
+            sources,
+            files,
+        }
     }
 
     /// `secret_config_load_file`: merges a file over the configuration, context secrets
@@ -252,7 +308,7 @@ impl State {
 
     /// The second half of [`State::load_file`]: a file already loaded with
     /// [`config::load_path`] (outside any lock) merged over this state.
-    pub fn merge_file(&self, file: Dict, host: &Host) -> Result<State, ConfigError> {
+    pub fn merge_file(&self, file: Built, host: &Host) -> Result<State, ConfigError> {
         let merged = config::merge_loaded(&self.full_config(), file)?;
         let mut next = State::from_config(merged, host)?;
         next.flow_building = self.flow_building;
@@ -316,10 +372,16 @@ impl State {
         let Some(Value::Dict(cloud)) = config.get_mut("cloud") else {
             unreachable!("checked above");
         };
+        let path = vec![PyStr::from("cloud"), PyStr::from(key)];
+        let sources = &mut Arc::make_mut(&mut self.provenance).sources;
         match value {
-            Some(v) => cloud.insert(PyStr::from(key), v),
+            Some(v) => {
+                cloud.insert(PyStr::from(key), v);
+                sources.insert(path, Source::api());
+            }
             None => {
                 cloud.remove(key);
+                sources.remove(&path);
             }
         }
         self.local = use_local_secrets(&self.config);
@@ -344,7 +406,7 @@ impl State {
 
     /// `prefect.context.secrets[name] = value`.
     pub fn set_secret(&mut self, name: &str, value: PyStr) -> Result<(), Error> {
-        let entry = Entry::new(&PyStr::from(name), Value::Str(value));
+        let entry = Entry::new(&PyStr::from(name), Value::Str(value), Some(Source::api()));
         self.secrets_mut()?
             .insert(Arc::from(name.as_bytes()), Arc::new(entry));
         Ok(())
@@ -370,6 +432,18 @@ impl State {
     pub fn set_flow_building(&mut self, building: bool) {
         self.flow_building = building;
     }
+}
+
+/// `["context", "secrets"]`.
+fn secrets_path() -> Vec<PyStr> {
+    vec![PyStr::from("context"), PyStr::from("secrets")]
+}
+
+/// `["context", "secrets", name]`.
+fn secret_path(name: &PyStr) -> Vec<PyStr> {
+    let mut path = secrets_path();
+    path.push(name.clone());
+    path
 }
 
 fn cloud_table(config: &Dict) -> Result<&Dict, Error> {

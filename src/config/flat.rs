@@ -9,6 +9,8 @@ use indexmap::IndexMap;
 use super::escape::unicode_escape;
 use super::expand::interpolate_env_var;
 use super::host::Host;
+use super::source::{Built, Origin, Source, Sources};
+use super::toml_file::Lines;
 use super::typing::string_to_type;
 use super::{ConfigError, MAX_CONFIG_BYTES, MAX_VALUE_BYTES, VALUE_OVERHEAD};
 use crate::pyjson::repr::config_str;
@@ -27,16 +29,9 @@ pub const MAX_KEY_DEPTH: usize = 100;
 /// A path of keys (Prefect's `CompoundKey`).
 pub type Key = Vec<PyStr>;
 
-/// Where a flat entry came from, for error messages.
-#[derive(Clone)]
-enum Origin {
-    File,
-    Env(String),
-}
-
-/// The flattened configuration: leaf paths in Python's dict order.
+/// The flattened configuration: leaf paths in Python's dict order, each with its source.
 pub struct Flat {
-    entries: IndexMap<Key, (Value, Origin)>,
+    entries: IndexMap<Key, (Value, Source)>,
     /// How much all values may weigh: [`MAX_CONFIG_BYTES`], or what the file's values
     /// weighed as written when that is more (only growth is refused).
     limit: usize,
@@ -51,8 +46,9 @@ fn key_text(key: &[PyStr]) -> String {
 
 impl Flat {
     /// `dict_to_flatdict`: leaves in depth-first key order; only tables are descended
-    /// into, so an empty table vanishes.
-    pub fn from_tree(mut tree: Dict) -> Flat {
+    /// into, so an empty table vanishes. Each leaf's source is `file` (`Origin::Defaults`
+    /// or `Origin::File`) at the line `lines` gives for it.
+    pub fn from_tree(mut tree: Dict, file: &Origin, lines: &Lines) -> Flat {
         let mut entries = IndexMap::new();
         let mut stack = vec![(Key::new(), std::mem::take(&mut tree.0).into_iter())];
         while let Some((prefix, items)) = stack.last_mut() {
@@ -65,7 +61,14 @@ impl Flat {
             match v {
                 Value::Dict(mut d) => stack.push((key, std::mem::take(&mut d.0).into_iter())),
                 leaf => {
-                    entries.insert(key, (leaf, Origin::File));
+                    let origin = match file {
+                        Origin::File { path, .. } => Origin::File {
+                            path: path.clone(),
+                            line: lines.get(&key).copied(),
+                        },
+                        other => other.clone(),
+                    };
+                    entries.insert(key, (leaf, Source::new(origin)));
                 }
             }
         }
@@ -129,7 +132,8 @@ impl Flat {
                 )));
             }
             total = total.saturating_add(weight(&typed));
-            let replaced = self.entries.insert(key, (typed, Origin::Env(var.clone())));
+            let source = Source::new(Origin::Env(var.clone()));
+            let replaced = self.entries.insert(key, (typed, source));
             total = total.saturating_sub(replaced.map_or(0, |(v, _)| weight(&v)));
             if total > self.limit {
                 return Err(over_total(&format!("environment variable {var}")));
@@ -141,12 +145,22 @@ impl Flat {
     /// Every value goes through `interpolate_env_var` once more.
     pub fn interpolate(&mut self, host: &Host) -> Result<(), ConfigError> {
         let mut total = self.total_weight();
-        for (key, (v, _)) in self.entries.iter_mut() {
+        for (key, (v, source)) in self.entries.iter_mut() {
             let before = weight(v);
+            // Only text can expand; kept to tell whether it did.
+            let original = match v {
+                Value::Str(s) if s.as_bytes().iter().any(|b| matches!(b, b'$' | b'~')) => {
+                    Some(s.clone())
+                }
+                _ => None,
+            };
             let taken = std::mem::replace(v, Value::None);
             *v = interpolate_env_var(taken, host).map_err(|e| {
                 ConfigError::new(format!("configuration key {}: {}", key_text(key), e.0))
             })?;
+            if let Some(original) = original {
+                source.expanded |= !matches!(v, Value::Str(s) if *s == original);
+            }
             total = total.saturating_add(weight(v)).saturating_sub(before);
             if total > self.limit {
                 return Err(over_total(&format!("configuration key {}", key_text(key))));
@@ -222,6 +236,7 @@ impl Flat {
                     }
                 };
                 self.entries[idx].0 = new;
+                (self.entries[idx].1.references).push(key_text(&ref_key));
                 kept.push(idx);
             }
             to_check = kept;
@@ -229,11 +244,13 @@ impl Flat {
         Ok(())
     }
 
-    /// `flatdict_to_dict`: nested tables again. Setting a key below a value that is not a
-    /// table fails in Python (`'str' object does not support item assignment`).
-    pub fn into_tree(self) -> Result<Dict, ConfigError> {
+    /// `flatdict_to_dict`: nested tables again, with the source of each leaf. Setting a
+    /// key below a value that is not a table fails in Python (`'str' object does not
+    /// support item assignment`).
+    pub fn into_tree(self) -> Result<Built, ConfigError> {
         let mut root = Dict::new();
-        for (key, (value, origin)) in self.entries {
+        let mut sources = Sources::with_capacity(self.entries.len());
+        for (key, (value, source)) in self.entries {
             let (last, parents) = key.split_last().expect("keys are never empty");
             let mut table = &mut root;
             for (depth, k) in parents.iter().enumerate() {
@@ -243,9 +260,9 @@ impl Flat {
                 table = match table.0.get_mut(k) {
                     Some(Value::Dict(d)) => d,
                     Some(other) => {
-                        let from = match &origin {
+                        let from = match &source.origin {
                             Origin::Env(var) => format!(" (from environment variable {var})"),
-                            Origin::File => String::new(),
+                            _ => String::new(),
                         };
                         return Err(ConfigError::new(format!(
                             "configuration key {}{from} cannot be set because {} is a {}, \
@@ -259,8 +276,13 @@ impl Flat {
                 };
             }
             table.insert(last.clone(), value);
+            sources.insert(key, source);
         }
-        Ok(root)
+        Ok(Built {
+            config: root,
+            sources,
+            files: Vec::new(),
+        })
     }
 }
 
@@ -379,7 +401,8 @@ mod tests {
     }
 
     fn flat_of(text: &str) -> Flat {
-        Flat::from_tree(super::super::toml_file::parse(text, "test").unwrap())
+        let (tree, lines) = super::super::toml_file::parse_with_lines(text, "test").unwrap();
+        Flat::from_tree(tree, &Origin::Defaults, &lines)
     }
 
     /// The total is kept up to date through every replacement: with a small limit, the

@@ -15,6 +15,7 @@ pub mod expand;
 pub mod flat;
 pub mod host;
 pub mod ntpath;
+pub mod source;
 pub mod toml_file;
 pub mod typing;
 pub mod validate;
@@ -27,6 +28,7 @@ use crate::value::{Dict, Value};
 use expand::interpolate_env_var;
 use flat::Flat;
 use host::Host;
+use source::{Built, Origin, merged_sources};
 
 /// The longest text one value may grow to through `$VAR`/`~` expansion or `${key}`
 /// references (16 MiB). Python has no such limit: it builds whatever the doubling asks for
@@ -72,10 +74,15 @@ const OVER_CAP_NOTE: &str =
     "(a limit of this library: Prefect 0.5.3 would try to build it until memory runs out)";
 
 /// `load_config_file` on configuration text: parse, flatten, environment overrides,
-/// interpolation, references, nest again.
+/// interpolation, references, nest again. `source` names the text in messages.
 pub fn load_text(text: &str, source: &str, host: &Host) -> Result<Dict, ConfigError> {
-    let tree = toml_file::parse(text, source)?;
-    let mut flat = Flat::from_tree(tree);
+    Ok(build(text, source, &Origin::Defaults, host)?.config)
+}
+
+/// [`load_text`] with the source of every value, `origin` being the text's.
+fn build(text: &str, source: &str, origin: &Origin, host: &Host) -> Result<Built, ConfigError> {
+    let (tree, lines) = toml_file::parse_with_lines(text, source)?;
+    let mut flat = Flat::from_tree(tree, origin, &lines);
     flat.apply_env(host)?;
     flat.interpolate(host)?;
     flat.resolve_references()?;
@@ -83,7 +90,7 @@ pub fn load_text(text: &str, source: &str, host: &Host) -> Result<Dict, ConfigEr
 }
 
 /// `load_config_file(path)`: the path is interpolated first, as Prefect does.
-pub fn load_path(path: &PyStr, host: &Host) -> Result<Dict, ConfigError> {
+pub fn load_path(path: &PyStr, host: &Host) -> Result<Built, ConfigError> {
     let shown = path.to_string_lossy();
     let expanded = interpolate_env_var(Value::Str(path.clone()), host)
         .map_err(|e| ConfigError::new(format!("configuration file path {shown}: {}", e.0)))?;
@@ -106,7 +113,13 @@ pub fn load_path(path: &PyStr, host: &Host) -> Result<Dict, ConfigError> {
         .map_err(|e| ConfigError::new(format!("cannot read configuration file {shown}: {e}")))?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ConfigError::new(format!("configuration file {shown} is not valid UTF-8")))?;
-    load_text(text, &format!("configuration file {shown}"), host)
+    let origin = Origin::File {
+        path: shown.to_string(),
+        line: None,
+    };
+    let mut built = build(text, &format!("configuration file {shown}"), &origin, host)?;
+    built.files.push(shown.to_string());
+    Ok(built)
 }
 
 /// A configuration string as a file system path (Python's file system encoding:
@@ -140,34 +153,48 @@ pub fn merge(mut base: Dict, mut over: Dict) -> Dict {
 }
 
 /// The configuration a Python process importing Prefect 0.5.3 would have.
-pub fn load_startup(host: &Host) -> Result<Dict, ConfigError> {
-    let mut config = load_text(
+pub fn load_startup(host: &Host) -> Result<Built, ConfigError> {
+    let mut built = build(
         defaults::DEFAULT_CONFIG,
         "Prefect's default configuration",
+        &Origin::Defaults,
         host,
     )?;
-    if let Some(path) = user_config_file(&config)? {
+    if let Some(path) = user_config_file(&built.config)? {
         let user = load_path(&path, host)?;
-        config = merge(config, user);
+        built = merge_built(built, user);
     }
-    validate::check_task_defaults(&config)?;
-    validate::context_secrets(&config)?;
-    Ok(config)
+    validate::check_task_defaults(&built.config)?;
+    validate::context_secrets(&built.config)?;
+    Ok(built)
 }
 
 /// `secret_config_load_file`: another file merged over `current`, loaded exactly like the
 /// user file (environment overrides apply to it too).
-pub fn load_file_over(current: &Dict, path: &str, host: &Host) -> Result<Dict, ConfigError> {
+pub fn load_file_over(current: &Built, path: &str, host: &Host) -> Result<Built, ConfigError> {
     merge_loaded(current, load_path(&PyStr::from(path), host)?)
 }
 
 /// The second half of [`load_file_over`]: a file already loaded with [`load_path`] merged
 /// over `current` and checked. Separate so that the file can be read before taking a lock.
-pub fn merge_loaded(current: &Dict, file: Dict) -> Result<Dict, ConfigError> {
-    let merged = merge(current.clone(), file);
-    validate::check_task_defaults(&merged)?;
-    validate::context_secrets(&merged)?;
+pub fn merge_loaded(current: &Built, file: Built) -> Result<Built, ConfigError> {
+    let merged = merge_built(current.clone(), file);
+    validate::check_task_defaults(&merged.config)?;
+    validate::context_secrets(&merged.config)?;
     Ok(merged)
+}
+
+/// [`merge`], carrying the sources and the list of files along.
+fn merge_built(base: Built, over: Built) -> Built {
+    let config = merge(base.config, over.config);
+    let sources = merged_sources(&config, base.sources, over.sources);
+    let mut files = base.files;
+    files.extend(over.files);
+    Built {
+        config,
+        sources,
+        files,
+    }
 }
 
 /// `user_config_path` if Prefect would load it: a non-empty path naming a regular file

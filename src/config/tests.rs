@@ -15,6 +15,11 @@ fn json_at(config: &Dict, path: &[&str]) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// The configuration alone, without its sources.
+fn startup(host: &Host) -> Result<Dict, ConfigError> {
+    load_startup(host).map(|built| built.config)
+}
+
 fn with_env<R>(pairs: &[(&str, &str)], f: impl FnOnce(&Host) -> R) -> R {
     let env = Environment::from_pairs(pairs.iter().copied());
     f(&Host {
@@ -25,7 +30,7 @@ fn with_env<R>(pairs: &[(&str, &str)], f: impl FnOnce(&Host) -> R) -> R {
 
 #[test]
 fn defaults_resolve_their_references() {
-    let config = with_env(&[("HOME", "/h")], load_startup).unwrap();
+    let config = with_env(&[("HOME", "/h")], startup).unwrap();
     assert_eq!(
         json_at(&config, &["cloud", "graphql"]),
         r#""http://api-staging.prefect.io/graphql/alpha""#
@@ -45,7 +50,7 @@ fn environment_overrides_are_typed_and_lowercased() {
         ("PREFECT__CONTEXT__SECRETS__A__B", "1"),
         ("PREFECT__CONTEXT__SECRETS__Flag", "TRUE"),
     ];
-    let config = with_env(&env, load_startup).unwrap();
+    let config = with_env(&env, startup).unwrap();
     assert_eq!(
         json_at(&config, &["cloud", "graphql"]),
         r#""http://e:1/graphql/alpha""#
@@ -57,12 +62,12 @@ fn environment_overrides_are_typed_and_lowercased() {
 #[test]
 fn errors_name_the_variable_and_never_the_value() {
     let env = [("PREFECT__CONTEXT__SECRETS__PW", "hunter2\\")];
-    let e = with_env(&env, load_startup).unwrap_err();
+    let e = with_env(&env, startup).unwrap_err();
     assert!(e.0.contains("PREFECT__CONTEXT__SECRETS__PW"), "{}", e.0);
     assert!(!e.0.contains("hunter2"), "{}", e.0);
 
     let env = [("PREFECT__CLOUD__API__X", "1")];
-    let e = with_env(&env, load_startup).unwrap_err();
+    let e = with_env(&env, startup).unwrap_err();
     assert!(
         e.0.contains("cloud.api.x") && e.0.contains("PREFECT__CLOUD__API__X"),
         "{}",
@@ -82,8 +87,28 @@ fn the_user_file_is_merged_over_the_defaults() {
     // `/` separators: a `\` in an environment value would be read as an escape.
     let home = dir.to_str().unwrap().replace('\\', "/");
     let home = home.as_str();
-    let config = with_env(&[("HOME", home)], load_startup).unwrap();
+    let built = with_env(&[("HOME", home)], load_startup).unwrap();
+    let config = built.config.clone();
     assert_eq!(json_at(&config, &["cloud", "heartbeat_interval"]), "5.0");
+    // Each value's source, recorded while loading.
+    let source = |path: &[&str]| {
+        let path: Vec<PyStr> = path.iter().map(|k| PyStr::from(*k)).collect();
+        built.sources.get(&path).map(ToString::to_string)
+    };
+    let file = format!("{home}/.prefect/config.toml");
+    assert_eq!(built.files, [file.clone()]);
+    assert_eq!(
+        source(&["context", "secrets", "K"]),
+        Some(format!("{file}, line 4 ($VAR/~ expanded)"))
+    );
+    assert_eq!(
+        source(&["cloud", "heartbeat_interval"]),
+        Some(format!("{file}, line 2"))
+    );
+    assert_eq!(
+        source(&["cloud", "graphql"]),
+        Some("Prefect 0.5.3's defaults (${cloud.api} resolved)".to_string())
+    );
     assert_eq!(
         json_at(&config, &["cloud", "api"]),
         r#""http://api-staging.prefect.io""#
@@ -100,7 +125,7 @@ fn the_user_file_is_merged_over_the_defaults() {
     .unwrap();
     let path = dir.join("broken.toml");
     let e = with_env(&[("HOME", home)], |h| {
-        load_file_over(&config, path.to_str().unwrap(), h)
+        load_file_over(&built, path.to_str().unwrap(), h)
     })
     .unwrap_err();
     assert!(
@@ -125,10 +150,10 @@ fn merge_replaces_scalars_and_merges_tables() {
 #[test]
 fn very_deep_environment_keys_are_refused() {
     let name = format!("PREFECT__{}B", "A__".repeat(flat::MAX_KEY_DEPTH));
-    let e = with_env(&[(name.as_str(), "1")], load_startup).unwrap_err();
+    let e = with_env(&[(name.as_str(), "1")], startup).unwrap_err();
     assert!(e.0.contains("nests") && e.0.contains(&name), "{}", e.0);
     let name = format!("PREFECT__{}B", "A__".repeat(flat::MAX_KEY_DEPTH - 2));
-    assert!(with_env(&[(name.as_str(), "1")], load_startup).is_ok());
+    assert!(with_env(&[(name.as_str(), "1")], startup).is_ok());
 }
 
 fn timed<R>(f: impl FnOnce() -> R) -> R {
@@ -148,7 +173,7 @@ fn timed<R>(f: impl FnOnce() -> R) -> R {
 fn an_expansion_bomb_names_the_variable() {
     let bomb = "$B".repeat(64);
     let env = [("B", bomb.as_str()), ("PREFECT__CONTEXT__SECRETS__X", "$B")];
-    let e = timed(|| with_env(&env, load_startup)).unwrap_err();
+    let e = timed(|| with_env(&env, startup)).unwrap_err();
     assert!(e.0.contains("PREFECT__CONTEXT__SECRETS__X"), "{}", e.0);
     assert!(
         e.0.contains("expanding $B would") && e.is_over_cap(),
@@ -184,7 +209,7 @@ fn many_expanded_values_stop_at_the_total() {
         .collect();
     let mut env = vec![("H", big.as_str())];
     env.extend(names.iter().map(|n| (n.as_str(), "$H")));
-    let e = with_env(&env, load_startup).unwrap_err();
+    let e = with_env(&env, startup).unwrap_err();
     assert!(
         e.0.contains("67108864 bytes (64 MiB)") && e.is_over_cap(),
         "{}",
@@ -196,7 +221,7 @@ fn many_expanded_values_stop_at_the_total() {
         e.0
     );
     // Six of them fit.
-    assert!(with_env(&env[..7], load_startup).is_ok());
+    assert!(with_env(&env[..7], startup).is_ok());
 }
 
 /// Ten rounds of one reference each keep a doubling chain small (Prefect's own rule);

@@ -5,19 +5,30 @@
 //! newlines, top-level keys are lowercased, arrays must hold one kind of value, dates and
 //! times become the text Python's `str()` gives them, and `-0.0` loses its sign.
 
+use std::collections::HashMap;
+
 use super::ConfigError;
 use crate::pystr::PyStr;
 use crate::value::{Dict, Int, List, Value};
 
+/// The line (from 1) each key of a file is set on, by its path of keys (top-level keys
+/// lowercased, as in the tables).
+pub type Lines = HashMap<Vec<PyStr>, u32>;
+
 /// Parses the text of a configuration file; `source` names it in messages.
 pub fn parse(text: &str, source: &str) -> Result<Dict, ConfigError> {
+    parse_with_lines(text, source).map(|(tables, _)| tables)
+}
+
+/// [`parse`], also giving the line each key is set on: both come from the one parse.
+pub fn parse_with_lines(text: &str, source: &str) -> Result<(Dict, Lines), ConfigError> {
     if text.starts_with('\u{feff}') {
         return Err(ConfigError::new(format!(
             "{source}: starts with a byte-order mark, which Prefect 0.5.3's TOML reader rejects"
         )));
     }
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+    let invalid = |e: toml_edit::de::Error| {
         // The first line of the message only: later lines may quote the file.
         let what = e
             .message()
@@ -35,14 +46,43 @@ pub fn parse(text: &str, source: &str) -> Result<Dict, ConfigError> {
             None => String::new(),
         };
         ConfigError::new(format!("{source}: invalid TOML: {what}{at}"))
-    })?;
+    };
+    // What `toml::from_str` does, in two steps so the document's spans can be read.
+    let doc = toml_edit::ImDocument::parse(text.clone())
+        .map_err(|e| invalid(toml_edit::de::Error::from(e)))?;
+    let mut lines = Lines::new();
+    key_lines(doc.as_table(), &mut Vec::new(), &text, &mut lines);
+    let table: toml::Table = toml_edit::de::from_document(doc).map_err(invalid)?;
     let mut out = Dict::new();
     for (k, v) in table {
         let value = convert(v)
             .map_err(|why| ConfigError::new(format!("{source}: under key `{k}`: {why}")))?;
         out.insert(PyStr::from(k.to_lowercase()), value);
     }
-    Ok(out)
+    Ok((out, lines))
+}
+
+/// Records the line of every key below `table` (tables and leaves alike).
+fn key_lines(table: &dyn toml_edit::TableLike, path: &mut Vec<PyStr>, text: &str, out: &mut Lines) {
+    for (k, item) in table.iter() {
+        path.push(PyStr::from(if path.is_empty() {
+            k.to_lowercase()
+        } else {
+            k.to_string()
+        }));
+        let span = table
+            .get_key_value(k)
+            .and_then(|(key, _)| key.span())
+            .or_else(|| item.span());
+        if let Some(span) = span {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            out.insert(path.clone(), u32::try_from(line).unwrap_or(u32::MAX));
+        }
+        if let Some(inner) = item.as_table_like() {
+            key_lines(inner, path, text, out);
+        }
+        path.pop();
+    }
 }
 
 /// The kind `toml` 0.10.2 compares to decide whether an array is homogeneous.
@@ -178,6 +218,21 @@ mod tests {
         );
         assert!(json_of("a = 07:32").is_err());
         assert!(json_of("a = 1\na = 2").is_err());
+    }
+
+    #[test]
+    fn lines_of_keys() {
+        let text = "[Context.secrets]\na = 1\n\nb = { c = 2, d = 3 }\n[cloud]\nx.y = 4\n";
+        let (_, lines) = parse_with_lines(text, "t").unwrap();
+        let at = |k: &[&str]| {
+            lines
+                .get(&k.iter().map(|s| PyStr::from(*s)).collect::<Vec<_>>())
+                .copied()
+        };
+        assert_eq!(at(&["context", "secrets", "a"]), Some(2));
+        assert_eq!(at(&["context", "secrets", "b", "d"]), Some(4));
+        assert_eq!(at(&["cloud", "x", "y"]), Some(6));
+        assert_eq!(at(&["context", "secrets"]), Some(1));
     }
 
     #[test]

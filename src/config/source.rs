@@ -1,0 +1,136 @@
+//! Where each configuration value came from, recorded while the configuration is built
+//! (`flat`, `merge`), never worked out again afterwards: `secret_explain` and
+//! `secret_config_view` report it.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::pystr::PyStr;
+use crate::value::{Dict, Value};
+
+/// The file, variable or call a value was set by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Prefect 0.5.3's bundled `config.toml`.
+    Defaults,
+    /// A configuration file (the user file, or `secret_config_load_file`), and the line
+    /// its key is on.
+    File { path: String, line: Option<u32> },
+    /// A `PREFECT__*` environment variable.
+    Env(String),
+    /// A call to this library (`secret_context_set`, a `secret_config_*` setter).
+    Api,
+}
+
+/// A value's origin and what was done to it on the way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub origin: Origin,
+    /// `$VAR`/`~` expansion changed it.
+    pub expanded: bool,
+    /// The `${key}` references resolved in it, in the order they were resolved.
+    pub references: Vec<String>,
+}
+
+impl Source {
+    pub fn new(origin: Origin) -> Source {
+        Source {
+            origin,
+            expanded: false,
+            references: Vec::new(),
+        }
+    }
+
+    pub fn api() -> Source {
+        Source::new(Origin::Api)
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Defaults => f.write_str("Prefect 0.5.3's defaults"),
+            Origin::File {
+                path,
+                line: Some(n),
+            } => write!(f, "{path}, line {n}"),
+            Origin::File { path, line: None } => f.write_str(path),
+            Origin::Env(var) => write!(f, "environment variable {var}"),
+            Origin::Api => f.write_str("set through this library's API"),
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    /// `environment variable X ($VAR/~ expanded, ${a.b} resolved)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        let mut notes = Vec::new();
+        if self.expanded {
+            notes.push("$VAR/~ expanded".to_string());
+        }
+        for r in &self.references {
+            notes.push(format!("${{{r}}} resolved"));
+        }
+        if !notes.is_empty() {
+            write!(f, " ({})", notes.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// The source of every leaf (a value that is not a table), by its path of keys.
+pub type Sources = HashMap<Vec<PyStr>, Source>;
+
+/// A configuration and where each of its values came from.
+#[derive(Clone, Debug, Default)]
+pub struct Built {
+    pub config: Dict,
+    pub sources: Sources,
+    /// The configuration files merged in, in order (the user file, then each
+    /// `secret_config_load_file`); not the defaults.
+    pub files: Vec<String>,
+}
+
+/// The sources of `merged`, the result of merging a configuration with sources `over`
+/// over one with sources `base` (`config::merge`): a leaf `over` has came from it, any
+/// other leaf from `base`.
+pub fn merged_sources(merged: &Dict, mut base: Sources, mut over: Sources) -> Sources {
+    let mut out = Sources::new();
+    for_each_leaf(merged, &mut Vec::new(), &mut |path| {
+        if let Some(s) = over.remove(path).or_else(|| base.remove(path)) {
+            out.insert(path.clone(), s);
+        }
+    });
+    out
+}
+
+/// Calls `f` with the path of every leaf below `table`, in order.
+pub fn for_each_leaf(table: &Dict, path: &mut Vec<PyStr>, f: &mut impl FnMut(&Vec<PyStr>)) {
+    for (k, v) in table.iter() {
+        path.push(k.clone());
+        match v {
+            Value::Dict(d) => for_each_leaf(d, path, f),
+            _ => f(path),
+        }
+        path.pop();
+    }
+}
+
+/// The source of the value at `path`: its own, or for a table the first of its leaves'.
+pub fn source_of<'a>(sources: &'a Sources, path: &[PyStr]) -> Option<&'a Source> {
+    sources.get(path).or_else(|| {
+        sources
+            .iter()
+            .filter(|(k, _)| k.len() > path.len() && k.starts_with(path))
+            .min_by_key(|(k, s)| (line_of(s), k.len()))
+            .map(|(_, s)| s)
+    })
+}
+
+fn line_of(s: &Source) -> u32 {
+    match s.origin {
+        Origin::File { line: Some(n), .. } => n,
+        _ => u32::MAX,
+    }
+}
