@@ -44,13 +44,11 @@ fn main() {
          #define PREFECT_SECRETS_VERSION \"{major}.{minor}.{patch}\"\n"
     ));
 
-    let bindings = cbindgen::Builder::new()
-        // Only the C-facing files: the rest of the crate has no C items.
-        .with_src(crate_dir.join("src/ffi/status.rs"))
-        .with_src(crate_dir.join("src/ffi/get.rs"))
-        .with_src(crate_dir.join("src/ffi/config.rs"))
-        .with_src(crate_dir.join("src/ffi/context.rs"))
-        .with_src(crate_dir.join("src/ffi/info.rs"))
+    // Only the C layer: cbindgen follows `src/ffi/mod.rs`'s modules, so a new export
+    // file needs no listing here, and the header keeps their order. The rest of the crate
+    // has no C items.
+    let builder = cbindgen::Builder::new().with_src(crate_dir.join("src/ffi/mod.rs"));
+    let bindings = builder
         .with_config(config)
         .generate()
         .expect("cbindgen generates the header");

@@ -270,6 +270,43 @@ const char *secret_status_str(int32_t status);
 // The library's version, e.g. `"0.1.0"`; static, never NULL.
 const char *secret_version(void);
 
+// Writes to `out_buf` a plain-text report on what `secret_get(name)` would do with the
+// current configuration, and why: the first line says found, not found, asked of the
+// server, or why every get fails; the indented lines after it say where the secret was
+// set (environment variable, configuration file and line, `${...}` reference, `$VAR`/`~`
+// expansion, set through this API), what `json.loads` makes of it (by kind and size),
+// and for a name not found the near misses (another case or spacing, a mistyped
+// `PREFECT__CONTEXT__SECRETS__` variable, a `config.toml` that is not read). On the
+// server path: the flavour, the URL (without credentials or query), where the credential
+// comes from, and whether the cache or this thread's reuse window would answer. The
+// report never contains a value, a token, a key or an auth string, and never asks the
+// server. The format is for people and may change between versions.
+//
+// The buffer protocol is `secret_get`'s: on `SECRET_OK` the text and a NUL are written
+// and `*out_len` is its length; `SECRET_ERR_BUFFER_TOO_SMALL` sets `*out_len` to the
+// length needed. A configuration that cannot be loaded is reported, not an error.
+int32_t secret_explain(const char *name, char *out_buf, size_t out_buf_len, size_t *out_len);
+
+// Like `secret_explain`, with a buffer the library allocates (see `secret_get_alloc`):
+// free it with `secret_free`.
+int32_t secret_explain_alloc(const char *name, char **out, size_t *out_len);
+
+// Writes to `out_buf` the effective configuration as TOML (what Prefect 0.5.3's
+// `prefect.config` holds, `context.secrets` included), with every value under
+// `context.secrets`, every credential (`cloud.auth_token`, `cloud.api_key`,
+// `cloud.api_auth_string`, any key named like a token, password, secret, key or auth),
+// any URL with a password and anything built from those by `${...}` replaced by
+// `"********"`. With `show_sources`, each value ends with a comment saying where it
+// came from (`# environment variable PREFECT__CLOUD__GRAPHQL`,
+// `# /home/u/.prefect/config.toml, line 3`, ...), as `prefect config view
+// --show-sources` does for Prefect 2/3. Buffer protocol as `secret_get`'s;
+// `SECRET_ERR_CONFIG` when the configuration cannot be loaded.
+int32_t secret_config_view(bool show_sources, char *out_buf, size_t out_buf_len, size_t *out_len);
+
+// Like `secret_config_view`, with a buffer the library allocates: free it with
+// `secret_free`.
+int32_t secret_config_view_alloc(bool show_sources, char **out, size_t *out_len);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

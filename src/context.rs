@@ -119,7 +119,7 @@ impl Entry {
     }
 }
 
-type SecretMap = HashMap<Arc<[u8]>, Arc<Entry>>;
+pub type SecretMap = HashMap<Arc<[u8]>, Arc<Entry>>;
 
 /// `prefect.context.secrets`.
 #[derive(Clone, Debug)]
@@ -313,6 +313,30 @@ impl State {
         let mut next = State::from_config(merged, host)?;
         next.flow_building = self.flow_building;
         Ok(next)
+    }
+
+    /// The configuration without `context.secrets` (for reports).
+    pub fn config(&self) -> &Dict {
+        &self.config
+    }
+
+    /// Where the configuration's values came from.
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    /// `prefect.context.secrets`.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    pub fn flow_building(&self) -> bool {
+        self.flow_building
+    }
+
+    /// `config.cloud.use_local_secrets is True`, or why it cannot be worked out.
+    pub fn uses_local_secrets(&self) -> Result<bool, Error> {
+        self.local.clone()
     }
 
     /// Steps 1 and 2 of `get`, up to where the local and server paths part.

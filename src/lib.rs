@@ -19,6 +19,7 @@ pub mod files;
 pub mod process;
 pub mod pyjson;
 pub mod pystr;
+pub mod report;
 pub mod resolve;
 pub mod server;
 pub mod store;

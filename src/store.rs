@@ -124,6 +124,12 @@ impl Store {
         }
     }
 
+    /// The current snapshot, held for as long as the caller likes (reports that read
+    /// files while looking at it); `get` uses [`Store::read`].
+    pub fn snapshot(&self) -> Arc<Loaded> {
+        self.current.load_full()
+    }
+
     /// Builds the next snapshot from the current one with `f` and publishes it; when `f`
     /// fails nothing changes.
     pub fn update<R>(&self, f: impl FnOnce(&mut State) -> Result<R, Error>) -> Result<R, Error> {

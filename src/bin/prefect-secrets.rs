@@ -2,13 +2,18 @@
 //!
 //! ```text
 //! prefect-secrets get NAME [--json]
+//! prefect-secrets explain NAME
+//! prefect-secrets config [--show-sources]
+//! prefect-secrets list
 //! prefect-secrets --help | --version
 //! ```
 //!
 //! `get` resolves NAME exactly as the C ABI's `secret_get` / `secret_get_json` do (the same
 //! core call, `resolve::get` on the process-wide store) and prints the value and a newline.
 //! Exit status: 0 found, 1 not found (Python's None; nothing printed), 2 an error or a
-//! usage mistake, with the message on stderr.
+//! usage mistake, with the message on stderr. `explain` and `config` print what
+//! `secret_explain` and `secret_config_view` write (the same core calls); `list` the names
+//! in `context.secrets`. They exit 0, or 2 on an error.
 //!
 //! Each subcommand is one entry in [`COMMANDS`] and one function taking its arguments.
 
@@ -18,6 +23,7 @@ use std::process::ExitCode;
 
 use prefect_secrets::error::Error;
 use prefect_secrets::ffi::status::SecretStatus;
+use prefect_secrets::report;
 use prefect_secrets::resolve::{self, Format};
 use prefect_secrets::store;
 
@@ -37,14 +43,37 @@ struct Command {
     run: fn(&[String]) -> u8,
 }
 
-const COMMANDS: &[Command] = &[Command {
-    name: "get",
-    usage: "get NAME [--json]",
-    help: "print the secret NAME as Prefect 0.5.3's Secret(NAME).get() resolves it:\n      \
-           a string as its text, anything else as compact JSON (--json: always JSON).\n      \
-           Exit status 0 found, 1 not found (None), 2 error (message on stderr).",
-    run: get,
-}];
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "get",
+        usage: "get NAME [--json]",
+        help: "print the secret NAME as Prefect 0.5.3's Secret(NAME).get() resolves it:\n      \
+               a string as its text, anything else as compact JSON (--json: always JSON).\n      \
+               Exit status 0 found, 1 not found (None), 2 error (message on stderr).",
+        run: get,
+    },
+    Command {
+        name: "explain",
+        usage: "explain NAME",
+        help: "say where the secret NAME comes from, or why it is not found (near misses:\n      \
+               case, spaces, mistyped PREFECT__ variables, a config.toml that is not read).\n      \
+               Never prints a value or a credential.",
+        run: explain,
+    },
+    Command {
+        name: "config",
+        usage: "config [--show-sources]",
+        help: "print the effective configuration as TOML, secret values and credentials\n      \
+               masked; --show-sources: where each value came from.",
+        run: config,
+    },
+    Command {
+        name: "list",
+        usage: "list",
+        help: "print the names in context.secrets, one per line (never their values).",
+        run: list,
+    },
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = match std::env::args_os()
@@ -126,25 +155,90 @@ fn parse(args: &[String]) -> Parsed {
     Parsed::Args { flags, operands }
 }
 
-/// `get NAME [--json]`.
-fn get(args: &[String]) -> u8 {
-    let (flags, operands) = match parse(args) {
+/// A subcommand's flags (each one of `known`) and exactly `operands` operands (named
+/// `what` in messages); `Err` is the exit status when help was asked for or on a usage
+/// mistake.
+fn arguments(
+    command: &str,
+    args: &[String],
+    known: &[&str],
+    operands: usize,
+    what: &str,
+) -> Result<(Vec<String>, Vec<String>), u8> {
+    let (flags, found) = match parse(args) {
         Parsed::Help => {
             print!("{}", help());
-            return FOUND;
+            return Err(FOUND);
         }
         Parsed::Args { flags, operands } => (flags, operands),
     };
-    let mut format = Format::Text;
-    for flag in &flags {
-        match flag.as_str() {
-            "--json" => format = Format::Json,
-            other => return usage_error(&format!("get: unknown option '{other}'")),
+    if let Some(other) = flags.iter().find(|f| !known.contains(&f.as_str())) {
+        return Err(usage_error(&format!("{command}: unknown option '{other}'")));
+    }
+    if found.len() != operands {
+        return Err(usage_error(&match operands {
+            0 => format!("{command}: takes no operands"),
+            _ => format!("{command}: expected exactly one {what}"),
+        }));
+    }
+    Ok((flags, found))
+}
+
+/// Prints `text` to stdout, reporting a failed write.
+fn print_out(text: &str) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => FOUND,
+        Err(e) => {
+            eprintln!("{PROGRAM}: writing to stdout: {e}");
+            ERROR
         }
     }
-    let [name] = operands.as_slice() else {
-        return usage_error("get: expected exactly one NAME");
+}
+
+/// `explain NAME`.
+fn explain(args: &[String]) -> u8 {
+    match arguments("explain", args, &[], 1, "NAME") {
+        Ok((_, operands)) => print_out(&report::explain::explain(store::global(), &operands[0])),
+        Err(status) => status,
+    }
+}
+
+/// `config [--show-sources]`.
+fn config(args: &[String]) -> u8 {
+    let show_sources = match arguments("config", args, &["--show-sources"], 0, "") {
+        Ok((flags, _)) => !flags.is_empty(),
+        Err(status) => return status,
     };
+    match report::view::config_view(store::global(), show_sources) {
+        Ok(text) => print_out(&text),
+        Err(e) => report(&e),
+    }
+}
+
+/// `list`.
+fn list(args: &[String]) -> u8 {
+    if let Err(status) = arguments("list", args, &[], 0, "") {
+        return status;
+    }
+    match report::secret_names(store::global()) {
+        Ok(names) => print_out(&names.iter().map(|n| format!("{n}\n")).collect::<String>()),
+        Err(e) => report(&e),
+    }
+}
+
+/// `get NAME [--json]`.
+fn get(args: &[String]) -> u8 {
+    let (flags, operands) = match arguments("get", args, &["--json"], 1, "NAME") {
+        Ok(parsed) => parsed,
+        Err(status) => return status,
+    };
+    let format = if flags.is_empty() {
+        Format::Text
+    } else {
+        Format::Json
+    };
+    let name = &operands[0];
     let stdout = std::io::stdout();
     let written = resolve::get(store::global(), name, format, |value: &[u8]| {
         let mut out = stdout.lock();

@@ -62,7 +62,7 @@ impl fmt::Display for Origin {
 }
 
 impl fmt::Display for Source {
-    /// `environment variable X ($VAR/~ expanded, ${a.b} resolved)`.
+    /// `environment variable X; $VAR/~ expanded; ${a.b} resolved`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.origin)?;
         let mut notes = Vec::new();
@@ -72,8 +72,8 @@ impl fmt::Display for Source {
         for r in &self.references {
             notes.push(format!("${{{r}}} resolved"));
         }
-        if !notes.is_empty() {
-            write!(f, " ({})", notes.join(", "))?;
+        for note in notes {
+            write!(f, "; {note}")?;
         }
         Ok(())
     }
@@ -126,6 +126,22 @@ pub fn source_of<'a>(sources: &'a Sources, path: &[PyStr]) -> Option<&'a Source>
             .min_by_key(|(k, s)| (line_of(s), k.len()))
             .map(|(_, s)| s)
     })
+}
+
+/// `cloud.graphql, from environment variable PREFECT__CLOUD__GRAPHQL`, or
+/// `cloud.graphql, not set`: a key of the configuration and where its value came from.
+pub fn key_and_source(sources: &Sources, path: &[&str]) -> String {
+    format!("{}, {}", path.join("."), from_text(sources, path))
+}
+
+/// `from environment variable PREFECT__CLOUD__GRAPHQL`, or `not set`: where the value at
+/// `path` came from.
+pub fn from_text(sources: &Sources, path: &[&str]) -> String {
+    let key: Vec<PyStr> = path.iter().map(|k| PyStr::from(*k)).collect();
+    match sources.get(&key) {
+        Some(source) => format!("from {source}"),
+        None => "not set".to_string(),
+    }
 }
 
 fn line_of(s: &Source) -> u32 {

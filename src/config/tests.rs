@@ -99,7 +99,7 @@ fn the_user_file_is_merged_over_the_defaults() {
     assert_eq!(built.files, [file.clone()]);
     assert_eq!(
         source(&["context", "secrets", "K"]),
-        Some(format!("{file}, line 4 ($VAR/~ expanded)"))
+        Some(format!("{file}, line 4; $VAR/~ expanded"))
     );
     assert_eq!(
         source(&["cloud", "heartbeat_interval"]),
@@ -107,7 +107,7 @@ fn the_user_file_is_merged_over_the_defaults() {
     );
     assert_eq!(
         source(&["cloud", "graphql"]),
-        Some("Prefect 0.5.3's defaults (${cloud.api} resolved)".to_string())
+        Some("Prefect 0.5.3's defaults; ${cloud.api} resolved".to_string())
     );
     assert_eq!(
         json_at(&config, &["cloud", "api"]),

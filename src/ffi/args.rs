@@ -108,3 +108,43 @@ impl OutBuf {
         Ok(SecretStatus::SECRET_OK)
     }
 }
+
+/// The allocating protocol's outputs: `*out` (never NULL itself) and an optional
+/// `*out_len`. Creating it sets them to NULL and 0, so every failure leaves them defined;
+/// [`AllocOut::set`] hands over a NUL-terminated copy, freed with `secret_free`.
+pub struct AllocOut {
+    out: *mut *mut c_char,
+    len: *mut usize,
+}
+
+impl AllocOut {
+    /// # Safety
+    /// `out` is NULL or points to a writable `char *`; `len` is NULL or points to a
+    /// writable `size_t`; both stay valid for the life of the `AllocOut`.
+    pub unsafe fn new(out: *mut *mut c_char, len: *mut usize) -> Result<AllocOut, Error> {
+        if out.is_null() {
+            return Err(Error::invalid_argument("out is NULL"));
+        }
+        // SAFETY: `out` is non-NULL and writable; `len` is NULL or writable.
+        unsafe {
+            *out = std::ptr::null_mut();
+            if !len.is_null() {
+                *len = 0;
+            }
+        }
+        Ok(AllocOut { out, len })
+    }
+
+    /// Copies `bytes` into a new buffer and stores it in the outputs.
+    pub fn set(&self, bytes: &[u8]) -> Result<SecretStatus, Error> {
+        let p = super::alloc::copy_out(bytes)?;
+        // SAFETY: writable by the contract of `new`.
+        unsafe {
+            *self.out = p;
+            if !self.len.is_null() {
+                *self.len = bytes.len();
+            }
+        }
+        Ok(SecretStatus::SECRET_OK)
+    }
+}

@@ -11,9 +11,9 @@ use std::ffi::c_char;
 use std::time::{Duration, Instant};
 
 use super::alloc;
-use super::args::{OutBuf, str_arg};
+use super::args::{AllocOut, OutBuf, str_arg};
 use super::boundary::{self, call};
-use super::status::SecretStatus::{self, SECRET_NOT_FOUND, SECRET_OK};
+use super::status::SecretStatus::{self, SECRET_NOT_FOUND};
 use crate::error::Error;
 use crate::resolve::{self, Format};
 use crate::server::keys::valid_seconds;
@@ -93,33 +93,14 @@ unsafe fn alloc_value(
     out_len: *mut usize,
     format: Format,
 ) -> Result<SecretStatus, Error> {
-    if out.is_null() {
-        return Err(Error::invalid_argument("out is NULL"));
-    }
-    // SAFETY: `out` is non-NULL and writable; `out_len` is NULL or writable.
-    unsafe {
-        *out = std::ptr::null_mut();
-        if !out_len.is_null() {
-            *out_len = 0;
-        }
-    }
+    // SAFETY: the caller passes valid pointers, as documented in the header.
+    let dest = unsafe { AllocOut::new(out, out_len) }?;
     // SAFETY: the caller passes a valid C string.
     let name = unsafe { str_arg(name, "name") }?;
-    let found = resolve::get(store::global(), name, format, |bytes| {
-        alloc::copy_out(bytes).map(|p| (p, bytes.len()))
-    })?;
-    let Some(copied) = found else {
-        return Ok(SECRET_NOT_FOUND);
-    };
-    let (p, len) = copied?;
-    // SAFETY: as above.
-    unsafe {
-        *out = p;
-        if !out_len.is_null() {
-            *out_len = len;
-        }
+    match resolve::get(store::global(), name, format, |bytes| dest.set(bytes))? {
+        Some(set) => set,
+        None => Ok(SECRET_NOT_FOUND),
     }
-    Ok(SECRET_OK)
 }
 
 /// Like `secret_get`, but the library allocates the buffer: on `SECRET_OK`, `*out` points
@@ -156,15 +137,9 @@ unsafe fn get_alloc_within(
 ) -> i32 {
     call(|| {
         if !valid_seconds(max_seconds, false) {
-            if !out.is_null() {
-                // SAFETY: `out` is non-NULL and writable; `out_len` is NULL or writable.
-                unsafe {
-                    *out = std::ptr::null_mut();
-                    if !out_len.is_null() {
-                        *out_len = 0;
-                    }
-                }
-            }
+            // Clears the outputs (a NULL `out` is reported below only if this is fixed).
+            // SAFETY: the caller passes valid pointers, as documented in the header.
+            let _ = unsafe { AllocOut::new(out, out_len) };
             return Err(Error::invalid_argument(
                 "max_seconds must be a positive finite number of seconds below 1e9",
             ));

@@ -5,14 +5,21 @@
 //! errors into status codes and records this thread's last error message. Raw pointers are
 //! read only through the helpers in [`args`].
 
+// The exports, one file per concern, in the order the header gives them (cbindgen reads
+// these modules from here; `ffi::tests` checks that each goes through the boundary).
+pub mod status;
+
+pub mod get;
+
+pub mod config;
+pub mod context;
+pub mod info;
+pub mod report;
+
+// Helpers of the exports.
 pub mod alloc;
 pub mod args;
 pub mod boundary;
-pub mod config;
-pub mod context;
-pub mod get;
-pub mod info;
-pub mod status;
 
 /// Every export, for Rust callers (the tests, the command line) that use the C ABI.
 pub mod api {
@@ -20,6 +27,7 @@ pub mod api {
     pub use super::context::*;
     pub use super::get::*;
     pub use super::info::*;
+    pub use super::report::*;
 }
 
 #[cfg(test)]

@@ -62,9 +62,23 @@ impl Default for Limits {
 /// (`PREFECT_API_URL`, `PREFECT_API_KEY`, `PREFECT_API_AUTH_STRING`) from the environment.
 #[derive(Clone, Debug, Default)]
 pub struct Prefect3 {
-    pub api_url: Option<PyStr>,
-    pub api_key: Option<PyStr>,
-    pub auth_string: Option<PyStr>,
+    pub api_url: Option<Sourced>,
+    pub api_key: Option<Sourced>,
+    pub auth_string: Option<Sourced>,
+}
+
+/// A Prefect 3 setting's text and where it was read (for `secret_explain`).
+#[derive(Clone, Debug)]
+pub struct Sourced {
+    pub value: PyStr,
+    /// `Key(k)`: `cloud.<k>`; `Env(v)`: the environment variable `v`.
+    pub from: ReadFrom,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadFrom {
+    Key(&'static str),
+    Env(&'static str),
 }
 
 /// Everything one server `get` needs, copied out of a snapshot.
@@ -134,19 +148,27 @@ fn bad_flavor() -> Error {
 }
 
 fn prefect3(cloud: &Dict, env: &Environment) -> Result<Prefect3, Error> {
-    let text = |key: &str, var: &str| -> Result<Option<PyStr>, Error> {
-        match cloud.get(key) {
-            None | Some(Value::None) => {
-                Ok(env.get(var.as_bytes()).filter(|v| !v.is_empty()).cloned())
+    let text =
+        |key: &'static str, var: &'static str| -> Result<Option<Sourced>, Error> {
+            match cloud.get(key) {
+                None | Some(Value::None) => Ok(env
+                    .get(var.as_bytes())
+                    .filter(|v| !v.is_empty())
+                    .map(|v| Sourced {
+                        value: v.clone(),
+                        from: ReadFrom::Env(var),
+                    })),
+                Some(Value::Str(s)) if s.is_empty() => Ok(None),
+                Some(Value::Str(s)) => Ok(Some(Sourced {
+                    value: s.clone(),
+                    from: ReadFrom::Key(key),
+                })),
+                Some(other) => Err(Error::config(format!(
+                    "cloud.{key} must be text, not a {}",
+                    other.type_name()
+                ))),
             }
-            Some(Value::Str(s)) if s.is_empty() => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(Error::config(format!(
-                "cloud.{key} must be text, not a {}",
-                other.type_name()
-            ))),
-        }
-    };
+        };
     Ok(Prefect3 {
         api_url: text(key::API_URL, "PREFECT_API_URL")?,
         api_key: text(key::API_KEY, "PREFECT_API_KEY")?,

@@ -130,6 +130,16 @@ fn read_ca_bundle(path: &Path) -> Result<Vec<Certificate<'static>>, Error> {
 
 /// Where a request goes, for messages: scheme, host and port only (a URL may carry
 /// credentials).
+/// A URL as a report may show it: scheme, host, port and path, never the user
+/// information or the query (either may carry a credential).
+pub fn shown_url(uri: &Uri) -> String {
+    let mut shown = format!("{}{}", describe(uri), uri.path());
+    if uri.query().is_some() {
+        shown.push_str("?(query not shown)");
+    }
+    shown
+}
+
 fn describe(uri: &Uri) -> String {
     let host = uri.host().unwrap_or("?");
     match uri.port_u16() {

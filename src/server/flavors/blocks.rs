@@ -10,9 +10,60 @@ use crate::pyjson;
 use crate::store::Store;
 use crate::value::Value;
 
+use crate::config::source::{Sources, key_and_source};
 use crate::server::decode_reply;
-use crate::server::settings::Settings;
+use crate::server::settings::{ReadFrom, Settings, Sourced};
 use crate::server::transport::{self, Method};
+
+/// What a get would do, for `secret_explain` (see `flavors::Explain`).
+pub fn explain(_store: &Store, name: &str, settings: &Settings, sources: &Sources) -> Vec<String> {
+    let mut out = vec!["API: a Prefect 2/3 server's Secret blocks (REST)".to_string()];
+    let p3 = match &settings.prefect3 {
+        Ok(p3) => p3,
+        Err(e) => {
+            out.push(format!("a get fails: {e}"));
+            return out;
+        }
+    };
+    let from = |s: &Sourced| match s.from {
+        ReadFrom::Key(k) => key_and_source(sources, &["cloud", k]),
+        ReadFrom::Env(var) => {
+            format!("environment variable {var} (as when the configuration was loaded)")
+        }
+    };
+    match &p3.api_url {
+        Some(api) => {
+            let url = format!(
+                "{}/block_types/slug/secret/block_documents/name/",
+                api.value.to_string_lossy().trim_end_matches('/')
+            );
+            let limits = settings.limits.clone().unwrap_or_default();
+            out.push(
+                match transport::check_url(&url, "the Prefect API URL", &limits) {
+                    Ok(uri) => format!("URL: {}<name> ({})", transport::shown_url(&uri), from(api)),
+                    Err(e) => format!("URL: unusable, so a get fails: {e} ({})", from(api)),
+                },
+            );
+        }
+        None => out.push(
+            "URL: none: neither cloud.api_url nor PREFECT_API_URL is set, so a get fails"
+                .to_string(),
+        ),
+    }
+    out.push(match (&p3.auth_string, &p3.api_key) {
+        (Some(auth), _) => format!("credential: HTTP Basic auth string in {}", from(auth)),
+        (None, Some(k)) => format!("credential: bearer API key in {}", from(k)),
+        (None, None) => "credential: none (neither an API key nor an auth string is set)".into(),
+    });
+    if !is_block_name(name) {
+        out.push(
+            "name: not a block name (lowercase letters, digits and dashes), so a get answers \
+             not found without asking"
+                .to_string(),
+        );
+    }
+    out
+}
 
 pub fn fetch(_store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
     let p3 = settings.prefect3.clone()?;
@@ -33,7 +84,7 @@ pub fn fetch(_store: &Store, name: &str, settings: &Settings) -> Result<Option<V
             name.len()
         )));
     }
-    let api = api.to_string_lossy();
+    let api = api.value.to_string_lossy();
     let url = format!(
         "{}/block_types/slug/secret/block_documents/name/{}?include_secrets=true",
         api.trim_end_matches('/'),
@@ -43,12 +94,12 @@ pub fn fetch(_store: &Store, name: &str, settings: &Settings) -> Result<Option<V
     let auth = match (&p3.auth_string, &p3.api_key) {
         (Some(user_pass), _) => Some(transport::authorization(
             "Basic",
-            base64(user_pass.as_bytes()).as_bytes(),
+            base64(user_pass.value.as_bytes()).as_bytes(),
             "API auth string",
         )?),
         (None, Some(key)) => Some(transport::authorization(
             "Bearer",
-            key.as_bytes(),
+            key.value.as_bytes(),
             "API key",
         )?),
         (None, None) => None,

@@ -11,6 +11,7 @@ pub mod graphql;
 pub mod v053;
 
 use super::settings::Settings;
+use crate::config::source::Sources;
 use crate::error::Error;
 use crate::store::Store;
 use crate::value::Value;
@@ -18,12 +19,18 @@ use crate::value::Value;
 /// Asks the server for one secret: `Ok(None)` is Python's None.
 pub type Fetch = fn(&Store, &str, &Settings) -> Result<Option<Value>, Error>;
 
+/// What `secret_explain` says about asking for one secret, without asking: lines of the
+/// report (the API, the URL, the credential's source), never a credential or a value.
+/// `Sources` says where each `cloud.*` value came from.
+pub type Explain = fn(&Store, &str, &Settings, &Sources) -> Vec<String>;
+
 pub struct Flavor {
     /// The `cloud.server_flavor` text.
     pub name: &'static str,
     /// The C constant's name in the header (`SecretServerFlavor`).
     pub c_name: &'static str,
     pub fetch: Fetch,
+    pub explain: Explain,
 }
 
 impl std::fmt::Debug for Flavor {
@@ -38,11 +45,13 @@ pub static FLAVORS: &[Flavor] = &[
         name: "prefect-0.5",
         c_name: "SECRET_SERVER_PREFECT_0_5",
         fetch: v053::fetch,
+        explain: v053::explain,
     },
     Flavor {
         name: "prefect-3",
         c_name: "SECRET_SERVER_PREFECT_3",
         fetch: blocks::fetch,
+        explain: blocks::explain,
     },
 ];
 

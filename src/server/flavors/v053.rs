@@ -2,8 +2,11 @@
 //! its checks fail: the logger, the token (configuration or credentials file), the URL,
 //! the token's presence, the request, one refresh-and-retry on 401, the reply.
 
+use std::path::PathBuf;
+
 use crate::config::expand::expanduser;
 use crate::config::host::{Environment, Host};
+use crate::config::source::{Sources, key_and_source};
 use crate::error::Error;
 use crate::files;
 use crate::pyjson::repr::{config_str, py_str};
@@ -13,6 +16,7 @@ use crate::value::{Dict, Value};
 
 use super::graphql;
 use crate::server::decode_reply;
+use crate::server::keys as key;
 use crate::server::redact::Redactor;
 use crate::server::settings::Settings;
 use crate::server::transport::{self, Method};
@@ -97,6 +101,57 @@ pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Va
     graphql::secret_value(result, &redactor)
 }
 
+/// Where Prefect 0.5.3 looks for a token when `cloud.auth_token` is not set:
+/// `~/.prefect/.credentials/auth_token`, expanded as Python expands it; `None` when it
+/// cannot be a path.
+fn credentials_path(env: &Environment, store: &Store) -> Result<Option<PathBuf>, Error> {
+    let host = Host {
+        env,
+        accounts: store.accounts(),
+    };
+    let path = expanduser(&PyStr::from("~/.prefect/.credentials/auth_token"), &host)?;
+    Ok(crate::config::to_path(&path))
+}
+
+/// What a get would do, for `secret_explain` (see `flavors::Explain`).
+pub fn explain(store: &Store, _name: &str, settings: &Settings, sources: &Sources) -> Vec<String> {
+    let mut out = vec!["API: Prefect 0.5.3's GraphQL secretValue query".to_string()];
+    let graphql = key_and_source(sources, &["cloud", key::GRAPHQL]);
+    out.push(match &settings.graphql_url {
+        Some(Ok(uri)) => format!("URL: {} ({graphql})", transport::shown_url(uri)),
+        Some(Err(e)) => format!("URL: unusable, so a get fails: {e} ({graphql})"),
+        None if matches!(settings.graphql, Value::Str(_)) => {
+            format!("URL: not checked, the limits are invalid ({graphql})")
+        }
+        None => format!(
+            "URL: {graphql} is a {}, not a URL, so a get fails",
+            settings.graphql.type_name()
+        ),
+    });
+    out.push(match &settings.token {
+        Some(_) => format!(
+            "credential: bearer token in {}",
+            key_and_source(sources, &["cloud", key::AUTH_TOKEN])
+        ),
+        None => match credentials_path(&settings.env, store) {
+            Ok(Some(path)) if path.is_file() => format!(
+                "credential: bearer token from the credentials file {} (cloud.auth_token is not set)",
+                path.display()
+            ),
+            Ok(Some(path)) => format!(
+                "credential: none: cloud.auth_token is not set and there is no credentials file {},                  so a get fails with SECRET_ERR_AUTH",
+                path.display()
+            ),
+            Ok(None) | Err(_) => "credential: none: cloud.auth_token is not set and the                  credentials file's path cannot be worked out, so a get fails with SECRET_ERR_AUTH"
+                .to_string(),
+        },
+    });
+    if let Err(e) = &settings.logging {
+        out.push(format!("a get fails before asking: {e}"));
+    }
+    out
+}
+
 fn bearer(token: &PyStr) -> Result<ureq::http::HeaderValue, Error> {
     transport::authorization("Bearer", token.as_bytes(), "auth token")
 }
@@ -110,13 +165,8 @@ fn bearer(token: &PyStr) -> Result<ureq::http::HeaderValue, Error> {
 /// (Python would hang on the FIFO, read `/dev/zero` until memory runs out, or raise
 /// `IsADirectoryError`).
 fn credentials_token(env: &Environment, store: &Store) -> Result<Option<PyStr>, Error> {
-    let host = Host {
-        env,
-        accounts: store.accounts(),
-    };
-    let path = expanduser(&PyStr::from("~/.prefect/.credentials/auth_token"), &host)?;
     // A NUL or an unencodable character: `os.path.exists` is false.
-    let Some(path) = crate::config::to_path(&path) else {
+    let Some(path) = credentials_path(env, store)? else {
         return Ok(None);
     };
     if !path.exists() {
