@@ -96,7 +96,7 @@ fn the_user_file_is_merged_over_the_defaults() {
         built.sources.get(&path).map(ToString::to_string)
     };
     let file = format!("{home}/.prefect/config.toml");
-    assert_eq!(built.files, [file.clone()]);
+    assert_eq!(built.files, std::slice::from_ref(&file));
     assert_eq!(
         source(&["context", "secrets", "K"]),
         Some(format!("{file}, line 4; $VAR/~ expanded"))

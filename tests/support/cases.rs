@@ -91,7 +91,8 @@ fn kind_name(kind: ErrorKind) -> &'static str {
 /// The outcome of one case: `Ok(Some((json, text)))`, `Ok(None)` for None, or the error.
 type Outcome = Result<Option<(Vec<u8>, Vec<u8>)>, Error>;
 
-fn run_on_store(store: &Store, spec: &Json) -> Outcome {
+/// What a case sets through the API before its get, as `libworker.py` does.
+pub fn apply_sets(store: &Store, spec: &Json) -> Result<(), Error> {
     if let Some(sets) = spec["config_set"].as_object() {
         for (key, value) in sets {
             let v = match key.as_str() {
@@ -120,6 +121,11 @@ fn run_on_store(store: &Store, spec: &Json) -> Outcome {
             Ok(())
         })?;
     }
+    Ok(())
+}
+
+fn run_on_store(store: &Store, spec: &Json) -> Outcome {
+    apply_sets(store, spec)?;
     let name = spec["name"].as_str().unwrap();
     let json = resolve::get(store, name, Format::Json, |b| b.to_vec())?;
     let Some(json) = json else { return Ok(None) };
@@ -198,11 +204,22 @@ fn judge_requests(want: &Json, got: &[Json]) -> Result<(), String> {
     }
 }
 
-/// Runs a case; `Ok(false)` when it cannot run on this platform.
-pub fn run_case(case: &Case) -> Result<bool, String> {
+/// A case made ready to run: its home directory and server (kept alive while it runs),
+/// its spec and expected outcome with `{HOME}`/`{SERVER}` filled in, and a store with
+/// its environment.
+pub struct Prepared {
+    pub home: TempDir,
+    pub server: Option<TestServer>,
+    pub spec: Json,
+    pub expected: Json,
+    pub store: Store,
+}
+
+/// Sets a case up; `None` when it cannot run on this platform.
+pub fn prepare(case: &Case) -> Option<Prepared> {
     // `~user` needs the POSIX user database Prefect read on the reference machine.
     if cfg!(not(unix)) && case.id.contains("tilde-root") {
-        return Ok(false);
+        return None;
     }
     let home = TempDir::new("golden");
     let home_str = home.text();
@@ -234,6 +251,28 @@ pub fn run_case(case: &Case) -> Result<bool, String> {
     }
     let env = Environment::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let store = Store::with_env(env, sys::accounts());
+    Some(Prepared {
+        home,
+        server,
+        spec,
+        expected,
+        store,
+    })
+}
+
+/// Runs a case; `Ok(false)` when it cannot run on this platform.
+pub fn run_case(case: &Case) -> Result<bool, String> {
+    // The home directory must outlive the get.
+    let Some(Prepared {
+        home: _home,
+        server,
+        spec,
+        expected,
+        store,
+    }) = prepare(case)
+    else {
+        return Ok(false);
+    };
     let got = run_on_store(&store, &spec);
     judge(&expected, &got)?;
     if let Some(server) = &server {

@@ -33,14 +33,20 @@ pub fn explain(_store: &Store, name: &str, settings: &Settings, sources: &Source
     };
     match &p3.api_url {
         Some(api) => {
+            // The name itself (not a secret) when it can be sent, else a placeholder.
+            let segment = if is_block_name(name) {
+                encode_path_segment(name)
+            } else {
+                "NAME".to_string()
+            };
             let url = format!(
-                "{}/block_types/slug/secret/block_documents/name/",
+                "{}/block_types/slug/secret/block_documents/name/{segment}",
                 api.value.to_string_lossy().trim_end_matches('/')
             );
             let limits = settings.limits.clone().unwrap_or_default();
             out.push(
                 match transport::check_url(&url, "the Prefect API URL", &limits) {
-                    Ok(uri) => format!("URL: {}<name> ({})", transport::shown_url(&uri), from(api)),
+                    Ok(uri) => format!("URL: {} ({})", transport::shown_url(&uri), from(api)),
                     Err(e) => format!("URL: unusable, so a get fails: {e} ({})", from(api)),
                 },
             );

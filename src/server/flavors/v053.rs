@@ -139,10 +139,12 @@ pub fn explain(store: &Store, _name: &str, settings: &Settings, sources: &Source
                 path.display()
             ),
             Ok(Some(path)) => format!(
-                "credential: none: cloud.auth_token is not set and there is no credentials file {},                  so a get fails with SECRET_ERR_AUTH",
+                "credential: none: cloud.auth_token is not set and there is no credentials file {}, \
+                 so a get fails with SECRET_ERR_AUTH",
                 path.display()
             ),
-            Ok(None) | Err(_) => "credential: none: cloud.auth_token is not set and the                  credentials file's path cannot be worked out, so a get fails with SECRET_ERR_AUTH"
+            Ok(None) | Err(_) => "credential: none: cloud.auth_token is not set and the \
+                 credentials file's path cannot be worked out, so a get fails with SECRET_ERR_AUTH"
                 .to_string(),
         },
     });
