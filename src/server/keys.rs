@@ -157,6 +157,35 @@ mod tests {
         assert!(named("context.secrets").is_none());
     }
 
+    /// Forgetting a setting's entry in [`SETTINGS`], its row in the README or its name in
+    /// `secret_config_set`'s documentation (the header's list of keys) fails here.
+    #[test]
+    fn every_key_is_declared_and_documented() {
+        let source = include_str!("keys.rs");
+        let consts: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub const "))
+            .filter_map(|l| l.split_once(": &str = \"")?.1.split_once('"'))
+            .map(|(key, _)| key)
+            .collect();
+        assert!(consts.len() >= 14);
+        for key in &consts {
+            assert!(named(key).is_some(), "{key} has a constant but no SETTINGS entry");
+        }
+        assert_eq!(consts.len(), SETTINGS.len(), "a SETTINGS entry without a constant");
+        let readme = include_str!("../../README.md");
+        let header = include_str!("../../include/prefect_secrets.h");
+        let doc = header
+            .split("int32_t secret_config_set(")
+            .next()
+            .and_then(|before| before.rsplit("\n\n").next())
+            .unwrap();
+        for s in SETTINGS {
+            assert!(readme.contains(&format!("cloud.{}", s.key)), "README lacks cloud.{}", s.key);
+            assert!(doc.contains(&format!("`{}`", s.key)), "secret_config_set's doc lacks {}", s.key);
+        }
+    }
+
     #[test]
     fn text_becomes_the_setting_kind() {
         // The value set, as JSON (`-` when the key is removed), or `error`.
