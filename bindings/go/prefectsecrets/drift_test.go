@@ -20,8 +20,9 @@ import (
 // never calls (see goUnusedExports for the deliberate ones).
 //
 // The header read is the repository's include/prefect_secrets.h; outside the repository
-// (the module as `go get` fetches it) the package's own copy, which TestHeaderCopyIsCurrent
-// keeps equal to it inside the repository.
+// (the module as `go get` fetches it) the copy of the release archive's header that
+// scripts/dist-bindings puts into the published module's package directory. Either way it
+// is the header cgo compiled the package against (TestHeaderSource checks this).
 
 // goUnusedExports are the header's functions this package deliberately does not call,
 // each with the reason. An entry the package does call, or the header no longer has,
@@ -40,13 +41,23 @@ type cEnumerator struct {
 	value int64
 }
 
-// driftHeader is the text of the C header (see above) and the path it was read from.
+const (
+	// repoHeader is the repository's header, seen from this directory (also secrets.go's
+	// #cgo CPPFLAGS include directory).
+	repoHeader = "../../../include/prefect_secrets.h"
+	// packagedHeader is the published module's copy, in this directory; never in the
+	// repository (gitignored).
+	packagedHeader = "prefect_secrets.h"
+)
+
+// driftHeader is the text of the C header (see above) and the path it was read from: the
+// repository's, else (a packaged module) the package directory's.
 func driftHeader(t *testing.T) (string, string) {
 	t.Helper()
-	path := "../../../include/prefect_secrets.h"
+	path := repoHeader
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		path = "prefect_secrets.h"
+		path = packagedHeader
 		b, err = os.ReadFile(path)
 	}
 	if err != nil {

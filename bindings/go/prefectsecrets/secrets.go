@@ -28,6 +28,17 @@
 package prefectsecrets
 
 /*
+// The C header, prefect_secrets.h, is not kept in this directory in the repository: it is
+// the repository's include/prefect_secrets.h, three levels up. The published module (the
+// zip scripts/dist-bindings writes) cannot reach outside bindings/go, so it carries the
+// release archive's header here instead. A header here (the published module's) comes
+// first, then the repository's include/, then a pkg-config Cflags directory (these are
+// CPPFLAGS, which go puts ahead of pkg-config's). -I${SRCDIR} is explicit because the cgo
+// tool, which reads the header's types and constants, searches this directory only after
+// every -I flag (the C compiler gets it first); without it the two could read different
+// headers. In the repository a copy here is gitignored, and TestHeaderSource fails while
+// one exists. go's build cache does not see the header in include/: see TestHeaderSource.
+#cgo CPPFLAGS: -I${SRCDIR} -I${SRCDIR}/../../../include
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
