@@ -3,8 +3,8 @@
 require_relative "lib/prefect_secrets/version"
 
 # One gemspec for every form of the gem:
-#   - the plain gem (platform "ruby"): Ruby code only; it loads an installed library
-#     (see README.md, "Finding the library");
+#   - the plain gem (platform "ruby"): Ruby code and the C header only; it loads an
+#     installed library (see README.md, "Finding the library");
 #   - a platform gem (x86_64-linux, aarch64-linux, x64-mingw-ucrt): the same code plus the
 #     native library in lib/prefect_secrets/native/, built by scripts/dist-bindings with
 #     PREFECT_SECRETS_GEM_PLATFORM set to the platform.
@@ -27,6 +27,12 @@ Gem::Specification.new do |spec|
   spec.required_ruby_version = ">= 3.1"
   # Paths relative to this file, whatever the current directory (gem build, Bundler).
   files = Dir.glob("lib/**/*.rb", base: __dir__) + ["README.md", "Rakefile", "prefect_secrets.gemspec"]
+  # The C header the binding reads its functions from (lib/prefect_secrets/header.rb). The
+  # repository's is include/prefect_secrets.h, outside this directory, where a gem cannot
+  # reach: scripts/dist-bindings and `rake build` copy it here first. Bundler's git: and
+  # path: sources have no copy and need none: they load from the checkout, include/ and all.
+  header = "lib/prefect_secrets/prefect_secrets.h"
+  files << header if File.file?(File.join(__dir__, header))
   unless platform.empty?
     spec.platform = platform
     native = Dir.glob("lib/prefect_secrets/native/*", base: __dir__)

@@ -10,6 +10,7 @@
 require_relative "prefect_secrets/version"
 require_relative "prefect_secrets/errors"
 require_relative "prefect_secrets/arguments"
+require_relative "prefect_secrets/header"
 require_relative "prefect_secrets/native"
 require_relative "prefect_secrets/value_decoder"
 require_relative "prefect_secrets/api"

@@ -18,10 +18,18 @@ module PrefectSecrets
   BINARY = Encoding::BINARY
   private_constant :UTF_8, :BINARY
 
-  # The server APIs server_flavor= accepts, with their SecretServerFlavor values:
-  # :prefect_0_5 is Prefect 0.5.3's GraphQL secretValue (the default), :prefect_3 a
-  # Prefect 2/3 server's Secret blocks (REST, api_url / PREFECT_API_URL).
-  SERVER_FLAVORS = { prefect_0_5: 0, prefect_3: 1 }.freeze
+  # The server APIs server_flavor= accepts, with their SecretServerFlavor values, taken
+  # from the C header's enum SecretServerFlavor: SECRET_SERVER_PREFECT_0_5 is :prefect_0_5
+  # (Prefect 0.5.3's GraphQL secretValue, the default), SECRET_SERVER_PREFECT_3 is
+  # :prefect_3 (a Prefect 2/3 server's Secret blocks: REST, api_url / PREFECT_API_URL).
+  SERVER_FLAVORS = Native::HEADER.enum("SecretServerFlavor").to_h do |name, value|
+    unless name.start_with?("SECRET_SERVER_")
+      raise Header::Error, "#{Native::HEADER.source}: enum SecretServerFlavor: #{name} " \
+                           "does not start with SECRET_SERVER_"
+    end
+
+    [name.delete_prefix("SECRET_SERVER_").downcase.to_sym, value]
+  end.freeze
 
   class << self
     # ---- Reading secrets --------------------------------------------------------------
@@ -45,14 +53,14 @@ module PrefectSecrets
     # The value as the JSON text Python's json.dumps(value, separators=(",", ":")) writes
     # (ASCII, NaN/Infinity allowed), or nil when not found.
     def get_json(name)
-      bytes = Native.fetch(:secret_get_json, Arguments.c_string(name, "name"))
+      bytes = Native.fetch(:secret_get_json_alloc, Arguments.c_string(name, "name"))
       bytes&.force_encoding(UTF_8)
     end
 
     # What secret_get writes: a string value's own text, any other value as JSON; nil
     # when not found. UTF-8 when the bytes are valid UTF-8, else binary (a lone surrogate).
     def get_text(name)
-      bytes = Native.fetch(:secret_get, Arguments.c_string(name, "name"))
+      bytes = Native.fetch(:secret_get_alloc, Arguments.c_string(name, "name"))
       return nil if bytes.nil?
 
       bytes.force_encoding(UTF_8)

@@ -1,8 +1,8 @@
 # frozen_string_literal: true
 
 module PrefectSecrets
-  # Raised when the native library cannot be found or lacks a function this binding needs.
-  # A ::LoadError, so `rescue LoadError` catches it too.
+  # Raised when the native library cannot be found or lacks a function the C header
+  # declares. A ::LoadError, so `rescue LoadError` catches it too.
   class LibraryLoadError < ::LoadError
   end
 

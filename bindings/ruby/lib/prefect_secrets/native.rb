@@ -3,11 +3,13 @@
 require "fiddle"
 require "rbconfig"
 require_relative "errors"
+require_relative "header"
 require_relative "version"
 
 module PrefectSecrets
-  # The C ABI through Fiddle: finding and loading the shared library, binding its
-  # functions, passing strings in and reading values out (the library allocates them).
+  # The C ABI through Fiddle: finding and loading the shared library, binding the functions
+  # the C header declares (with the header's types), passing strings in and reading values
+  # out (the library allocates them).
   # Nothing here is public API; PrefectSecrets' module functions wrap it.
   module Native
     P = Fiddle::TYPE_VOIDP
@@ -18,58 +20,66 @@ module PrefectSecrets
     DOUBLE = Fiddle::TYPE_DOUBLE
     VOID = Fiddle::TYPE_VOID
 
-    # name => [argument types, return type, need_gvl]
-    #
-    # Only the getters release the GVL (need_gvl: false): they may wait on a server for
-    # seconds. Everything else is quick and keeps it. Releasing the GVL does not move the
-    # call to another native thread, so secret_last_error() read right after a failed
-    # call on the same Ruby thread is that call's message either way.
-    FUNCTIONS = {
-      secret_get_alloc: [[P, P, P], I32, false],
-      secret_get_json_alloc: [[P, P, P], I32, false],
-      secret_free: [[P], VOID, true],
-      secret_config_set_use_local_secrets: [[BOOL], I32, true],
-      secret_config_set_auth_token: [[P], I32, true],
-      secret_config_set_cloud_graphql: [[P], I32, true],
-      secret_config_set_timeouts: [[DOUBLE, DOUBLE], I32, true],
-      secret_config_set_max_reply_bytes: [[U64], I32, true],
-      secret_config_set_ca_bundle: [[P], I32, true],
-      secret_config_set_allow_insecure_http: [[BOOL], I32, true],
-      secret_config_set_server_flavor: [[I32], I32, true],
-      secret_config_set_api_url: [[P], I32, true],
-      secret_config_set_api_key: [[P], I32, true],
-      secret_config_set_api_auth_string: [[P], I32, true],
-      secret_config_set_reuse_window: [[DOUBLE], I32, true],
-      secret_config_set_cache_ttl: [[DOUBLE], I32, true],
-      secret_cache_clear: [[], I32, true],
-      secret_config_load_file: [[P], I32, true],
-      secret_config_reset: [[], I32, true],
-      secret_context_set_bytes: [[P, P, SIZE], I32, true],
-      secret_context_remove: [[P], I32, true],
-      secret_context_clear: [[], I32, true],
-      secret_context_set_flow_building: [[BOOL], I32, true],
-      secret_last_error: [[], P, true],
-      secret_status_str: [[I32], P, true],
-      secret_version: [[], P, true]
-    }.freeze
+    # The Fiddle type of each C type the header uses; any pointer (a type ending in *) is P.
+    C_TYPES = { "void" => VOID, "int32_t" => I32, "size_t" => SIZE, "double" => DOUBLE,
+                "uint64_t" => U64, "bool" => BOOL }.freeze
+
+    # The C header (Header::Parsed), read when this file is required: every function and
+    # constant below comes from it, so nothing of the C ABI is written twice.
+    HEADER = Header.load
+
+    class << self
+      # The GVL policy, for every function: only the getters (secret_get*) release the GVL
+      # (need_gvl: false), as they may wait on a server for seconds; everything else is
+      # quick and keeps it. Releasing the GVL does not move the call to another native
+      # thread, so secret_last_error() read right after a failed call on the same Ruby
+      # thread is that call's message either way.
+      def need_gvl?(name)
+        !name.start_with?("secret_get")
+      end
+
+      # name => [argument types, return type, need_gvl] for every function a parsed header
+      # declares; Header::Error for a C type C_TYPES does not know.
+      def signatures(header)
+        header.functions.to_h do |name, (args, ret)|
+          types = args.each_with_index.map { |t, i| fiddle_type(header, name, t, "argument #{i + 1}") }
+          [name, [types, fiddle_type(header, name, ret, "the return type"), need_gvl?(name)]]
+        end
+      end
+
+      private
+
+      def fiddle_type(header, function, ctype, what)
+        return P if ctype.end_with?("*")
+
+        C_TYPES.fetch(ctype) do
+          raise Header::Error, "#{header.source}: #{function}: #{what} is the C type #{ctype.inspect}, " \
+                               "which PrefectSecrets::Native::C_TYPES does not map to a Fiddle type"
+        end
+      end
+    end
+
+    # name => [argument types, return type, need_gvl]: every function of the header. A
+    # library lacking one of them does not load (not a compatible prefect-secrets library).
+    FUNCTIONS = signatures(HEADER).freeze
 
     # The ABI major version: the installed library's SONAME is libprefect_secrets.so.<this>.
     ABI_MAJOR = BINDING_VERSION.split(".").first
 
-    SECRET_OK = 0
-    SECRET_NOT_FOUND = 1
-
-    # The getter that allocates the value, for each public getter's name.
-    ALLOC_GETTERS = { secret_get: :secret_get_alloc, secret_get_json: :secret_get_json_alloc }.freeze
+    # The statuses that are not errors, which fetch tells apart (the header's SecretStatus).
+    SECRET_OK = HEADER.value("SecretStatus", "SECRET_OK")
+    SECRET_NOT_FOUND = HEADER.value("SecretStatus", "SECRET_NOT_FOUND")
 
     # A loaded library: the Fiddle handle and one Fiddle::Function per C function.
     class Library
       attr_reader :path
 
-      def initialize(handle, path)
+      # Raises Fiddle::DLError when the library lacks one of the functions (signatures:
+      # FUNCTIONS, or another header's, for a test).
+      def initialize(handle, path, signatures = FUNCTIONS)
         @handle = handle
         @path = path
-        @functions = FUNCTIONS.to_h do |name, (args, ret, need_gvl)|
+        @functions = signatures.to_h do |name, (args, ret, need_gvl)|
           [name, Fiddle::Function.new(handle[name.to_s], args, ret, name: name.to_s, need_gvl: need_gvl)]
         end
       end
@@ -250,13 +260,14 @@ module PrefectSecrets
         rc
       end
 
-      # Gets a value as secret_get or secret_get_json (name) writes it, in one call: the
-      # library allocates the value (secret_get_alloc / secret_get_json_alloc), which is
-      # copied into a Ruby String, then wiped and freed with secret_free.
+      # Gets a value with a getter that allocates it (getter: :secret_get_alloc or
+      # :secret_get_json_alloc, which write what secret_get / secret_get_json would, sized
+      # and allocated by the library in one call), copies it into a Ruby String, then wipes
+      # and frees it with secret_free.
       # Returns the value's bytes (a binary String), or nil for SECRET_NOT_FOUND.
-      def fetch(name, cname)
+      def fetch(getter, cname)
         lib = library
-        fn = lib.function(ALLOC_GETTERS.fetch(name))
+        fn = lib.function(getter)
         with_cstring(cname) do |cname_ptr|
           # char *out; size_t out_len; side by side, in memory of our own (the call runs
           # without the GVL), NULL and 0 until the library sets them.
