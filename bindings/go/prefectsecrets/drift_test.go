@@ -32,6 +32,10 @@ var goUnusedExports = map[string]string{
 		"and allocates the value in the same call (no size query, no second round trip)",
 	"secret_get_json": "the caller-buffer protocol: GetJSON calls secret_get_json_alloc instead " +
 		"(see secret_get)",
+	"secret_explain": "the caller-buffer protocol: Explain calls secret_explain_alloc instead, " +
+		"which sizes and allocates the report in the same call (see secret_get)",
+	"secret_config_view": "the caller-buffer protocol: ConfigView calls secret_config_view_alloc " +
+		"instead (see secret_explain)",
 	"secret_context_set": "ContextSet calls secret_context_set_bytes, so a value with NUL bytes " +
 		"is passed whole",
 }

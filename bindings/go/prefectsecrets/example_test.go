@@ -123,3 +123,23 @@ func ExampleGetContext() {
 	_ = prefectsecrets.ResetConfig()
 	// Output: 7
 }
+
+func ExampleExplain() {
+	// PREFECT__CONTEXT__SECRETS__DB_PASSWORD=... is the secret "db_password": Prefect
+	// lowercases the names of environment variables, so "DB_PASSWORD" is not found.
+	password, found, err := prefectsecrets.Get("DB_PASSWORD")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if !found {
+		// Why not? The report says where the library looked and what it found nearby
+		// (here: did you mean "db_password"?). It never contains a value or a
+		// credential, so it may be logged; so may ConfigView's masked configuration.
+		report, err := prefectsecrets.Explain("DB_PASSWORD")
+		if err != nil {
+			log.Fatal(err)
+		}
+		log.Fatalf("DB_PASSWORD is not set:\n%s", report)
+	}
+	fmt.Println(len(password))
+}

@@ -18,7 +18,8 @@
 //
 // Names are exact (case-sensitive): a secret set in the environment has a lowercase name
 // (PREFECT__CONTEXT__SECRETS__MY_KEY is "my_key"), one set with ContextSet or in
-// config.toml the name it was given.
+// config.toml the name it was given. Explain(name) says why a name is not found (or
+// where a found one was set), without ever showing a value.
 //
 // GetContext and GetJSONContext return ctx.Err() as soon as the context is cancelled or
 // its deadline passes, even while the library is still waiting on a server.
@@ -98,6 +99,23 @@ static ps_value ps_get(int json, const char *name, double within) {
 	return r;
 }
 
+// A report (secret_explain_alloc, secret_config_view_alloc) in one cgo call, as ps_get:
+// on SECRET_OK, value is the library's copy of the text (free with secret_free).
+static ps_value ps_explain(const char *name) {
+	ps_value r = { 0, NULL, 0, NULL };
+	r.status = secret_explain_alloc(name, &r.value, &r.len);
+	if (r.status < 0) r.err = ps_strdup(secret_last_error());
+	return r;
+}
+
+static ps_value ps_config_view(bool show_sources) {
+	ps_value r = { 0, NULL, 0, NULL };
+	r.status = secret_config_view_alloc(show_sources, &r.value, &r.len);
+	if (r.status < 0) r.err = ps_strdup(secret_last_error());
+	return r;
+}
+
+static ps_status ps_config_set(const char *k, const char *v) { return ps_check(secret_config_set(k, v)); }
 static ps_status ps_set_use_local_secrets(bool b) { return ps_check(secret_config_set_use_local_secrets(b)); }
 static ps_status ps_set_auth_token(const char *t) { return ps_check(secret_config_set_auth_token(t)); }
 static ps_status ps_set_cloud_graphql(const char *u) { return ps_check(secret_config_set_cloud_graphql(u)); }
@@ -443,6 +461,48 @@ func CacheClear() error {
 	return check("secret_cache_clear", C.ps_cache_clear())
 }
 
+// SetConfig sets the [cloud] setting key (such as "cache_ttl", or "cloud.cache_ttl") from
+// text, as the typed setters do and as a PREFECT__CLOUD__<KEY> environment variable
+// would: "true" or "false" (any case) for a switch (SetConfig("allow_insecure_http",
+// "true")), a decimal number of seconds or bytes (SetConfig("cache_ttl", "2.5")), a
+// flavour's configuration name ("prefect-0.5", "prefect-3"), or text kept as it is (URLs,
+// paths, credentials). The keys: use_local_secrets, auth_token, graphql, connect_timeout,
+// request_timeout, max_reply_bytes, ca_bundle, allow_insecure_http, reuse_window,
+// cache_ttl, server_flavor, api_url, api_key, api_auth_string.
+//
+// An unknown key or a value of the wrong kind gives an error matching
+// ErrInvalidArgument and changes nothing; its message names the key, never the value.
+// The value may be a credential (auth_token, api_key, api_auth_string): the binding wipes
+// its C copy once the library has it.
+func SetConfig(key, value string) error {
+	const op = "secret_config_set"
+	ckey, err := cString(op, "key", key)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(ckey))
+	cvalue, err := cString(op, "value", value)
+	if err != nil {
+		return err
+	}
+	defer C.ps_free_secret(cvalue, C.size_t(len(value)+1))
+	return check(op, C.ps_config_set(ckey, cvalue))
+}
+
+// UnsetConfig removes the [cloud] setting key (see SetConfig), so its default, or its
+// environment variable, applies again: UnsetConfig("auth_token") is ClearAuthToken().
+// use_local_secrets and graphql cannot be removed (ErrInvalidArgument), nor can an
+// unknown key.
+func UnsetConfig(key string) error {
+	const op = "secret_config_set"
+	ckey, err := cString(op, "key", key)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(ckey))
+	return check(op, C.ps_config_set(ckey, nil))
+}
+
 // LoadConfigFile merges the Prefect configuration file at path over the current
 // configuration, as Prefect merges ~/.prefect/config.toml over its defaults; the
 // PREFECT__* environment variables still win. On failure (ErrConfig) nothing changes.
@@ -506,6 +566,60 @@ func ContextClear() error {
 // is, Get and GetJSON fail with an error matching ErrFlowBuilding.
 func SetFlowBuilding(building bool) error {
 	return check("secret_context_set_flow_building", C.ps_set_flow_building(C.bool(building)))
+}
+
+// Explain is a plain-text report on what Get(name) would do with the current
+// configuration, and why. Its first line says found, not found, asked of the server, or
+// why every get fails; the indented lines after it say where the secret was set
+// (environment variable, configuration file and line, ${...} reference, $VAR/~
+// expansion, "set through this library's API"), what json.loads makes of it (by kind
+// and size), and for a name that is not found the near misses: another case or spacing
+// (`did you mean "my_key"?` for "MY_KEY", since Prefect lowercases the names of
+// environment variables), a mistyped PREFECT__CONTEXT__SECRETS__ variable, a config.toml
+// that is not read. On the server path it names the flavour, the URL (without
+// credentials or query), where the credential comes from and whether the cache would
+// answer.
+//
+// The report never contains a secret value, a token, a key or an auth string, and
+// Explain never asks a server. A configuration that cannot be loaded is reported, not
+// an error. The text is for people: its wording may change between versions of the
+// library.
+func Explain(name string) (string, error) {
+	const op = "secret_explain"
+	cname, err := cString(op, "name", name)
+	if err != nil {
+		return "", err
+	}
+	defer C.free(unsafe.Pointer(cname))
+	return takeText(op, C.ps_explain(cname))
+}
+
+// ConfigView is the effective configuration as TOML: what Prefect 0.5.3's prefect.config
+// holds, context.secrets included. Every secret value, every credential (auth_token,
+// api_key, api_auth_string, any key named like a token, password, secret, key or auth),
+// any URL with a password and anything built from those by ${...} is replaced by
+// "********". With showSources, each value ends with a comment saying where it came
+// from, as Prefect 2/3's `prefect config view --show-sources` does:
+//
+//	auth_token = "********"  # environment variable PREFECT__CLOUD__AUTH_TOKEN
+//
+// A configuration that cannot be loaded gives an error matching ErrConfig. The text is
+// for people: its layout may change between versions of the library.
+func ConfigView(showSources bool) (string, error) {
+	return takeText("secret_config_view", C.ps_config_view(C.bool(showSources)))
+}
+
+// takeText turns a report's result into a Go string, then frees the library's copy (and
+// the message's copy).
+func takeText(op string, r C.ps_value) (string, error) {
+	defer C.secret_free(r.value) // NULL on every status but SECRET_OK
+	if r.status < 0 {
+		return "", statusError(op, int32(r.status), r.err)
+	}
+	if r.value == nil {
+		return "", nil
+	}
+	return string(unsafe.Slice((*byte)(unsafe.Pointer(r.value)), int(r.len))), nil
 }
 
 // Version is the C library's version, e.g. "0.1.0".
