@@ -28,6 +28,8 @@ class DriftTest < Minitest::Test
     secret_get: "the caller-buffer protocol: get_text calls secret_get_alloc instead, " \
                 "which sizes and allocates the value in one call",
     secret_get_json: "the caller-buffer protocol: get_json calls secret_get_json_alloc instead",
+    secret_explain: "the caller-buffer protocol: explain calls secret_explain_alloc instead",
+    secret_config_view: "the caller-buffer protocol: config_view calls secret_config_view_alloc instead",
     secret_context_set: "context_set calls secret_context_set_bytes, so a value with NUL bytes is passed whole",
     secret_get_alloc_within: "the Ruby binding has no per-call deadline yet (Go's GetContext has one)",
     secret_get_json_alloc_within: "the Ruby binding has no per-call deadline yet (Go's GetJSONContext has one)"

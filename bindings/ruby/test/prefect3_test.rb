@@ -13,7 +13,8 @@ class Prefect3Test < LibraryTest
   end
 
   def test_server_flavor_values
-    assert_equal({ prefect_0_5: 0, prefect_3: 1 }, P::SERVER_FLAVORS)
+    # These two with these numbers; a flavour the header adds later comes along by itself.
+    assert_equal({ prefect_0_5: 0, prefect_3: 1 }, P::SERVER_FLAVORS.slice(:prefect_0_5, :prefect_3))
     assert_predicate P::SERVER_FLAVORS, :frozen?
     P.server_flavor = :prefect_3
     P.server_flavor = :prefect_0_5
@@ -24,7 +25,10 @@ class Prefect3Test < LibraryTest
     %i[prefect_2 prefect3 PREFECT_3].each do |flavor|
       e = assert_raises(P::InvalidArgumentError) { P.server_flavor = flavor }
       assert_equal(-1, e.status)
-      assert_equal "server_flavor must be one of :prefect_0_5, :prefect_3, not #{flavor.inspect}", e.message
+      flavors = P::SERVER_FLAVORS.keys.map(&:inspect).join(", ")
+      assert_equal "server_flavor must be one of #{flavors}, not #{flavor.inspect}", e.message
+      assert_includes e.message, ":prefect_0_5"
+      assert_includes e.message, ":prefect_3"
     end
     ["prefect_3", "prefect-3", 1, 0, nil, true].each do |flavor|
       assert_raises(TypeError) { P.server_flavor = flavor }

@@ -67,7 +67,58 @@ module PrefectSecrets
       bytes.valid_encoding? ? bytes : bytes.force_encoding(BINARY)
     end
 
+    # ---- Reports, for people ------------------------------------------------------------
+
+    # A plain-text report (a UTF-8 String) on what get(name) would do with the current
+    # configuration, and why: the first line says found, not found, asked of the server,
+    # or why every get fails; the indented lines say where the secret was set, what
+    # json.loads makes of it, and for a name not found the near misses (`did you mean
+    # "my_key"?` for "MY_KEY", a mistyped PREFECT__CONTEXT__SECRETS__ variable, a
+    # config.toml that is not read). On the server path: the flavour, the URL, where the
+    # credential comes from, whether the cache would answer. It never contains a value,
+    # a token, a key or an auth string, and never asks the server. The wording is for
+    # people and may change between versions. A broken configuration is reported, not
+    # raised.
+    def explain(name)
+      report(:secret_explain_alloc, Native.fetch(:secret_explain_alloc, Arguments.c_string(name, "name")))
+    end
+
+    # The effective configuration (what Prefect 0.5.3's prefect.config holds,
+    # context.secrets included) as TOML text, a UTF-8 String, with every secret value and
+    # every credential (auth_token, api_key, api_auth_string, a URL's password, ...)
+    # replaced by "********". show_sources: true ends each value with a comment saying
+    # where it came from (`  # environment variable PREFECT__CLOUD__GRAPHQL`,
+    # `  # set through this library's API`, ...). Raises ConfigError when the
+    # configuration cannot be loaded.
+    def config_view(show_sources: false)
+      flag = Arguments.boolean(show_sources, "show_sources") ? 1 : 0
+      report(:secret_config_view_alloc, Native.fetch_allocated(:secret_config_view_alloc, flag))
+    end
+
     # ---- Configuration (config.cloud.*) -------------------------------------------------
+
+    # Sets the [cloud] setting key ("cache_ttl" or "cloud.cache_ttl"; a String or Symbol)
+    # from text, as the typed setters set it: "true"/"false" (any case) for a switch, a
+    # decimal number for seconds or bytes, a flavour's configuration name ("prefect-0.5",
+    # "prefect-3"), or text kept as it is (URLs, paths, credentials). value may also be a
+    # Numeric, true or false, passed as its to_s ("2.5", "true"; 1e-5 as "1.0e-05", which
+    # the library reads). nil removes the key, so its default (or its environment
+    # variable) applies again; use_local_secrets and graphql cannot be removed. The keys:
+    # use_local_secrets, auth_token, graphql, connect_timeout, request_timeout,
+    # max_reply_bytes, ca_bundle, allow_insecure_http, reuse_window, cache_ttl,
+    # server_flavor, api_url, api_key, api_auth_string. An unknown key or a value of the
+    # wrong kind raises InvalidArgumentError, whose message names the key, never the
+    # value, and changes nothing. The value may be a credential: the binding's C copy of
+    # it is overwritten with zeros afterwards, as auth_token= does.
+    def set_config(key, value)
+      value = value.to_s if value.is_a?(Numeric) || value == true || value == false
+      with_cstring(key, "key") do |key_ptr|
+        with_optional_secret_cstring(value, "value") do |value_ptr|
+          Native.call_status(:secret_config_set, key_ptr, value_ptr)
+        end
+      end
+      nil
+    end
 
     # true reads secrets from the context, false asks the server (config.cloud.use_local_secrets).
     def use_local_secrets=(value)
@@ -248,6 +299,14 @@ module PrefectSecrets
     end
 
     private
+
+    # The text of a report (function: the _alloc function that wrote it), as UTF-8.
+    def report(function, bytes)
+      # A report is always written; not found is a status only the getters return.
+      raise InternalError.new("#{function} returned SECRET_NOT_FOUND") if bytes.nil?
+
+      bytes.force_encoding(UTF_8)
+    end
 
     def with_cstring(value, what, &block)
       Native.with_cstring(Arguments.c_string(value, what), &block)

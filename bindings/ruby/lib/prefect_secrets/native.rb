@@ -262,30 +262,36 @@ module PrefectSecrets
 
       # Gets a value with a getter that allocates it (getter: :secret_get_alloc or
       # :secret_get_json_alloc, which write what secret_get / secret_get_json would, sized
-      # and allocated by the library in one call), copies it into a Ruby String, then wipes
-      # and frees it with secret_free.
+      # and allocated by the library in one call; or :secret_explain_alloc, the report on
+      # a name), copies it into a Ruby String, then wipes and frees it with secret_free.
       # Returns the value's bytes (a binary String), or nil for SECRET_NOT_FOUND.
       def fetch(getter, cname)
+        with_cstring(cname) { |cname_ptr| fetch_allocated(getter, cname_ptr) }
+      end
+
+      # What fetch does, for any function whose last two parameters are
+      # `char **out, size_t *out_len` (the library allocates *out), called with args
+      # before them: e.g. fetch_allocated(:secret_config_view_alloc, 1). The bytes (a
+      # binary String), nil for SECRET_NOT_FOUND, the matching Error for an error status.
+      def fetch_allocated(function, *args)
         lib = library
-        fn = lib.function(getter)
-        with_cstring(cname) do |cname_ptr|
-          # char *out; size_t out_len; side by side, in memory of our own (the call runs
-          # without the GVL), NULL and 0 until the library sets them.
-          size = Fiddle::SIZEOF_VOIDP + Fiddle::SIZEOF_SIZE_T
-          Fiddle::Pointer.malloc(size, Fiddle::RUBY_FREE) do |out|
-            out[0, size] = "\0" * size
-            len_ptr = out + Fiddle::SIZEOF_VOIDP
-            rc = fn.call(cname_ptr, out, len_ptr)
-            value = out.ptr
-            begin
-              case rc
-              when SECRET_OK then value[0, len_ptr[0, Fiddle::SIZEOF_SIZE_T].unpack1("J")]
-              when SECRET_NOT_FOUND then nil
-              else raise_for(lib, rc)
-              end
-            ensure
-              lib.call(:secret_free, value) unless value.null?
+        fn = lib.function(function)
+        # char *out; size_t out_len; side by side, in memory of our own (a getter runs
+        # without the GVL), NULL and 0 until the library sets them.
+        size = Fiddle::SIZEOF_VOIDP + Fiddle::SIZEOF_SIZE_T
+        Fiddle::Pointer.malloc(size, Fiddle::RUBY_FREE) do |out|
+          out[0, size] = "\0" * size
+          len_ptr = out + Fiddle::SIZEOF_VOIDP
+          rc = fn.call(*args, out, len_ptr)
+          value = out.ptr
+          begin
+            case rc
+            when SECRET_OK then value[0, len_ptr[0, Fiddle::SIZEOF_SIZE_T].unpack1("J")]
+            when SECRET_NOT_FOUND then nil
+            else raise_for(lib, rc)
             end
+          ensure
+            lib.call(:secret_free, value) unless value.null?
           end
         end
       end
