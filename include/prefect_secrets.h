@@ -132,9 +132,9 @@ int32_t secret_get_json_alloc_within(const char *name,
 // freed, is undefined behaviour, as with `free`.
 void secret_free(char *value);
 
-// Sets the `[cloud]` setting `key` (`"cache_ttl"` or `"cloud.cache_ttl"`) from text, as
-// the typed setters below do: `"true"`/`"false"` (any case) for a switch, a decimal number
-// for seconds or bytes, a flavour's configuration name (`"prefect-0.5"`, `"prefect-3"`),
+// Sets the `[cloud]` setting `key` (`"cache_ttl"` or `"cloud.cache_ttl"`, in any case)
+// from text, as the typed setters below do: `"true"`/`"false"` (any case) for a switch,
+// a number (`"2.5"`, `"1e3"`) for seconds, a whole number for bytes, a flavour's configuration name (`"prefect-0.5"`, `"prefect-3"`),
 // or text kept as it is (URLs, paths, credentials). `value` NULL removes the key, so its
 // default (or its environment variable) applies again; `use_local_secrets` and `graphql`
 // cannot be removed. The keys: `use_local_secrets`, `auth_token`, `graphql`,
@@ -142,8 +142,10 @@ void secret_free(char *value);
 // `allow_insecure_http`, `reuse_window`, `cache_ttl`, `server_flavor`, `api_url`,
 // `api_key`, `api_auth_string` (README, "The server path"). An unknown key or a value
 // of the wrong kind gives `SECRET_ERR_INVALID_ARGUMENT` and changes nothing; the message
-// names the key, never the value.
-int32_t secret_config_set(const char *key, const char *value);
+// names the setting, never the value (nor an unknown key, which may be a value passed
+// in its place).
+int32_t secret_config_set(const char *key,
+                          const char *value);
 
 // Sets `config.cloud.use_local_secrets`: true reads secrets from the context, false asks
 // the server.

@@ -261,7 +261,7 @@ fn every_kind_of_source() {
         set_by("from_env"),
         "environment variable PREFECT__CONTEXT__SECRETS__FROM_ENV (Prefect 0.5.3 lowercases the names of environment variables)"
     );
-    assert_eq!(set_by("from_api"), "set through this library's API");
+    assert_eq!(set_by("from_api"), "this library's API");
     assert!(
         explain(&store, "plain")
             .contains("cloud.use_local_secrets is true, from Prefect 0.5.3's defaults")
@@ -457,7 +457,7 @@ fn the_configuration_view_masks_secrets_and_credentials() {
     assert_clean(&view);
     for line in [
         "auth_token = \"********\"  # environment variable PREFECT__CLOUD__AUTH_TOKEN".to_string(),
-        "api_key = \"********\"  # set through this library's API".to_string(),
+        "api_key = \"********\"  # this library's API".to_string(),
         "use_local_secrets = true  # Prefect 0.5.3's defaults".to_string(),
         "graphql = \"http://api-staging.prefect.io/graphql/alpha\"  # Prefect 0.5.3's defaults; ${cloud.api} resolved".to_string(),
         "\n[context.secrets]\ndb = \"********\"".to_string(),

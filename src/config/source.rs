@@ -56,7 +56,7 @@ impl fmt::Display for Origin {
             } => write!(f, "{path}, line {n}"),
             Origin::File { path, line: None } => f.write_str(path),
             Origin::Env(var) => write!(f, "environment variable {var}"),
-            Origin::Api => f.write_str("set through this library's API"),
+            Origin::Api => f.write_str("this library's API"),
         }
     }
 }

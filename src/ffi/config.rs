@@ -22,9 +22,9 @@ fn set_cloud(key: &str, value: Option<Value>) -> Result<SecretStatus, Error> {
     Ok(SECRET_OK)
 }
 
-/// Sets the `[cloud]` setting `key` (`"cache_ttl"` or `"cloud.cache_ttl"`) from text, as
-/// the typed setters below do: `"true"`/`"false"` (any case) for a switch, a decimal number
-/// for seconds or bytes, a flavour's configuration name (`"prefect-0.5"`, `"prefect-3"`),
+/// Sets the `[cloud]` setting `key` (`"cache_ttl"` or `"cloud.cache_ttl"`, in any case)
+/// from text, as the typed setters below do: `"true"`/`"false"` (any case) for a switch,
+/// a number (`"2.5"`, `"1e3"`) for seconds, a whole number for bytes, a flavour's configuration name (`"prefect-0.5"`, `"prefect-3"`),
 /// or text kept as it is (URLs, paths, credentials). `value` NULL removes the key, so its
 /// default (or its environment variable) applies again; `use_local_secrets` and `graphql`
 /// cannot be removed. The keys: `use_local_secrets`, `auth_token`, `graphql`,
@@ -32,7 +32,8 @@ fn set_cloud(key: &str, value: Option<Value>) -> Result<SecretStatus, Error> {
 /// `allow_insecure_http`, `reuse_window`, `cache_ttl`, `server_flavor`, `api_url`,
 /// `api_key`, `api_auth_string` (README, "The server path"). An unknown key or a value
 /// of the wrong kind gives `SECRET_ERR_INVALID_ARGUMENT` and changes nothing; the message
-/// names the key, never the value.
+/// names the setting, never the value (nor an unknown key, which may be a value passed
+/// in its place).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_config_set(key: *const c_char, value: *const c_char) -> i32 {
     call(|| {
@@ -41,14 +42,10 @@ pub unsafe extern "C" fn secret_config_set(key: *const c_char, value: *const c_c
         // SAFETY: the caller passes NULL or a valid C string.
         let value = unsafe { opt_str_arg(value, "value") }?;
         let setting = key::named(name).ok_or_else(|| {
-            // Only a short key is repeated: a long one may be a value passed by mistake.
-            let shown = if name.len() <= 64 && !name.contains(char::is_control) {
-                format!("{name:?}")
-            } else {
-                format!("a key of {} bytes", name.len())
-            };
+            // The key is not repeated: it may be a value passed in its place by mistake.
             Error::invalid_argument(format!(
-                "{shown} is not a [cloud] setting of this library (see secret_config_set)"
+                "key is not a [cloud] setting of this library; the settings are {}",
+                key::all_keys()
             ))
         })?;
         set_cloud(setting.key, setting.parse(value)?)

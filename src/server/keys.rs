@@ -81,10 +81,21 @@ pub static SETTINGS: &[Setting] = &[
     setting(API_AUTH_STRING, Kind::OptionalText, true),
 ];
 
-/// The setting `key` names (`"cache_ttl"`, or `"cloud.cache_ttl"`).
+/// The setting `key` names (`"cache_ttl"`, or `"cloud.cache_ttl"`), in any case, as a
+/// `PREFECT__CLOUD__CACHE_TTL` variable would name it.
 pub fn named(key: &str) -> Option<&'static Setting> {
-    let key = key.strip_prefix("cloud.").unwrap_or(key);
+    let key = key.to_ascii_lowercase();
+    let key = key.strip_prefix("cloud.").unwrap_or(&key);
     SETTINGS.iter().find(|s| s.key == key)
+}
+
+/// Every setting's key, for messages: `use_local_secrets, auth_token, ...`.
+pub fn all_keys() -> String {
+    SETTINGS
+        .iter()
+        .map(|s| s.key)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Whether `cloud.<key>` holds a credential.
@@ -154,6 +165,7 @@ mod tests {
         keys.dedup();
         assert_eq!(keys.len(), SETTINGS.len());
         assert!(named("cloud.cache_ttl").is_some() && named("cache_ttl").is_some());
+        assert!(named("CACHE_TTL").is_some() && named("Cloud.Cache_TTL").is_some());
         assert!(named("context.secrets").is_none());
     }
 
@@ -170,9 +182,16 @@ mod tests {
             .collect();
         assert!(consts.len() >= 14);
         for key in &consts {
-            assert!(named(key).is_some(), "{key} has a constant but no SETTINGS entry");
+            assert!(
+                named(key).is_some(),
+                "{key} has a constant but no SETTINGS entry"
+            );
         }
-        assert_eq!(consts.len(), SETTINGS.len(), "a SETTINGS entry without a constant");
+        assert_eq!(
+            consts.len(),
+            SETTINGS.len(),
+            "a SETTINGS entry without a constant"
+        );
         let readme = include_str!("../../README.md");
         let header = include_str!("../../include/prefect_secrets.h");
         let doc = header
@@ -181,8 +200,16 @@ mod tests {
             .and_then(|before| before.rsplit("\n\n").next())
             .unwrap();
         for s in SETTINGS {
-            assert!(readme.contains(&format!("cloud.{}", s.key)), "README lacks cloud.{}", s.key);
-            assert!(doc.contains(&format!("`{}`", s.key)), "secret_config_set's doc lacks {}", s.key);
+            assert!(
+                readme.contains(&format!("cloud.{}", s.key)),
+                "README lacks cloud.{}",
+                s.key
+            );
+            assert!(
+                doc.contains(&format!("`{}`", s.key)),
+                "secret_config_set's doc lacks {}",
+                s.key
+            );
         }
     }
 

@@ -42,7 +42,7 @@ static void test_explain(void)
     CHECK(text != NULL && strlen(text) == len);
     if (text) {
         CHECK_CONTAINS(text, "secret \"c_secret\": found (local: cloud.use_local_secrets is true");
-        CHECK_CONTAINS(text, "  set by: set through this library's API\n");
+        CHECK_CONTAINS(text, "  set by: this library's API\n");
         CHECK(strstr(text, VALUE) == NULL);
     }
     secret_free(text);
@@ -62,8 +62,8 @@ static void test_config_view(void)
     CHECK_STATUS(secret_config_view_alloc(true, &view, &len), SECRET_OK);
     CHECK(view != NULL && strlen(view) == len);
     if (view) {
-        CHECK_CONTAINS(view, "auth_token = \"********\"  # set through this library's API\n");
-        CHECK_CONTAINS(view, "c_secret = \"********\"  # set through this library's API\n");
+        CHECK_CONTAINS(view, "auth_token = \"********\"  # this library's API\n");
+        CHECK_CONTAINS(view, "c_secret = \"********\"  # this library's API\n");
         CHECK(strstr(view, TOKEN) == NULL);
         CHECK(strstr(view, VALUE) == NULL);
     }
@@ -102,7 +102,11 @@ static void test_config_set(void)
     secret_free(view);
 
     CHECK_STATUS(secret_config_set("no_such_key", "1"), SECRET_ERR_INVALID_ARGUMENT);
-    CHECK_LAST_ERROR_CONTAINS("\"no_such_key\" is not a [cloud] setting");
+    CHECK_LAST_ERROR_CONTAINS("key is not a [cloud] setting of this library; the settings are use_local_secrets, ");
+    CHECK(strstr(secret_last_error(), "no_such_key") == NULL);
+    CHECK_STATUS(secret_config_set(TOKEN, "1"), SECRET_ERR_INVALID_ARGUMENT); /* swapped */
+    CHECK(strstr(secret_last_error(), TOKEN) == NULL);
+    CHECK_STATUS(secret_config_set("CLOUD.Cache_TTL", "1"), SECRET_OK);
     CHECK_STATUS(secret_config_set("cache_ttl", "-1"), SECRET_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_CONTAINS("cloud.cache_ttl must be a non-negative finite number");
     CHECK_STATUS(secret_config_set("max_reply_bytes", TOKEN), SECRET_ERR_INVALID_ARGUMENT);

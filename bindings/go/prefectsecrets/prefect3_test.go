@@ -127,7 +127,7 @@ func basicAuth(userPass string) string {
 
 func TestServerFlavorValues(t *testing.T) {
 	for f, want := range map[ServerFlavor]string{
-		ServerPrefect05: "prefect-0.5", ServerPrefect3: "prefect-3", 2: "ServerFlavor(2)", -1: "ServerFlavor(-1)",
+		ServerPrefect05: "prefect-0.5", ServerPrefect3: "prefect-3", 99: "ServerFlavor(99)", -1: "ServerFlavor(-1)",
 	} {
 		if got := f.String(); got != want {
 			t.Errorf("ServerFlavor(%d).String() = %q, want %q", int32(f), got, want)
@@ -140,7 +140,7 @@ func TestServerFlavorValues(t *testing.T) {
 
 func TestSetServerFlavor(t *testing.T) {
 	isolate(t)
-	for _, f := range []ServerFlavor{2, -1, math.MaxInt32, math.MinInt32} {
+	for _, f := range []ServerFlavor{99, -1, math.MaxInt32, math.MinInt32} {
 		e := wantErr(t, SetServerFlavor(f), ErrInvalidArgument)
 		if e.Op != "secret_config_set_server_flavor" || !strings.Contains(e.Message, "SecretServerFlavor") {
 			t.Errorf("SetServerFlavor(%d): %#v", int32(f), e)

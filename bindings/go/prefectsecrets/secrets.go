@@ -572,7 +572,7 @@ func SetFlowBuilding(building bool) error {
 // configuration, and why. Its first line says found, not found, asked of the server, or
 // why every get fails; the indented lines after it say where the secret was set
 // (environment variable, configuration file and line, ${...} reference, $VAR/~
-// expansion, "set through this library's API"), what json.loads makes of it (by kind
+// expansion, "this library's API"), what json.loads makes of it (by kind
 // and size), and for a name that is not found the near misses: another case or spacing
 // (`did you mean "my_key"?` for "MY_KEY", since Prefect lowercases the names of
 // environment variables), a mistyped PREFECT__CONTEXT__SECRETS__ variable, a config.toml

@@ -88,7 +88,7 @@ module PrefectSecrets
     # every credential (auth_token, api_key, api_auth_string, a URL's password, ...)
     # replaced by "********". show_sources: true ends each value with a comment saying
     # where it came from (`  # environment variable PREFECT__CLOUD__GRAPHQL`,
-    # `  # set through this library's API`, ...). Raises ConfigError when the
+    # `  # this library's API`, ...). Raises ConfigError when the
     # configuration cannot be loaded.
     def config_view(show_sources: false)
       flag = Arguments.boolean(show_sources, "show_sources") ? 1 : 0
