@@ -43,22 +43,10 @@ fn only_the_c_api_is_exported() {
             "{sym} is not in the header"
         );
     }
-    // A declaration's first line: a type at the start of the line, then `secret_...(`
-    // (cbindgen wraps long parameter lists onto the following lines).
-    let declared = header
-        .lines()
-        .filter(|l| {
-            l.starts_with(|c: char| c.is_ascii_alphabetic())
-                && l.split_once('(').is_some_and(|(head, _)| {
-                    head.split_whitespace()
-                        .last()
-                        .is_some_and(|w| w.trim_start_matches('*').starts_with("secret_"))
-                })
-        })
-        .count();
-    assert_eq!(
-        exported.len(),
-        declared,
-        "every declared function is exported"
-    );
+    let declared = support::header::declared_functions(header);
+    let mut exported: Vec<&str> = exported;
+    exported.sort_unstable();
+    let mut declared: Vec<&str> = declared.iter().map(String::as_str).collect();
+    declared.sort_unstable();
+    assert_eq!(exported, declared, "every declared function is exported");
 }

@@ -221,6 +221,9 @@ fn panics_stop_at_the_boundary() {
     assert_eq!(super::boundary::guard(7, || -> i32 { panic!("boom") }), 7);
 }
 
+#[path = "../../tests/support/header.rs"]
+mod header;
+
 /// Every exported function runs its body through the boundary (`call` or `guard`),
 /// directly or through a helper of its file that does: one that did not could let a
 /// panic cross into C. Every file of `src/ffi` is read (build.rs gives cbindgen the same).
@@ -274,18 +277,6 @@ fn every_export_goes_through_the_boundary() {
         }
     }
     let header = include_str!("../../include/prefect_secrets.h");
-    // A declaration's first line: a type at the start of the line, then `secret_...(`
-    // (cbindgen wraps long parameter lists onto the following lines).
-    let declared = header
-        .lines()
-        .filter(|l| {
-            l.starts_with(|c: char| c.is_ascii_alphabetic())
-                && l.split_once('(').is_some_and(|(head, _)| {
-                    head.split_whitespace()
-                        .last()
-                        .is_some_and(|w| w.trim_start_matches('*').starts_with("secret_"))
-                })
-        })
-        .count();
+    let declared = header::declared_functions(header).len();
     assert_eq!(exports, declared, "exports in src/ffi/ vs the header");
 }

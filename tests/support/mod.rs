@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod cdylib;
 pub mod floats;
+pub mod header;
 pub mod proxy;
 pub mod pyvalue;
 pub mod server;
