@@ -47,12 +47,14 @@ fn assert_clean(report: &str) {
 
 /// Runs the command line in `cwd` with only `env` (and HOME = `home`) in its environment.
 fn cli(args: &[&str], home: &Path, cwd: &Path, env: &[(&str, &str)]) -> Output {
+    // `/` separators: a `\` in a configuration value is an escape (as in Prefect).
+    let home = home.to_str().unwrap().replace('\\', "/");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_prefect-secrets"));
     cmd.args(args)
         .current_dir(cwd)
         .env_clear()
-        .env("HOME", home)
-        .env("USERPROFILE", home);
+        .env("HOME", &home)
+        .env("USERPROFILE", &home);
     if let Ok(root) = std::env::var("SYSTEMROOT") {
         cmd.env("SYSTEMROOT", root);
     }
@@ -73,9 +75,10 @@ fn explain_cli(name: &str, home: &Path, cwd: &Path, env: &[(&str, &str)]) -> Str
     text
 }
 
+/// A store whose environment is `env` and a HOME (USERPROFILE on Windows) of `home`.
 fn store_with(env: &[(&str, &str)], home: &TempDir) -> Store {
     let home = home.text();
-    let mut pairs = vec![("HOME", home.as_str())];
+    let mut pairs = vec![("HOME", home.as_str()), ("USERPROFILE", home.as_str())];
     pairs.extend_from_slice(env);
     Store::with_env(Environment::from_pairs(pairs), sys::accounts())
 }
@@ -193,11 +196,10 @@ fn a_name_with_spaces_at_its_end() {
     );
     let text = explain_cli("db ", dirs.path(), dirs.path(), &[]);
     assert!(text.starts_with("secret \"db \": not found"), "{text}");
-    let file = dirs.path().join(".prefect/config.toml");
     assert!(
         text.contains(&format!(
-            "did you mean \"db\"? it is set by {}, line 2 (the names differ in spaces at their ends)",
-            file.to_str().unwrap().replace('\\', "/")
+            "did you mean \"db\"? it is set by {}/.prefect/config.toml, line 2 (the names differ in spaces at their ends)",
+            dirs.text()
         )),
         "{text}"
     );
@@ -221,14 +223,15 @@ fn a_variable_the_configuration_no_longer_has() {
 #[test]
 fn every_kind_of_source() {
     let home = TempDir::new("explain-sources");
-    let file = home.write(
+    home.write(
         ".prefect/config.toml",
         &format!(
             "[context.secrets]\nplain = \"{VALUE}\"\nexpanded = \"$DV_VAR/x\"\ntilde = \"~/y\"\n\
              referenced = \"pre-${{context.secrets.plain}}\"\n"
         ),
     );
-    let file = file.to_str().unwrap().to_string();
+    // user_config_path, as $HOME/.prefect/config.toml expands.
+    let file = format!("{}/.prefect/config.toml", home.text());
     let store = store_with(
         &[
             ("DV_VAR", VALUE),
@@ -373,18 +376,24 @@ fn the_server_path_names_its_sources_not_its_credentials() {
 
     // No token anywhere: the credentials file is named, and whether it is there.
     let store = store_with(&[("PREFECT__CLOUD__USE_LOCAL_SECRETS", "false")], &home);
-    let file = home.path().join(".prefect/.credentials/auth_token");
-    assert!(explain(&store, "db").contains(&format!(
-        "credential: none: cloud.auth_token is not set and there is no credentials file {}",
-        file.display()
-    )));
+    // ~/.prefect/.credentials/auth_token, as `~` expands with HOME (USERPROFILE) in `/` form.
+    let file = format!("{}/.prefect/.credentials/auth_token", home.text());
+    let text = explain(&store, "db");
+    assert!(
+        text.contains(&format!(
+            "credential: none: cloud.auth_token is not set and there is no credentials file {file}"
+        )),
+        "{text}"
+    );
     home.write(".prefect/.credentials/auth_token", TOKEN);
     let text = explain(&store, "db");
     assert_clean(&text);
-    assert!(text.contains(&format!(
-        "credential: bearer token from the credentials file {}",
-        file.display()
-    )));
+    assert!(
+        text.contains(&format!(
+            "credential: bearer token from the credentials file {file}"
+        )),
+        "{text}"
+    );
 }
 
 #[test]
@@ -435,14 +444,14 @@ fn the_prefect_3_flavour_and_the_cache() {
 #[test]
 fn the_configuration_view_masks_secrets_and_credentials() {
     let home = TempDir::new("explain-view");
-    let file = home.write(
+    home.write(
         ".prefect/config.toml",
         &format!(
             "[context.secrets]\ndb = '{{\"pw\": \"{VALUE}\"}}'\n\n[mydb]\nurl = \"postgres://u:{URL_PASSWORD}@db/x\"\n\
              dsn = \"x-${{context.secrets.db}}\"\npassword = \"{VALUE}\"\nport = 5432\n"
         ),
     );
-    let file = file.to_str().unwrap().to_string();
+    let file = format!("{}/.prefect/config.toml", home.text());
     let store = store_with(
         &[
             ("PREFECT__CLOUD__AUTH_TOKEN", TOKEN),
