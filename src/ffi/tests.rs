@@ -228,6 +228,10 @@ mod header;
 /// directly or through a helper of its file that does: one that did not could let a
 /// panic cross into C. Every file of `src/ffi` is read (build.rs gives cbindgen the same).
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "reads src/ffi from disk, which Miri's isolation forbids; plain cargo test runs it"
+)]
 fn every_export_goes_through_the_boundary() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
     let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
