@@ -26,3 +26,9 @@ pub mod store;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod value;
+
+/// The header's declarations, read from its text, for the unit tests (shared with the
+/// integration tests).
+#[cfg(test)]
+#[path = "../tests/support/header.rs"]
+mod header_text;

@@ -94,16 +94,9 @@ mod tests {
     #[test]
     fn statuses_are_listed_once_and_agree_with_the_header() {
         let header = include_str!("../../include/prefect_secrets.h");
-        let declared: Vec<(String, i32)> = header
-            .lines()
-            .filter_map(|l| {
-                let (name, n) = l.trim().trim_end_matches(',').split_once(" = ")?;
-                let n: i32 = n.parse().ok()?;
-                name.starts_with("SECRET_")
-                    .then_some(())
-                    .filter(|_| !name.starts_with("SECRET_SERVER_"))
-                    .map(|_| (name.to_string(), n))
-            })
+        let declared: Vec<(String, i32)> = crate::header_text::enumerators(header)
+            .into_iter()
+            .filter(|(name, _)| !name.starts_with("SECRET_SERVER_"))
             .collect();
         let all: Vec<(String, i32)> = ALL.iter().map(|s| (format!("{s:?}"), *s as i32)).collect();
         assert_eq!(declared, all);

@@ -221,9 +221,6 @@ fn panics_stop_at_the_boundary() {
     assert_eq!(super::boundary::guard(7, || -> i32 { panic!("boom") }), 7);
 }
 
-#[path = "../../tests/support/header.rs"]
-mod header;
-
 /// Every exported function runs its body through the boundary (`call` or `guard`),
 /// directly or through a helper of its file that does: one that did not could let a
 /// panic cross into C. Every file of `src/ffi` is read (build.rs gives cbindgen the same).
@@ -281,6 +278,6 @@ fn every_export_goes_through_the_boundary() {
         }
     }
     let header = include_str!("../../include/prefect_secrets.h");
-    let declared = header::declared_functions(header).len();
+    let declared = crate::header_text::declared_functions(header).len();
     assert_eq!(exports, declared, "exports in src/ffi/ vs the header");
 }

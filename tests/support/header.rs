@@ -1,7 +1,8 @@
-//! The functions `include/prefect_secrets.h` declares, read from its text. Shared by
-//! `tests/symbols.rs` (the library exports exactly these) and the unit test
-//! `ffi::tests::every_export_goes_through_the_boundary` (every one is an export it checked),
-//! which includes this file by path.
+//! What `include/prefect_secrets.h` declares, read from its text: its functions and its
+//! enumerators. Shared by `tests/symbols.rs` (the library exports exactly these functions)
+//! and the library's unit tests (`crate::header_text`: every function is an export the
+//! boundary test checked; the status and flavour enumerators are exactly the Rust ones),
+//! which include this file by path.
 
 /// The names of the declared functions, in order. A declaration's first line is a type at
 /// the start of the line, then `secret_...(` (cbindgen wraps long parameter lists onto
@@ -14,6 +15,18 @@ pub fn declared_functions(header: &str) -> Vec<String> {
             let (head, _) = l.split_once('(')?;
             let name = head.split_whitespace().last()?.trim_start_matches('*');
             name.starts_with("secret_").then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// Every `SECRET_... = n` enumerator, in order (status codes and server flavours alike).
+pub fn enumerators(header: &str) -> Vec<(String, i32)> {
+    header
+        .lines()
+        .filter_map(|l| {
+            let (name, n) = l.trim().trim_end_matches(',').split_once(" = ")?;
+            let n: i32 = n.parse().ok()?;
+            name.starts_with("SECRET_").then(|| (name.to_string(), n))
         })
         .collect()
 }

@@ -79,15 +79,9 @@ mod tests {
     #[test]
     fn the_header_lists_every_flavor_with_its_number() {
         let header = include_str!("../../../include/prefect_secrets.h");
-        let declared: Vec<(String, i32)> = header
-            .lines()
-            .filter_map(|l| {
-                let (name, n) = l.trim().trim_end_matches(',').split_once(" = ")?;
-                name.starts_with("SECRET_SERVER_")
-                    .then(|| (name.to_string(), n.parse().ok()))?
-                    .1
-                    .map(|n| (name.to_string(), n))
-            })
+        let declared: Vec<(String, i32)> = crate::header_text::enumerators(header)
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("SECRET_SERVER_"))
             .collect();
         let expected: Vec<(String, i32)> = FLAVORS
             .iter()
