@@ -149,15 +149,8 @@ class ValuesTest < LibraryTest
   # The library allocates each value; the binding frees it with secret_free exactly once,
   # and only when there is one.
   def test_each_value_is_freed_once
-    lib = P::Native.library
-    call = lib.method(:call)
-    freed = []
-    spy = lambda do |name, *args|
-      freed << args.first.to_i if name == :secret_free
-      call.call(name, *args)
-    end
     P.context_set("s", "x" * 3000)
-    lib.stub(:call, spy) do
+    watching_frees do |freed|
       assert_equal "x" * 3000, P.get("s")
       assert_equal "x" * 3000, P.get_text("s")
       assert_equal 2, freed.size

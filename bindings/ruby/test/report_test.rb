@@ -80,14 +80,7 @@ class ReportTest < LibraryTest
 
   # Each report the library allocates is freed (and wiped) once, with secret_free.
   def test_each_report_is_freed_once
-    lib = P::Native.library
-    call = lib.method(:call)
-    freed = []
-    spy = lambda do |name, *args|
-      freed << args.first.to_i if name == :secret_free
-      call.call(name, *args)
-    end
-    lib.stub(:call, spy) do
+    watching_frees do |freed|
       P.explain("x")
       P.config_view(show_sources: true)
       assert_equal 2, freed.size

@@ -40,6 +40,19 @@ module LibraryStateIsolation
     vars.each { |k, v| ENV[k.to_s] = v }
   end
 
+  # Runs the block with every library call watched; yields the list of the addresses
+  # passed to secret_free, which grows as the block goes on.
+  def watching_frees
+    lib = PrefectSecrets::Native.library
+    call = lib.method(:call)
+    freed = []
+    spy = lambda do |name, *args|
+      freed << args.first.to_i if name == :secret_free
+      call.call(name, *args)
+    end
+    lib.stub(:call, spy) { yield freed }
+  end
+
   # Points the library at a loopback server for server-path gets.
   def use_server(server, token: "tok-1")
     PrefectSecrets.configure do |c|
