@@ -97,7 +97,7 @@ fn local(store: &Store, state: &State, name: &str) -> (String, Vec<String>) {
         None => "looked up in context.secrets, which the configuration does not have".into(),
     }];
     lines.append(&mut near::near_misses(store, state, name));
-    lines.push(near::files_read(store, state));
+    lines.push(near::files_read(state));
     ("not found (Python's None)".to_string(), lines)
 }
 

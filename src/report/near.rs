@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::host::Host;
+use crate::config::host::{Environment, Host};
 use crate::config::source::{Origin, from_text, source_of};
 use crate::config::{expand, to_path, toml_file};
 use crate::context::{Secrets, State};
@@ -53,8 +53,14 @@ pub fn near_misses(store: &Store, state: &State, name: &str) -> Vec<String> {
             out.push(line);
         }
     }
-    out.extend(environment(store, state, name));
-    out.extend(other_files(store, state, name));
+    // The environment as it is now (not as loaded): read once for both checks.
+    let env = store.environment();
+    out.extend(environment(&env, state, name));
+    let host = Host {
+        env: &env,
+        accounts: store.accounts(),
+    };
+    out.extend(other_files(&host, state, name));
     out
 }
 
@@ -64,11 +70,10 @@ fn similar(a: &str, b: &str) -> bool {
 }
 
 /// Environment variables that look meant for `name` but do not set it.
-fn environment(store: &Store, state: &State, name: &str) -> Vec<String> {
+fn environment(env: &Environment, state: &State, name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let loaded =
         |n: &str| matches!(state.secrets(), Secrets::Table(map) if map.contains_key(n.as_bytes()));
-    let env = store.environment();
     let mut vars: Vec<String> = env
         .iter()
         .map(|(k, _)| k.to_string_lossy())
@@ -136,14 +141,9 @@ fn meant_secret(var: &str) -> Option<String> {
 }
 
 /// `config.toml` files in the usual places that set `name` but are not read.
-fn other_files(store: &Store, state: &State, name: &str) -> Vec<String> {
-    let env = store.environment();
-    let host = Host {
-        env: &env,
-        accounts: store.accounts(),
-    };
+fn other_files(host: &Host, state: &State, name: &str) -> Vec<String> {
     let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Ok(p) = expand::expanduser(&PyStr::from("~/.prefect/config.toml"), &host) {
+    if let Ok(p) = expand::expanduser(&PyStr::from("~/.prefect/config.toml"), host) {
         candidates.extend(to_path(&p));
     }
     candidates.push(PathBuf::from("config.toml"));
@@ -213,7 +213,7 @@ fn user_config_path(state: &State) -> String {
 }
 
 /// The line saying which configuration files were read.
-pub fn files_read(_store: &Store, state: &State) -> String {
+pub fn files_read(state: &State) -> String {
     let files = &state.provenance().files;
     if files.is_empty() {
         let exists = match state.config().get("user_config_path") {
