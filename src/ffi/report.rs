@@ -31,17 +31,23 @@ impl Dest {
     }
 }
 
-unsafe fn explain_to(name: *const c_char, dest: Result<Dest, Error>) -> i32 {
-    call(|| {
-        let dest = dest?;
-        // SAFETY: the caller passes a valid C string.
-        let name = unsafe { str_arg(name, "name") }?;
-        dest.write(&explain::explain(store::global(), name))
-    })
+/// The one body of the four exports, inside the boundary: the destination is made first
+/// (so its outputs are cleared on every failure), then the report is written to it.
+fn report_to(
+    dest: impl FnOnce() -> Result<Dest, Error>,
+    report: impl FnOnce() -> Result<String, Error>,
+) -> i32 {
+    call(|| dest()?.write(&report()?))
 }
 
-fn view_to(show_sources: bool, dest: Result<Dest, Error>) -> i32 {
-    call(|| dest?.write(&view::config_view(store::global(), show_sources)?))
+/// `secret_explain`'s report on the C string `name`.
+///
+/// # Safety
+/// `name` is NULL or a valid C string.
+unsafe fn explain_name(name: *const c_char) -> Result<String, Error> {
+    // SAFETY: forwarded caller contract.
+    let name = unsafe { str_arg(name, "name") }?;
+    Ok(explain::explain(store::global(), name))
 }
 
 /// Writes to `out_buf` a plain-text report on what `secret_get(name)` would do with the
@@ -66,10 +72,12 @@ pub unsafe extern "C" fn secret_explain(
     out_buf_len: usize,
     out_len: *mut usize,
 ) -> i32 {
-    // SAFETY: the caller passes valid pointers, as documented in the header.
-    let dest = unsafe { OutBuf::new(out_buf, out_buf_len, out_len) }.map(Dest::Buf);
-    // SAFETY: forwarded caller contract.
-    unsafe { explain_to(name, dest) }
+    report_to(
+        // SAFETY: the caller passes valid pointers, as documented in the header.
+        || unsafe { OutBuf::new(out_buf, out_buf_len, out_len) }.map(Dest::Buf),
+        // SAFETY: as above.
+        || unsafe { explain_name(name) },
+    )
 }
 
 /// Like `secret_explain`, with a buffer the library allocates (see `secret_get_alloc`):
@@ -80,10 +88,12 @@ pub unsafe extern "C" fn secret_explain_alloc(
     out: *mut *mut c_char,
     out_len: *mut usize,
 ) -> i32 {
-    // SAFETY: the caller passes valid pointers, as documented in the header.
-    let dest = unsafe { AllocOut::new(out, out_len) }.map(Dest::Alloc);
-    // SAFETY: forwarded caller contract.
-    unsafe { explain_to(name, dest) }
+    report_to(
+        // SAFETY: the caller passes valid pointers, as documented in the header.
+        || unsafe { AllocOut::new(out, out_len) }.map(Dest::Alloc),
+        // SAFETY: as above.
+        || unsafe { explain_name(name) },
+    )
 }
 
 /// Writes to `out_buf` the effective configuration as TOML (what Prefect 0.5.3's
@@ -103,9 +113,11 @@ pub unsafe extern "C" fn secret_config_view(
     out_buf_len: usize,
     out_len: *mut usize,
 ) -> i32 {
-    // SAFETY: the caller passes valid pointers, as documented in the header.
-    let dest = unsafe { OutBuf::new(out_buf, out_buf_len, out_len) }.map(Dest::Buf);
-    view_to(show_sources, dest)
+    report_to(
+        // SAFETY: the caller passes valid pointers, as documented in the header.
+        || unsafe { OutBuf::new(out_buf, out_buf_len, out_len) }.map(Dest::Buf),
+        || view::config_view(store::global(), show_sources),
+    )
 }
 
 /// Like `secret_config_view`, with a buffer the library allocates: free it with
@@ -116,7 +128,9 @@ pub unsafe extern "C" fn secret_config_view_alloc(
     out: *mut *mut c_char,
     out_len: *mut usize,
 ) -> i32 {
-    // SAFETY: the caller passes valid pointers, as documented in the header.
-    let dest = unsafe { AllocOut::new(out, out_len) }.map(Dest::Alloc);
-    view_to(show_sources, dest)
+    report_to(
+        // SAFETY: the caller passes valid pointers, as documented in the header.
+        || unsafe { AllocOut::new(out, out_len) }.map(Dest::Alloc),
+        || view::config_view(store::global(), show_sources),
+    )
 }
