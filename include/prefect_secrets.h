@@ -297,7 +297,7 @@ int32_t secret_explain_alloc(const char *name, char **out, size_t *out_len);
 // `prefect.config` holds, `context.secrets` included), with every value under
 // `context.secrets`, every credential (`cloud.auth_token`, `cloud.api_key`,
 // `cloud.api_auth_string`, any key named like a token, password, secret, key or auth),
-// any URL with a password and anything built from those by `${...}` replaced by
+// any URL with a password or a query and anything built from those by `${...}` replaced by
 // `"********"`. With `show_sources`, each value ends with a comment saying where it
 // came from (`# environment variable PREFECT__CLOUD__GRAPHQL`,
 // `# /home/u/.prefect/config.toml, line 3`, ...), as `prefect config view

@@ -457,10 +457,13 @@ fn the_configuration_view_masks_secrets_and_credentials() {
         ),
     );
     let file = format!("{}/.prefect/config.toml", home.text());
+    let log = format!("https://prefect.example/log?key={VALUE}");
     let store = store_with(
         &[
             ("PREFECT__CLOUD__AUTH_TOKEN", TOKEN),
             ("PREFECT__CONTEXT__SECRETS__TOKEN_B", VALUE),
+            // A query may carry a credential: masked like a password in a URL.
+            ("PREFECT__CLOUD__LOG", &log),
         ],
         &home,
     );
@@ -480,6 +483,7 @@ fn the_configuration_view_masks_secrets_and_credentials() {
         format!("dsn = \"********\"  # {file}, line 6; ${{context.secrets.db}} resolved"),
         format!("password = \"********\"  # {file}, line 7"),
         format!("port = 5432  # {file}, line 8"),
+        "log = \"********\"  # environment variable PREFECT__CLOUD__LOG".to_string(),
     ] {
         assert!(view.contains(&line), "{line:?} missing:\n{view}");
     }

@@ -3,8 +3,8 @@
 //!
 //! Masked with [`MASK`], whatever their type: every value under `context.secrets`, every
 //! `[cloud]` credential (`server::keys::SETTINGS`), any key whose name says it holds a
-//! credential (`token`, `password`, `secret`, `key`, `auth`, ...), text with a user and
-//! password in a URL, and any value built from a masked one by a `${key}` reference.
+//! credential (`token`, `password`, `secret`, `key`, `auth`, ...), a URL with a user and
+//! password or a query, and any value built from a masked one by a `${key}` reference.
 //! With sources, each value ends with a comment saying where it came from.
 
 use std::fmt::Write as _;
@@ -107,7 +107,7 @@ impl View<'_> {
         let source = self.sources.get(path);
         let hidden = masked_path(path)
             || source.is_some_and(|s| s.references.iter().any(|r| masked_dotted(r)))
-            || matches!(value, Value::Str(s) if has_userinfo(&s.to_string_lossy()));
+            || matches!(value, Value::Str(s) if url_with_credential(&s.to_string_lossy()));
         let mut line = format!("{} = ", toml_key(key));
         if hidden {
             line.push_str(&toml_str(MASK));
@@ -165,11 +165,12 @@ fn named_like_credential(key: &str) -> bool {
         .any(|w| WORDS.contains(&w))
 }
 
-/// `scheme://user:password@host`: text carrying a password in a URL.
-fn has_userinfo(text: &str) -> bool {
+/// A URL that may carry a credential: a user and password (`scheme://user:pw@host`) or
+/// a query (`?token=...`), which `secret_explain` never shows either.
+fn url_with_credential(text: &str) -> bool {
     text.split("://").skip(1).any(|rest| {
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        authority.contains('@')
+        authority.contains('@') || rest.contains('?')
     })
 }
 
@@ -266,8 +267,10 @@ mod tests {
         assert!(!masked_path(&p("logging.level")));
         assert!(!masked_path(&p("cloud.use_local_secrets")));
         assert!(masked_path(&p("oauth.client_secret")));
-        assert!(has_userinfo("postgres://u:p@db/x"));
-        assert!(!has_userinfo("https://db/x?a=b@c"));
+        assert!(url_with_credential("postgres://u:p@db/x"));
+        assert!(url_with_credential("https://db/x?token=t"));
+        assert!(!url_with_credential("https://db/x"));
+        assert!(!url_with_credential("no url ? here"));
     }
 
     #[test]
