@@ -134,18 +134,19 @@ void secret_free(char *value);
 
 // Sets the `[cloud]` setting `key` (`"cache_ttl"` or `"cloud.cache_ttl"`, in any case)
 // from text, as the typed setters below do: `"true"`/`"false"` (any case) for a switch,
-// a number (`"2.5"`, `"1e3"`) for seconds, a whole number for bytes, a flavour's configuration name (`"prefect-0.5"`, `"prefect-3"`),
+// a number (`"2.5"`, `"1e3"`) for seconds, a whole number for bytes or a count, a
+// flavour's configuration name (`"prefect-0.5"`, `"prefect-3"`),
 // or text kept as it is (URLs, paths, credentials). `value` NULL removes the key, so its
 // default (or its environment variable) applies again; `use_local_secrets` and `graphql`
 // cannot be removed. The keys: `use_local_secrets`, `auth_token`, `graphql`,
 // `connect_timeout`, `request_timeout`, `max_reply_bytes`, `ca_bundle`,
-// `allow_insecure_http`, `reuse_window`, `cache_ttl`, `server_flavor`, `api_url`,
+// `allow_insecure_http`, `reuse_window`, `cache_ttl`, `cache_max_entries`,
+// `server_flavor`, `api_url`,
 // `api_key`, `api_auth_string` (README, "The server path"). An unknown key or a value
 // of the wrong kind gives `SECRET_ERR_INVALID_ARGUMENT` and changes nothing; the message
 // names the setting, never the value (nor an unknown key, which may be a value passed
 // in its place).
-int32_t secret_config_set(const char *key,
-                          const char *value);
+int32_t secret_config_set(const char *key, const char *value);
 
 // Sets `config.cloud.use_local_secrets`: true reads secrets from the context, false asks
 // the server.
@@ -217,12 +218,15 @@ int32_t secret_config_set_reuse_window(double seconds);
 // that name from any thread are answered from memory (`cloud.cache_ttl`; default 0, off,
 // so every get asks the server as Prefect does). Only values are cached: a name the
 // server does not know is asked again each time. Any setter (`secret_context_set` too),
-// `secret_config_load_file`, `secret_config_reset` and `secret_cache_clear` empty it;
-// expired values are wiped when they expire. Must be non-negative, finite and below 1e9.
+// `secret_config_load_file`, `secret_config_reset` and `secret_cache_clear` empty it
+// (and wipe what it held at once); expired values are wiped when they expire. It holds
+// at most `cloud.cache_max_entries` values (default 1000): the oldest is wiped first.
+// Must be non-negative, finite and below 1e9.
 int32_t secret_config_set_cache_ttl(double seconds);
 
 // Wipes every cached server value now (see `secret_config_set_cache_ttl`), and the
-// values threads remember for immediate repeats (see `secret_config_set_reuse_window`).
+// values every thread remembers for immediate repeats (see
+// `secret_config_set_reuse_window`).
 int32_t secret_cache_clear(void);
 
 // Merges the Prefect configuration file at `path` over the current configuration, the

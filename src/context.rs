@@ -173,6 +173,10 @@ pub struct State {
     /// `os.environ` is a snapshot too, and reading the live environment on every get
     /// would race with a host's `setenv`.
     env: Arc<Environment>,
+    /// The names (never the values) of the variables whose names start with `prefect`
+    /// in any case, as loaded, sorted: `secret_explain`'s near misses read these rather
+    /// than the live environment, which a host's `setenv` may be changing.
+    prefect_variables: Arc<[String]>,
     server: ServerCache,
 }
 
@@ -189,6 +193,17 @@ const SNAPSHOT_VARIABLES: &[&str] = &[
     "PREFECT_API_KEY",
     "PREFECT_API_AUTH_STRING",
 ];
+
+/// The names in `env` that start with `prefect` in any case, sorted.
+fn prefect_variables(env: &Environment) -> Arc<[String]> {
+    let mut names: Vec<String> = env
+        .iter()
+        .map(|(k, _)| k.to_string_lossy())
+        .filter(|k| k.len() >= 7 && k.as_bytes()[..7].eq_ignore_ascii_case(b"prefect"))
+        .collect();
+    names.sort();
+    names.into()
+}
 
 /// Where step 2 of `get` goes.
 pub enum Lookup<'a> {
@@ -243,6 +258,7 @@ impl State {
                 host.env
                     .subset(&[SNAPSHOT_VARIABLES, crate::server::proxy::VARIABLES].concat()),
             ),
+            prefect_variables: prefect_variables(host.env),
             server: ServerCache::default(),
         })
     }
@@ -382,6 +398,12 @@ impl State {
     /// The environment variables read after loading (see the field).
     pub fn env(&self) -> Arc<Environment> {
         self.env.clone()
+    }
+
+    /// The names of the variables that start with `prefect` (any case) when the
+    /// configuration was loaded, sorted.
+    pub fn prefect_variables(&self) -> &[String] {
+        &self.prefect_variables
     }
 
     /// A top-level table of the configuration, if it is one (`logging`, ...).

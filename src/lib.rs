@@ -5,7 +5,8 @@
 //! [`resolve`] (the four steps of `get`) and [`server`] — holds no `unsafe` and no C types.
 //! [`ffi`] is the C ABI over it, and [`sys`] the few operating-system calls.
 
-// `unsafe` only where C meets Rust (`ffi`) and in the OS calls (`sys`), which allow it
+// `unsafe` only where C meets Rust (`ffi`), in the OS calls (`sys`) and in the allocator
+// that wipes what is freed (`wiping_allocator`), which allow it
 // explicitly; anywhere else it fails to build. Every `unsafe` block says why it is sound
 // (`clippy::undocumented_unsafe_blocks`, Cargo.toml).
 #![deny(unsafe_code)]
@@ -26,6 +27,8 @@ pub mod store;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod value;
+#[allow(unsafe_code)]
+pub mod wiping_allocator;
 
 /// The header's declarations, read from its text, for the unit tests (shared with the
 /// integration tests).

@@ -37,6 +37,22 @@ impl Version {
     pub fn store(self) -> u64 {
         self.store
     }
+
+    #[cfg(test)]
+    pub(crate) fn for_tests(store: u64, snapshot: u64) -> Version {
+        Version { store, snapshot }
+    }
+}
+
+/// Told of every snapshot any store publishes, with its version: the server cache
+/// registers here (`server::cache::retire`) so that values fetched under an older
+/// snapshot are wiped at once. A hook rather than a call, so the store knows nothing
+/// of the layers above it.
+static ON_PUBLISH: OnceLock<fn(Version)> = OnceLock::new();
+
+/// Registers the one listener of [`ON_PUBLISH`] (later calls change nothing).
+pub fn on_publish(listener: fn(Version)) {
+    let _ = ON_PUBLISH.set(listener);
 }
 
 pub struct Store {
@@ -80,8 +96,9 @@ impl Store {
         store
     }
 
-    /// The environment as the store sees it now.
-    pub fn environment(&self) -> Environment {
+    /// The environment as the store sees it now: read only to load (never by a get or a
+    /// report, which use the snapshot taken then).
+    fn environment(&self) -> Environment {
         match &self.env {
             EnvSource::Process => Environment::from_process(),
             EnvSource::Fixed(env) => env.clone(),
@@ -112,6 +129,9 @@ impl Store {
     fn publish(&self, loaded: Loaded) {
         self.current.store(Arc::new(loaded));
         self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some(listener) = ON_PUBLISH.get() {
+            listener(self.version());
+        }
     }
 
     /// Runs `f` on the current snapshot. Cheap enough for the hottest path; do not block

@@ -218,7 +218,7 @@ fn a_variable_the_configuration_no_longer_has() {
     let text = explain(&store, "late");
     assert_clean(&text);
     assert!(
-        text.contains("PREFECT__CONTEXT__SECRETS__LATE is set now but was not when the configuration was loaded (or was removed since): secret_config_reset reads the environment again"),
+        text.contains("PREFECT__CONTEXT__SECRETS__LATE was set when the configuration was loaded, but the secret has been removed since (secret_config_reset reads the environment again)"),
         "{text}"
     );
 }

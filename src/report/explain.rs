@@ -191,7 +191,7 @@ fn server(store: &Store, state: &State, name: &str) -> Vec<String> {
                     limits.cache_ttl.as_secs_f64()
                 )
             });
-            if reuse::recall(version, name, limits.reuse_window).is_some() {
+            if reuse::recall(version, name).is_some() {
                 lines.push(
                     "reuse: this thread fetched it within cloud.reuse_window, so a get from \
                      it now reuses that value"

@@ -5,14 +5,16 @@
 //!   (Prefect lowercases the names of environment variables);
 //! - an environment variable that looks meant for it but is not read as it
 //!   (`PREFECT__CONTEXT__SECRET__X`, `PREFECT_CONTEXT__SECRETS__X`, a lowercase prefix),
-//!   or one set after the configuration was loaded;
+//!   or one whose secret was removed after the configuration was loaded;
 //! - a `config.toml` that sets it but is not the file at `user_config_path`.
 //!
-//! Only names of variables, keys and files are shown, never a value.
+//! Only names of variables, keys and files are shown, never a value. The environment is
+//! the one read when the configuration was loaded (`State`), never the live one: reading
+//! `environ` while a host thread calls `setenv` can crash, so no report reads it.
 
 use std::path::{Path, PathBuf};
 
-use crate::config::host::{Environment, Host};
+use crate::config::host::Host;
 use crate::config::source::{Origin, from_text, source_of};
 use crate::config::{expand, to_path, toml_file};
 use crate::context::{Secrets, State};
@@ -53,9 +55,10 @@ pub fn near_misses(store: &Store, state: &State, name: &str) -> Vec<String> {
             out.push(line);
         }
     }
-    // The environment as it is now (not as loaded): read once for both checks.
-    let env = store.environment();
-    out.extend(environment(&env, state, name));
+    // The environment as it was loaded, never the live one (a host's `setenv` may be
+    // changing it): the names of Prefect's variables, and the home directory for `~`.
+    out.extend(environment(state, name));
+    let env = state.env();
     let host = Host {
         env: &env,
         accounts: store.accounts(),
@@ -70,18 +73,12 @@ fn similar(a: &str, b: &str) -> bool {
 }
 
 /// Environment variables that look meant for `name` but do not set it.
-fn environment(env: &Environment, state: &State, name: &str) -> Vec<String> {
+fn environment(state: &State, name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let loaded =
         |n: &str| matches!(state.secrets(), Secrets::Table(map) if map.contains_key(n.as_bytes()));
-    let mut vars: Vec<String> = env
-        .iter()
-        .map(|(k, _)| k.to_string_lossy())
-        .filter(|k| k.len() >= 7 && k[..7].eq_ignore_ascii_case("prefect"))
-        .collect();
-    vars.sort();
-    for var in vars {
-        let Some(meant) = meant_secret(&var) else {
+    for var in state.prefect_variables() {
+        let Some(meant) = meant_secret(var) else {
             continue;
         };
         if !similar(&meant, name) {
@@ -97,9 +94,9 @@ fn environment(env: &Environment, state: &State, name: &str) -> Vec<String> {
                 if key.len() == 3 && key[0] == "context" && key[1] == "secrets" {
                     if key[2] == name && !loaded(name) {
                         out.push(format!(
-                            "{var} is set now but was not when the configuration was loaded \
-                             (or was removed since): secret_config_reset reads the environment \
-                             again"
+                            "{var} was set when the configuration was loaded, but the secret \
+                             has been removed since (secret_config_reset reads the environment \
+                             again)"
                         ));
                     }
                     // Otherwise it is a name in context.secrets (see above).

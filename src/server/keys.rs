@@ -23,6 +23,7 @@ pub const CA_BUNDLE: &str = "ca_bundle";
 pub const ALLOW_INSECURE_HTTP: &str = "allow_insecure_http";
 pub const REUSE_WINDOW: &str = "reuse_window";
 pub const CACHE_TTL: &str = "cache_ttl";
+pub const CACHE_MAX_ENTRIES: &str = "cache_max_entries";
 pub const SERVER_FLAVOR: &str = "server_flavor";
 pub const API_URL: &str = "api_url";
 pub const API_KEY: &str = "api_key";
@@ -41,6 +42,8 @@ pub enum Kind {
     Seconds { zero_ok: bool },
     /// A whole number of bytes, 1 to 2^63 - 1.
     Bytes,
+    /// A whole number of things, 1 to 2^63 - 1.
+    Count,
     /// A server flavour's name (`server::flavors::FLAVORS`).
     Flavor,
 }
@@ -75,6 +78,7 @@ pub static SETTINGS: &[Setting] = &[
     setting(ALLOW_INSECURE_HTTP, Kind::Bool, false),
     setting(REUSE_WINDOW, Kind::Seconds { zero_ok: true }, false),
     setting(CACHE_TTL, Kind::Seconds { zero_ok: true }, false),
+    setting(CACHE_MAX_ENTRIES, Kind::Count, false),
     setting(SERVER_FLAVOR, Kind::Flavor, false),
     setting(API_URL, Kind::OptionalText, false),
     setting(API_KEY, Kind::OptionalText, true),
@@ -127,9 +131,12 @@ impl Setting {
                 Ok(s) if valid_seconds(s, zero_ok) => Value::Float(s),
                 _ => return Err(bad(seconds_rule(zero_ok))),
             },
-            Kind::Bytes => match text.trim().parse::<i64>() {
+            Kind::Bytes | Kind::Count => match text.trim().parse::<i64>() {
                 Ok(n) if n > 0 => Value::Int(Int::Small(n)),
-                _ => return Err(bad("a whole number of bytes from 1 to 2^63 - 1")),
+                _ if self.kind == Kind::Bytes => {
+                    return Err(bad("a whole number of bytes from 1 to 2^63 - 1"));
+                }
+                _ => return Err(bad("a whole number from 1 to 2^63 - 1")),
             },
             Kind::Flavor => match flavors::named(text.as_bytes()) {
                 Some(f) => Value::str(f.name),

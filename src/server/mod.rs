@@ -40,24 +40,24 @@ pub fn get<R>(
 ) -> Result<Option<R>, Error> {
     let version = store.version();
     let settings = store.read(State::server_settings)?;
-    let (window, ttl) = settings
+    let (window, ttl, max_entries) = settings
         .limits
         .as_ref()
-        .map_or((Duration::ZERO, Duration::ZERO), |l| {
-            (l.reuse_window, l.cache_ttl)
+        .map_or((Duration::ZERO, Duration::ZERO, 0), |l| {
+            (l.reuse_window, l.cache_ttl, l.cache_max_entries)
         });
     let remembered = if ttl.is_zero() {
         None
     } else {
         cache::lookup(version, name)
     };
-    let rendered = match remembered.or_else(|| reuse::recall(version, name, window)) {
+    let rendered = match remembered.or_else(|| reuse::recall(version, name)) {
         Some(r) => r,
         None => match fetch(store, name, &settings)? {
             None => return Ok(None),
             Some(value) => {
                 let r = Arc::new(Rendered::of(&value));
-                cache::insert(version, name, ttl, r.clone());
+                cache::insert(version, name, ttl, max_entries, r.clone());
                 reuse::remember(version, name, window, r.clone());
                 r
             }

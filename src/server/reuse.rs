@@ -3,63 +3,45 @@
 //!
 //! A C caller often asks twice in a row for the same secret: once to size a buffer and
 //! once to fill it, or `secret_get_json` then `secret_get`. Without this, each ask is a
-//! network round trip and the two could even see different values. Any change to the
-//! configuration or context ends the reuse at once. The remembered value is wiped when it
-//! is replaced, expires, or the thread ends.
+//! network round trip and the two could even see different values.
+//!
+//! The value is held by `cache`, not in a thread-local, so that it is wiped when the
+//! window ends, when any setter or `secret_cache_clear()` runs (from whatever thread),
+//! and when the thread ends, rather than when this thread next fetches.
 
-use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::thread::ThreadId;
+use std::time::Duration;
 
+use super::cache;
 use crate::context::Rendered;
 use crate::store::Version;
 
-struct Memo {
-    /// The store and snapshot generation it was fetched under.
-    version: Version,
-    /// `secret_cache_clear` forgets it too.
-    epoch: u64,
-    /// A forked child never reuses what its parent fetched (see `process`).
-    process: u64,
-    name: String,
-    at: Instant,
-    value: Arc<Rendered>,
+/// This thread's id; its drop, when the thread ends, wipes what the thread remembers.
+struct ThisThread(ThreadId);
+
+impl Drop for ThisThread {
+    fn drop(&mut self) {
+        cache::forget_thread(self.0);
+    }
 }
 
 thread_local! {
-    static LAST: RefCell<Option<Memo>> = const { RefCell::new(None) };
+    static THIS: ThisThread = ThisThread(std::thread::current().id());
 }
 
-/// The value this thread fetched for `name` within `window`, under the same snapshot.
-pub fn recall(version: Version, name: &str, window: Duration) -> Option<Arc<Rendered>> {
-    LAST.try_with(|slot| {
-        let mut slot = slot.borrow_mut();
-        let fresh = slot.as_ref().is_some_and(|m| {
-            m.version == version
-                && m.epoch == super::cache::epoch()
-                && m.process == crate::process::generation()
-                && m.at.elapsed() <= window
-        });
-        if !fresh {
-            *slot = None;
-            return None;
-        }
-        let m = slot.as_ref()?;
-        (m.name == name).then(|| m.value.clone())
-    })
-    .ok()
-    .flatten()
+fn this_thread() -> Option<ThreadId> {
+    THIS.try_with(|t| t.0).ok()
 }
 
+/// The value this thread fetched for `name` within its window, under the same snapshot.
+pub fn recall(version: Version, name: &str) -> Option<Arc<Rendered>> {
+    cache::recall_for_thread(this_thread()?, version, name)
+}
+
+/// Remembers `value` as this thread's last fetch of `name` for `window` (0: not at all).
 pub fn remember(version: Version, name: &str, window: Duration, value: Arc<Rendered>) {
-    let _ = LAST.try_with(|slot| {
-        *slot.borrow_mut() = (!window.is_zero()).then(|| Memo {
-            version,
-            epoch: super::cache::epoch(),
-            process: crate::process::generation(),
-            name: name.to_string(),
-            at: Instant::now(),
-            value,
-        });
-    });
+    if let Some(thread) = this_thread() {
+        cache::remember_for_thread(thread, version, name, window, value);
+    }
 }

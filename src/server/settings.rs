@@ -23,6 +23,7 @@ pub const DEFAULT_REQUEST_TIMEOUT: f64 = 30.0;
 pub const DEFAULT_MAX_REPLY_BYTES: u64 = 4 << 20;
 pub const DEFAULT_REUSE_WINDOW: f64 = 1.0;
 pub const DEFAULT_CACHE_TTL: f64 = 0.0;
+pub const DEFAULT_CACHE_MAX_ENTRIES: u64 = 1000;
 
 /// Transport limits and policies (the keys this library adds under `[cloud]`).
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +42,8 @@ pub struct Limits {
     pub reuse_window: Duration,
     /// `cloud.cache_ttl`: how long any thread may reuse a fetched value (0: never).
     pub cache_ttl: Duration,
+    /// `cloud.cache_max_entries`: the most values the cache holds (the oldest goes first).
+    pub cache_max_entries: u64,
 }
 
 impl Default for Limits {
@@ -53,6 +56,7 @@ impl Default for Limits {
             allow_insecure_http: false,
             reuse_window: Duration::from_secs_f64(DEFAULT_REUSE_WINDOW),
             cache_ttl: Duration::from_secs_f64(DEFAULT_CACHE_TTL),
+            cache_max_entries: DEFAULT_CACHE_MAX_ENTRIES,
         }
     }
 }
@@ -201,20 +205,15 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
             ))),
         }
     };
-    let max_reply_bytes = match cloud.get(key::MAX_REPLY_BYTES) {
-        None => d.max_reply_bytes,
-        Some(Value::Int(i)) => match i.as_i64() {
-            Some(n) if n > 0 => n as u64,
-            _ => {
-                return Err(Error::config(
-                    "cloud.max_reply_bytes must be a positive integer",
-                ));
+    let positive = |key: &str, default: u64| -> Result<u64, Error> {
+        match cloud.get(key) {
+            None => Ok(default),
+            Some(Value::Int(i)) if i.as_i64().is_some_and(|n| n > 0) => {
+                Ok(i.as_i64().map_or(default, |n| n as u64))
             }
-        },
-        Some(_) => {
-            return Err(Error::config(
-                "cloud.max_reply_bytes must be a positive integer",
-            ));
+            Some(_) => Err(Error::config(format!(
+                "cloud.{key} must be a positive integer"
+            ))),
         }
     };
     let ca_bundle = match cloud.get(key::CA_BUNDLE) {
@@ -241,11 +240,12 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
     Ok(Limits {
         connect_timeout: seconds(key::CONNECT_TIMEOUT, d.connect_timeout, false)?,
         request_timeout: seconds(key::REQUEST_TIMEOUT, d.request_timeout, false)?,
-        max_reply_bytes,
+        max_reply_bytes: positive(key::MAX_REPLY_BYTES, d.max_reply_bytes)?,
         ca_bundle,
         allow_insecure_http,
         reuse_window: seconds(key::REUSE_WINDOW, d.reuse_window, true)?,
         cache_ttl: seconds(key::CACHE_TTL, d.cache_ttl, true)?,
+        cache_max_entries: positive(key::CACHE_MAX_ENTRIES, d.cache_max_entries)?,
     })
 }
 

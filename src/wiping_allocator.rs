@@ -1,0 +1,120 @@
+//! The allocator of everything this crate builds: the system allocator, with every block
+//! overwritten with zeros when it is freed (or moved by a reallocation).
+//!
+//! Secrets and credentials pass through buffers this library does not own: the text of
+//! a configuration file inside the TOML parser, a reply inside the HTTP and TLS stacks,
+//! the strings a JSON decoder builds. Wiping each of them by hand cannot be complete, so
+//! nothing freed keeps its bytes: a core dump, a heap read by a bug elsewhere in the host,
+//! or memory handed to the next `malloc` finds zeros. Only this library's own (Rust)
+//! allocations go through it; the host's `malloc` is untouched. What is still alive is
+//! wiped by its owner when it must be (the cache's sweeper, `secret_free`, `Drop` impls).
+//!
+//! It is the global allocator of the shared and static libraries and of every Rust
+//! program linking the crate (the command line, the tests), so it cannot be skipped.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+
+/// The system allocator, wiping on free.
+pub struct Wiping;
+
+#[global_allocator]
+static GLOBAL: Wiping = Wiping;
+
+/// Overwrites `len` bytes at `ptr` with zeros by volatile stores (a plain `memset` right
+/// before `free` is a dead store the compiler may remove), a word at a time.
+///
+/// # Safety
+/// `ptr` points to `len` writable bytes.
+unsafe fn wipe(ptr: *mut u8, len: usize) {
+    const WORD: usize = std::mem::size_of::<usize>();
+    let mut i = 0;
+    // Bytes up to the first word boundary, then words, then the tail.
+    let head = ptr.align_offset(WORD).min(len);
+    while i < head {
+        // SAFETY: `i < len`, inside the block.
+        unsafe { std::ptr::write_volatile(ptr.add(i), 0) };
+        i += 1;
+    }
+    while i + WORD <= len {
+        // SAFETY: `i + WORD <= len`, and `ptr + i` is word-aligned (after the head).
+        unsafe { std::ptr::write_volatile(ptr.add(i).cast::<usize>(), 0) };
+        i += WORD;
+    }
+    while i < len {
+        // SAFETY: `i < len`, inside the block.
+        unsafe { std::ptr::write_volatile(ptr.add(i), 0) };
+        i += 1;
+    }
+    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+}
+
+// SAFETY: every call is forwarded to `System` with the same layout; the only addition is
+// writing zeros into a block the caller is giving up, before it is freed.
+unsafe impl GlobalAlloc for Wiping {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` is a live block of `layout.size()` bytes (the caller's contract).
+        unsafe {
+            wipe(ptr, layout.size());
+            System.dealloc(ptr, layout);
+        }
+    }
+
+    // Not the system's `realloc`: it may move the block and free the old one, or shrink
+    // it in place, without wiping. A new block, a copy, and the old one wiped and freed.
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller guarantees `new_size` is valid for `layout.align()`.
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        // SAFETY: a non-zero size (the caller's contract).
+        let new = unsafe { self.alloc(new_layout) };
+        if !new.is_null() {
+            // SAFETY: both blocks are live and distinct; the copy fits both.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+        }
+        new
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wipes_every_length_and_alignment() {
+        let mut buf = [0xAAu8; 64];
+        for start in 0..9 {
+            for len in 0..40 {
+                buf.fill(0xAA);
+                // SAFETY: `start + len <= 64`.
+                unsafe { wipe(buf.as_mut_ptr().add(start), len) };
+                assert!(buf[..start].iter().all(|&b| b == 0xAA));
+                assert!(buf[start..start + len].iter().all(|&b| b == 0));
+                assert!(buf[start + len..].iter().all(|&b| b == 0xAA));
+            }
+        }
+    }
+
+    #[test]
+    fn reallocation_keeps_the_contents() {
+        let mut v: Vec<u8> = Vec::with_capacity(3);
+        v.extend_from_slice(b"abc");
+        v.extend_from_slice(&[7u8; 1000]);
+        assert_eq!(&v[..3], b"abc");
+        assert_eq!(v.len(), 1003);
+        v.truncate(2);
+        v.shrink_to_fit();
+        assert_eq!(v, b"ab");
+    }
+}
