@@ -20,32 +20,26 @@ pub struct Wiping;
 #[global_allocator]
 static GLOBAL: Wiping = Wiping;
 
-/// Overwrites `len` bytes at `ptr` with zeros by volatile stores (a plain `memset` right
-/// before `free` is a dead store the compiler may remove), a word at a time.
+/// Overwrites `len` bytes at `ptr` with zeros. A plain `memset` right before `free` is a
+/// dead store the compiler may remove; an empty `asm!` block that is given the pointer
+/// and may read memory keeps it (the technique of `memsec` and BoringSSL's
+/// `OPENSSL_cleanse`). Without `asm!` (Miri, other architectures), volatile stores.
 ///
 /// # Safety
 /// `ptr` points to `len` writable bytes.
 unsafe fn wipe(ptr: *mut u8, len: usize) {
-    const WORD: usize = std::mem::size_of::<usize>();
-    let mut i = 0;
-    // Bytes up to the first word boundary, then words, then the tail.
-    let head = ptr.align_offset(WORD).min(len);
-    while i < head {
+    #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+    // SAFETY: `len` writable bytes at `ptr` (the caller's contract); the asm block does
+    // nothing, it only makes the stores observable.
+    unsafe {
+        std::ptr::write_bytes(ptr, 0, len);
+        std::arch::asm!("/* {0} */", in(reg) ptr, options(nostack, preserves_flags));
+    }
+    #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+    for i in 0..len {
         // SAFETY: `i < len`, inside the block.
         unsafe { std::ptr::write_volatile(ptr.add(i), 0) };
-        i += 1;
     }
-    while i + WORD <= len {
-        // SAFETY: `i + WORD <= len`, and `ptr + i` is word-aligned (after the head).
-        unsafe { std::ptr::write_volatile(ptr.add(i).cast::<usize>(), 0) };
-        i += WORD;
-    }
-    while i < len {
-        // SAFETY: `i < len`, inside the block.
-        unsafe { std::ptr::write_volatile(ptr.add(i), 0) };
-        i += 1;
-    }
-    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
 }
 
 // SAFETY: every call is forwarded to `System` with the same layout; the only addition is

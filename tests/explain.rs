@@ -473,28 +473,100 @@ fn the_configuration_view_masks_secrets_and_credentials() {
     let view = config_view(&store, true).unwrap();
     assert_clean(&view);
     for line in [
-        "auth_token = \"********\"  # environment variable PREFECT__CLOUD__AUTH_TOKEN".to_string(),
-        "api_key = \"********\"  # this library's API".to_string(),
+        "auth_token = \"******** (text)\"  # environment variable PREFECT__CLOUD__AUTH_TOKEN".to_string(),
+        "api_key = \"******** (text)\"  # this library's API".to_string(),
         "use_local_secrets = true  # Prefect 0.5.3's defaults".to_string(),
         "graphql = \"http://api-staging.prefect.io/graphql/alpha\"  # Prefect 0.5.3's defaults; ${cloud.api} resolved".to_string(),
-        "\n[context.secrets]\ndb = \"********\"".to_string(),
-        "token_b = \"********\"  # environment variable PREFECT__CONTEXT__SECRETS__TOKEN_B".to_string(),
-        format!("url = \"********\"  # {file}, line 5"),
-        format!("dsn = \"********\"  # {file}, line 6; ${{context.secrets.db}} resolved"),
-        format!("password = \"********\"  # {file}, line 7"),
-        format!("port = 5432  # {file}, line 8"),
-        "log = \"********\"  # environment variable PREFECT__CLOUD__LOG".to_string(),
+        "\n[context.secrets]\ndb = \"******** (text)\"".to_string(),
+        "token_b = \"******** (text)\"  # environment variable PREFECT__CONTEXT__SECRETS__TOKEN_B".to_string(),
+        format!("url = \"******** (text)\"  # {file}, line 5"),
+        format!("dsn = \"******** (text)\"  # {file}, line 6; ${{context.secrets.db}} resolved"),
+        format!("password = \"******** (text)\"  # {file}, line 7"),
+        // Not a known setting: its type only, however harmless it looks.
+        format!("port = \"******** (int)\"  # {file}, line 8"),
+        "log = \"******** (text)\"  # environment variable PREFECT__CLOUD__LOG".to_string(),
     ] {
         assert!(view.contains(&line), "{line:?} missing:\n{view}");
     }
     let plain = config_view(&store, false).unwrap();
     assert_clean(&plain);
     assert!(!plain.contains("  # "), "{plain}");
-    assert!(plain.contains("\nport = 5432\n"), "{plain}");
+    assert!(plain.contains("\nport = \"******** (int)\"\n"), "{plain}");
     // The view is TOML: it parses, and what it shows matches the configuration.
     let parsed: toml::Table = plain.parse().expect("the view is TOML");
-    assert_eq!(parsed["mydb"]["port"].as_integer(), Some(5432));
     assert_eq!(parsed["cloud"]["use_local_secrets"].as_bool(), Some(true));
+    assert_eq!(parsed["cloud"]["heartbeat_interval"].as_float(), Some(30.0));
+}
+
+/// Issue 19's leak suite: every shape that once got through the key-name masking, each
+/// value a distinctive marker, through the command line with and without sources. Only
+/// known settings built from nothing masked are shown (default deny).
+#[test]
+fn the_configuration_view_shows_no_secret_in_any_shape() {
+    let home = TempDir::new("view-leaks");
+    let m = |n: u32| format!("lk{n}-9d3e-marker");
+    home.write(
+        ".prefect/config.toml",
+        &format!(
+            "[context.secrets]\ndb = \"{m5}\"\n\n[[dbs]]\npassword = \"{m1}\"\n\n[app]\n\
+             servers = [{{password = \"{m2}\"}}]\n\
+             urls = [\"postgres://u:{m3}@h/x\", \"https://h/?t={m4}\"]\n\
+             note = \"$PREFECT__CONTEXT__SECRETS__ENVDB\"\ndbPassword = \"{m10}\"\n\"pa\u{17f}sword\" = \"{m11}\"\n\n\
+             [x]\na = \"${{context.secrets.db}}\"\n[y]\nb = \"${{x.a}}\"\n\n\
+             [cloud]\ngraphql = \"https://h/${{y.b}}\"\nlog = \"${{PREFECT__CLOUD__AUTH_TOKEN}}\"\n\
+             result_handler = \"Bearer $PREFECT_API_KEY\"\n\n\
+             [logging]\nlevel = \"$PREFECT__CONTEXT__SECRETS__ENVDB\"\nformat = \"https://h/#access_token={m12}\"\n\n\
+             [engine.executor.dask]\naddress = \"host=db password={m13}\"\n",
+            m1 = m(1),
+            m2 = m(2),
+            m3 = m(3),
+            m4 = m(4),
+            m5 = m(5),
+            m10 = m(10),
+            m11 = m(11),
+            m12 = m(12),
+            m13 = m(13),
+        ),
+    );
+    let env = [
+        ("PREFECT__CONTEXT__SECRETS__ENVDB", m(6)),
+        ("PREFECT__CLOUD__AUTH_TOKEN", m(7)),
+        ("PREFECT_API_KEY", m(8)),
+        ("SOME_VAR", m(9)),
+        ("PREFECT__CLOUD__API", "$SOME_VAR".to_string()),
+        ("PREFECT__CLOUD__CACHE_TTL", "2.5".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for args in [&["config"][..], &["config", "--show-sources"][..]] {
+        let out = cli(args, home.path(), home.path(), &env);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for n in 1..=13 {
+            assert!(!text.contains(&m(n)), "{} shown:\n{text}", m(n));
+        }
+        assert!(!text.contains("lk"), "part of a marker shown:\n{text}");
+        // Key names stay; arrays and inline tables are walked.
+        for line in [
+            "dbs = [{ password = \"******** (text)\" }]",
+            "servers = [{ password = \"******** (text)\" }]",
+            "urls = [\"******** (text)\", \"******** (text)\"]",
+            "graphql = \"******** (text)\"",
+            "api = \"******** (text)\"",
+            "level = \"******** (text)\"",
+            "address = \"******** (text)\"",
+            // Known settings built from nothing masked are shown.
+            "cache_ttl = 2.5",
+            "heartbeat_interval = 30.0",
+        ] {
+            assert!(text.contains(line), "{line:?} missing:\n{text}");
+        }
+        text.parse::<toml::Table>().expect("the view is TOML");
+    }
 }
 
 #[test]
@@ -518,7 +590,7 @@ fn the_command_line_lists_names_and_shows_the_configuration() {
         let text = String::from_utf8(out.stdout).unwrap();
         assert_clean(&text);
         assert!(
-            text.contains("[context.secrets]\na = \"********\""),
+            text.contains("[context.secrets]\na = \"******** (text)\""),
             "{text}"
         );
         assert_eq!(

@@ -39,6 +39,34 @@ pub fn interpolate_env_var(v: Value, host: &Host) -> Result<Value, ConfigError> 
     Ok(Value::None)
 }
 
+/// The variables `~` expansion reads (Python's `expanduser` under either path rules).
+const HOME_VARIABLES: &[&str] = &["HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH"];
+
+/// Whether `expanded`, what [`interpolate_env_var`] made of `original`, holds text of an
+/// environment variable other than the home directory's: expanded again with only those
+/// variables, it comes out different. Provenance by outcome, not by variable names.
+pub fn used_other_variables(original: &Value, expanded: &Value, host: &Host) -> bool {
+    let home_only = host.env.subset(HOME_VARIABLES);
+    let host = Host {
+        env: &home_only,
+        accounts: host.accounts,
+    };
+    let again = match interpolate_env_var(original.clone(), &host) {
+        Ok(v) => v,
+        Err(_) => return true,
+    };
+    match (&again, expanded) {
+        (Value::Str(a), Value::Str(b)) => a != b,
+        // Typed by a later round: compared by their (exact) JSON.
+        (a, b) => {
+            let (mut ja, mut jb) = (Vec::new(), Vec::new());
+            crate::pyjson::to_json(a, &mut ja);
+            crate::pyjson::to_json(b, &mut jb);
+            ja != jb
+        }
+    }
+}
+
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use indexmap::IndexMap;
 
 use super::escape::unicode_escape;
-use super::expand::interpolate_env_var;
+use super::expand::{interpolate_env_var, used_other_variables};
 use super::host::Host;
 use super::source::{Built, Origin, Source, Sources};
 use super::toml_file::Lines;
@@ -106,6 +106,8 @@ impl Flat {
                     "its value has {e} (Python's unicode_escape rejects it)"
                 ))
             })?;
+            let unexpanded = (decoded.as_bytes().iter().any(|b| matches!(b, b'$' | b'~')))
+                .then(|| decoded.clone());
             let expanded = interpolate_env_var(Value::Str(decoded), host).map_err(|e| {
                 if e.is_over_cap() {
                     // Prefect would not refuse this; say so rather than "fail to start".
@@ -114,6 +116,8 @@ impl Flat {
                     fail(&e.0)
                 }
             })?;
+            let env_text =
+                unexpanded.is_some_and(|u| used_other_variables(&Value::Str(u), &expanded, host));
             let typed = match expanded {
                 Value::Str(s) => string_to_type(s),
                 other => {
@@ -132,7 +136,8 @@ impl Flat {
                 )));
             }
             total = total.saturating_add(weight(&typed));
-            let source = Source::new(Origin::Env(var.clone()));
+            let mut source = Source::new(Origin::Env(var.clone()));
+            source.env_text = env_text;
             let replaced = self.entries.insert(key, (typed, source));
             total = total.saturating_sub(replaced.map_or(0, |(v, _)| weight(&v)));
             if total > self.limit {
@@ -159,7 +164,10 @@ impl Flat {
                 ConfigError::new(format!("configuration key {}: {}", key_text(key), e.0))
             })?;
             if let Some(original) = original {
-                source.expanded |= !matches!(v, Value::Str(s) if *s == original);
+                if !matches!(v, Value::Str(s) if *s == original) {
+                    source.expanded = true;
+                    source.env_text |= used_other_variables(&Value::Str(original), v, host);
+                }
             }
             total = total.saturating_add(weight(v)).saturating_sub(before);
             if total > self.limit {

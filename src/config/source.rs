@@ -28,6 +28,9 @@ pub struct Source {
     pub origin: Origin,
     /// `$VAR`/`~` expansion changed it.
     pub expanded: bool,
+    /// Text of an environment variable other than the home directory's went into it by
+    /// `$VAR` expansion (`secret_config_view` then never shows it).
+    pub env_text: bool,
     /// The `${key}` references resolved in it, in the order they were resolved.
     pub references: Vec<String>,
 }
@@ -37,6 +40,7 @@ impl Source {
         Source {
             origin,
             expanded: false,
+            env_text: false,
             references: Vec::new(),
         }
     }

@@ -97,11 +97,13 @@ pub unsafe extern "C" fn secret_explain_alloc(
 }
 
 /// Writes to `out_buf` the effective configuration as TOML (what Prefect 0.5.3's
-/// `prefect.config` holds, `context.secrets` included), with every value under
-/// `context.secrets`, every credential (`cloud.auth_token`, `cloud.api_key`,
-/// `cloud.api_auth_string`, any key named like a token, password, secret, key or auth),
-/// any URL with a password or a query and anything built from those by `${...}` replaced by
-/// `"********"`. With `show_sources`, each value ends with a comment saying where it
+/// `prefect.config` holds, `context.secrets` included). Default deny: a value is shown
+/// only when it is a known setting that is not a credential (a `[cloud]` setting of this
+/// library's, or a key of Prefect 0.5.3's bundled defaults) built from nothing masked (no
+/// `${...}` reference to a masked value, at any depth, and no `$VAR` but the home
+/// directory's); every other value is `"******** (TYPE)"`, inside arrays and inline
+/// tables too, so key names and sources stay visible. With `show_sources`, each value
+/// ends with a comment saying where it
 /// came from (`# environment variable PREFECT__CLOUD__GRAPHQL`,
 /// `# /home/u/.prefect/config.toml, line 3`, ...), as `prefect config view
 /// --show-sources` does for Prefect 2/3. Buffer protocol as `secret_get`'s;

@@ -1,15 +1,22 @@
 //! `secret_config_view`: the effective configuration as TOML, the way
 //! `prefect config view --show-sources` shows Prefect 2/3's settings.
 //!
-//! Masked with [`MASK`], whatever their type: every value under `context.secrets`, every
-//! `[cloud]` credential (`server::keys::SETTINGS`), any key whose name says it holds a
-//! credential (`token`, `password`, `secret`, `key`, `auth`, ...), a URL with a user and
-//! password or a query, and any value built from a masked one by a `${key}` reference.
-//! With sources, each value ends with a comment saying where it came from.
+//! Default deny: a value is shown only when it is a known setting that is not a
+//! credential (a `[cloud]` setting of this library's, or a key of Prefect 0.5.3's bundled
+//! defaults) and nothing masked went into it (by `${key}` references, followed to any
+//! depth, or by `$VAR` expansion of any variable but the home directory's: provenance
+//! recorded while loading, not key names); everything else, `context.secrets` and every
+//! credential included, is shown as [`MASK`] and its type (`"******** (text)"`), inside
+//! arrays and inline tables too, so key names and sources stay visible. Text that was not
+//! a bundled default is masked too when it could carry a credential (a URL with a user,
+//! query or fragment, a `key=value`, whitespace). With sources, each value ends with a
+//! comment saying where it came from.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
-use crate::config::source::{Source, Sources};
+use crate::config::source::{Origin, Source, Sources, for_each_leaf};
 use crate::context::{Secrets, State};
 use crate::error::Error;
 use crate::pyjson::repr::float_repr;
@@ -18,7 +25,7 @@ use crate::server::keys;
 use crate::store::Store;
 use crate::value::{Dict, Value};
 
-/// What a masked value is shown as.
+/// What a masked value is shown as, before its type: `"******** (text)"`.
 pub const MASK: &str = "********";
 
 /// The configuration as TOML, masked; `show_sources` adds where each value came from.
@@ -30,8 +37,8 @@ pub fn config_view(store: &Store, show_sources: bool) -> Result<String, Error> {
     };
     let (config, sources) = full(state);
     let mut out = String::from(
-        "# Prefect 0.5.3 configuration as prefect-secrets resolved it; secret values and \
-         credentials are masked\n",
+        "# Prefect 0.5.3 configuration as prefect-secrets resolved it; only known settings \
+         that are not credentials are shown, every other value is masked\n",
     );
     let mut view = View {
         out: &mut out,
@@ -48,19 +55,25 @@ fn full(state: &State) -> (Dict, Sources) {
     let mut config = state.config().clone();
     let mut sources = state.provenance().sources.clone();
     if let Secrets::Table(map) = state.secrets() {
-        let mut names: Vec<(PyStr, Option<&Source>)> = map
+        let mut names: Vec<(PyStr, Option<&Source>, &'static str)> = map
             .iter()
-            .map(|(k, e)| (PyStr::from_gutf8(k.to_vec()), e.source.as_ref()))
+            .map(|(k, e)| {
+                (
+                    PyStr::from_gutf8(k.to_vec()),
+                    e.source.as_ref(),
+                    kind_name(e.stored()),
+                )
+            })
             .collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
         let mut table = Dict::new();
-        for (name, source) in names {
+        for (name, source, kind) in names {
             let path = vec![PyStr::from("context"), PyStr::from("secrets"), name.clone()];
             if let Some(s) = source {
                 sources.insert(path, s.clone());
             }
-            // A placeholder: the value is never looked at, only masked.
-            table.insert(name, Value::None);
+            // A stand-in naming the value's kind: the value is never looked at.
+            table.insert(name, Value::str(kind));
         }
         if !matches!(config.get("context"), Some(Value::Dict(_))) {
             config.insert(PyStr::from("context"), Value::Dict(Dict::new()));
@@ -105,13 +118,25 @@ impl View<'_> {
 
     fn leaf(&mut self, key: &PyStr, value: &Value, path: &[PyStr]) {
         let source = self.sources.get(path);
-        let hidden = masked_path(path)
-            || source.is_some_and(|s| s.references.iter().any(|r| masked_dotted(r)))
-            || matches!(value, Value::Str(s) if url_with_credential(&s.to_string_lossy()));
+        let how = match source {
+            Some(s) if shown(self.sources, path, s, &mut Vec::new()) => {
+                if s.origin == Origin::Defaults {
+                    Show::Plain
+                } else {
+                    Show::PlainText
+                }
+            }
+            _ => Show::Masked,
+        };
         let mut line = format!("{} = ", toml_key(key));
-        if hidden {
-            line.push_str(&toml_str(MASK));
-        } else if !write_value(&mut line, value) {
+        if path.len() == 3 && path[0].as_bytes() == b"context" && path[1].as_bytes() == b"secrets" {
+            // The stand-in `full` made: the kind of a secret, whole, never its shape.
+            let kind = match value {
+                Value::Str(kind) => kind.to_string_lossy(),
+                other => kind_name(other).to_string(),
+            };
+            line.push_str(&toml_str(&format!("{MASK} ({kind})")));
+        } else if !write_value(&mut line, value, how) {
             line = format!("# {} is None, which TOML cannot write", toml_key(key));
         }
         if self.show_sources {
@@ -127,51 +152,85 @@ impl View<'_> {
     }
 }
 
-/// `context.secrets` and everything below it, `[cloud]` credentials, and keys named like
-/// credentials.
-fn masked_path(path: &[PyStr]) -> bool {
-    let text: Vec<String> = path.iter().map(PyStr::to_string_lossy).collect();
-    let in_secrets = text.len() >= 2 && text[0] == "context" && text[1] == "secrets";
-    let cloud_credential = text.len() == 2 && text[0] == "cloud" && keys::is_credential(&text[1]);
-    in_secrets || cloud_credential || text.iter().any(|k| named_like_credential(k))
+/// How a value is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Show {
+    /// As it is (a bundled default, untouched).
+    Plain,
+    /// As it is, but text that could carry a credential is masked.
+    PlainText,
+    /// Every scalar masked, with its type; arrays and tables keep their shape.
+    Masked,
 }
 
-fn masked_dotted(dotted: &str) -> bool {
-    let path: Vec<PyStr> = dotted.split('.').map(PyStr::from).collect();
-    masked_path(&path)
-}
-
-/// Key names that say they hold a credential: one of their words (split at `_`, `-`
-/// and `.`) is a credential's (`auth_token`, `db-password`, `api_key`, `client_secret`;
-/// not `use_local_secrets`).
-fn named_like_credential(key: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "token",
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "credential",
-        "credentials",
-        "auth",
-        "authorization",
-        "key",
-        "apikey",
-        "private",
-        "passphrase",
-    ];
-    key.to_ascii_lowercase()
-        .split(['_', '-', '.'])
-        .any(|w| WORDS.contains(&w))
-}
-
-/// A URL that may carry a credential: a user and password (`scheme://user:pw@host`) or
-/// a query (`?token=...`), which `secret_explain` never shows either.
-fn url_with_credential(text: &str) -> bool {
-    text.split("://").skip(1).any(|rest| {
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        authority.contains('@') || rest.contains('?')
+/// Whether the value at `path`, from `source`, can be shown: a known setting that is not
+/// a credential, built from nothing masked. `visiting` holds the references being
+/// followed (a cycle is masked).
+fn shown(
+    sources: &Sources,
+    path: &[PyStr],
+    source: &Source,
+    visiting: &mut Vec<Vec<PyStr>>,
+) -> bool {
+    if !known_setting(path) || source.env_text {
+        return false;
+    }
+    source.references.iter().all(|r| {
+        let target: Vec<PyStr> = r.split('.').map(PyStr::from).collect();
+        if visiting.contains(&target) {
+            return false;
+        }
+        let Some(s) = sources.get(&target) else {
+            return false;
+        };
+        visiting.push(target.clone());
+        let ok = shown(sources, &target, s, visiting);
+        visiting.pop();
+        ok
     })
+}
+
+/// A `[cloud]` setting of this library's or a key of Prefect's bundled defaults, and not
+/// a credential (nor anything under `context.secrets`).
+fn known_setting(path: &[PyStr]) -> bool {
+    let text: Vec<String> = path.iter().map(PyStr::to_string_lossy).collect();
+    if text.len() >= 2 && text[0] == "context" && text[1] == "secrets" {
+        return false;
+    }
+    if text.len() == 2 && text[0] == "cloud" {
+        if let Some(setting) = keys::named(&text[1]) {
+            return !setting.credential && text[1] == setting.key;
+        }
+    }
+    default_keys().contains(path)
+}
+
+/// The leaves of Prefect 0.5.3's bundled defaults, by path.
+fn default_keys() -> &'static HashSet<Vec<PyStr>> {
+    static KEYS: OnceLock<HashSet<Vec<PyStr>>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut keys = HashSet::new();
+        if let Ok(tree) =
+            crate::config::toml_file::parse(crate::config::defaults::DEFAULT_CONFIG, "defaults")
+        {
+            for_each_leaf(&tree, &mut Vec::new(), &mut |p| {
+                keys.insert(p.clone());
+            });
+        }
+        keys
+    })
+}
+
+/// Text that could carry a credential: a URL with a user, a query or a fragment, a
+/// `key=value`, whitespace or control characters.
+fn could_carry_credential(text: &str) -> bool {
+    let url_with_more = text.split("://").skip(1).any(|rest| {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        authority.contains('@') || rest.contains(['?', '#'])
+    });
+    url_with_more
+        || text.contains(['=', '#', '?', '@'])
+        || text.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// A key as TOML writes it: bare when it can be, else quoted.
@@ -208,8 +267,39 @@ fn toml_str(s: &str) -> String {
     out
 }
 
-/// Writes `v` as a TOML value; false for None, which TOML has no way to write.
-fn write_value(out: &mut String, v: &Value) -> bool {
+/// A masked scalar: [`MASK`] and its type, as a TOML string.
+fn masked(v: &Value) -> String {
+    toml_str(&format!("{MASK} ({})", kind_name(v)))
+}
+
+/// The type a masked value is shown with.
+fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::None => "None",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float",
+        Value::Str(_) => "text",
+        Value::List(_) => "list",
+        Value::Dict(_) => "table",
+    }
+}
+
+/// Writes `v` as a TOML value, shown as `how` says; false for an unmasked None, which
+/// TOML has no way to write.
+fn write_value(out: &mut String, v: &Value, how: Show) -> bool {
+    match v {
+        Value::List(_) | Value::Dict(_) => {}
+        Value::Str(s) if how == Show::PlainText && could_carry_credential(&s.to_string_lossy()) => {
+            out.push_str(&masked(v));
+            return true;
+        }
+        _ if how == Show::Masked => {
+            out.push_str(&masked(v));
+            return true;
+        }
+        _ => {}
+    }
     match v {
         Value::None => return false,
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -228,7 +318,7 @@ fn write_value(out: &mut String, v: &Value) -> bool {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                if !write_value(out, item) {
+                if !write_value(out, item, how) {
                     out.push_str("\"None\"");
                 }
             }
@@ -239,7 +329,7 @@ fn write_value(out: &mut String, v: &Value) -> bool {
             for (i, (k, item)) in d.iter().enumerate() {
                 out.push_str(if i > 0 { ", " } else { " " });
                 let _ = write!(out, "{} = ", toml_key(k));
-                if !write_value(out, item) {
+                if !write_value(out, item, how) {
                     out.push_str("\"None\"");
                 }
             }
@@ -254,30 +344,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn what_is_masked() {
+    fn known_settings() {
         let p = |s: &str| s.split('.').map(PyStr::from).collect::<Vec<_>>();
-        assert!(masked_path(&p("context.secrets.x")));
-        assert!(masked_path(&p("context.secrets")));
-        assert!(masked_path(&p("cloud.auth_token")));
-        assert!(masked_path(&p("cloud.api_key")));
-        assert!(masked_path(&p("db.password")));
-        assert!(masked_path(&p("registry.key")));
-        assert!(!masked_path(&p("cloud.graphql")));
-        assert!(!masked_path(&p("cloud.api_url")));
-        assert!(!masked_path(&p("logging.level")));
-        assert!(!masked_path(&p("cloud.use_local_secrets")));
-        assert!(masked_path(&p("oauth.client_secret")));
-        assert!(url_with_credential("postgres://u:p@db/x"));
-        assert!(url_with_credential("https://db/x?token=t"));
-        assert!(!url_with_credential("https://db/x"));
-        assert!(!url_with_credential("no url ? here"));
+        assert!(!known_setting(&p("context.secrets.x")));
+        assert!(!known_setting(&p("cloud.auth_token")));
+        assert!(!known_setting(&p("cloud.api_key")));
+        assert!(!known_setting(&p("db.password")));
+        assert!(!known_setting(&p("db.host")));
+        assert!(!known_setting(&p("cloud.CACHE_TTL")));
+        assert!(known_setting(&p("cloud.graphql")));
+        assert!(known_setting(&p("cloud.cache_ttl")));
+        assert!(known_setting(&p("cloud.api")));
+        assert!(known_setting(&p("logging.level")));
+        assert!(known_setting(&p("user_config_path")));
+        assert!(could_carry_credential("postgres://u:p@db/x"));
+        assert!(could_carry_credential("https://db/x?token=t"));
+        assert!(could_carry_credential("https://db/x#access_token=t"));
+        assert!(could_carry_credential("host=db password=x"));
+        assert!(could_carry_credential("Bearer abc"));
+        assert!(!could_carry_credential("https://db/x"));
+        assert!(!could_carry_credential("INFO"));
     }
 
     #[test]
     fn toml_values() {
         let v = |json: &str| {
             let mut out = String::new();
-            write_value(&mut out, &crate::pyjson::loads(json.as_bytes()).unwrap());
+            write_value(
+                &mut out,
+                &crate::pyjson::loads(json.as_bytes()).unwrap(),
+                Show::Plain,
+            );
             out
         };
         assert_eq!(

@@ -62,8 +62,8 @@ static void test_config_view(void)
     CHECK_STATUS(secret_config_view_alloc(true, &view, &len), SECRET_OK);
     CHECK(view != NULL && strlen(view) == len);
     if (view) {
-        CHECK_CONTAINS(view, "auth_token = \"********\"  # this library's API\n");
-        CHECK_CONTAINS(view, "c_secret = \"********\"  # this library's API\n");
+        CHECK_CONTAINS(view, "auth_token = \"******** (text)\"  # this library's API\n");
+        CHECK_CONTAINS(view, "c_secret = \"******** (text)\"  # this library's API\n");
         CHECK(strstr(view, TOKEN) == NULL);
         CHECK(strstr(view, VALUE) == NULL);
     }

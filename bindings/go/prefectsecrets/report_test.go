@@ -111,13 +111,13 @@ func TestConfigViewMasksCredentials(t *testing.T) {
 	mustOK(t, ContextSet("report_secret", reportValue))
 
 	view := mustConfigView(t, true)
-	wantContains(t, "ConfigView(true)", view, "\nauth_token = \"********\"  # this library's API\n")
-	wantContains(t, "ConfigView(true)", view, "\nreport_secret = \"********\"  # this library's API\n")
+	wantContains(t, "ConfigView(true)", view, "\nauth_token = \"******** (text)\"  # this library's API\n")
+	wantContains(t, "ConfigView(true)", view, "\nreport_secret = \"******** (text)\"  # this library's API\n")
 	wantContains(t, "ConfigView(true)", view, "\n[cloud]\n")
 	wantNoLeak(t, "ConfigView(true)", view, reportToken, reportValue)
 
 	view = mustConfigView(t, false)
-	wantContains(t, "ConfigView(false)", view, "\nauth_token = \"********\"\n")
+	wantContains(t, "ConfigView(false)", view, "\nauth_token = \"******** (text)\"\n")
 	wantNoLeak(t, "ConfigView(false)", view, reportToken, reportValue, "  # ")
 }
 
@@ -162,7 +162,7 @@ func TestSetConfigCredential(t *testing.T) {
 	cloud(t, srv.URL, "")
 	mustOK(t, SetConfig("auth_token", reportToken))
 	view := mustConfigView(t, true)
-	wantContains(t, "ConfigView(true)", view, "\nauth_token = \"********\"  # this library's API\n")
+	wantContains(t, "ConfigView(true)", view, "\nauth_token = \"******** (text)\"  # this library's API\n")
 	wantNoLeak(t, "ConfigView(true)", view, reportToken)
 	wantNoLeak(t, "Explain", mustExplain(t, "DB"), reportToken)
 

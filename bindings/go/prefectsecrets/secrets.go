@@ -595,13 +595,12 @@ func Explain(name string) (string, error) {
 }
 
 // ConfigView is the effective configuration as TOML: what Prefect 0.5.3's prefect.config
-// holds, context.secrets included. Every secret value, every credential (auth_token,
-// api_key, api_auth_string, any key named like a token, password, secret, key or auth),
-// any URL with a password and anything built from those by ${...} is replaced by
-// "********". With showSources, each value ends with a comment saying where it came
-// from, as Prefect 2/3's `prefect config view --show-sources` does:
+// holds, context.secrets included. Default deny: only known settings that are not
+// credentials, built from nothing masked (through any ${...} or $VAR), are shown; every
+// other value is "******** (TYPE)". With showSources, each value ends with a comment
+// saying where it came from, as Prefect 2/3's `prefect config view --show-sources` does:
 //
-//	auth_token = "********"  # environment variable PREFECT__CLOUD__AUTH_TOKEN
+//	auth_token = "******** (text)"  # environment variable PREFECT__CLOUD__AUTH_TOKEN
 //
 // A configuration that cannot be loaded gives an error matching ErrConfig. The text is
 // for people: its layout may change between versions of the library.

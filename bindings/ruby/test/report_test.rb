@@ -62,7 +62,7 @@ class ReportTest < LibraryTest
     P.context_set("db", "cv-distinctive-22b9")
     view = P.config_view(show_sources: true)
     assert_equal Encoding::UTF_8, view.encoding
-    assert_includes view, %(auth_token = "********"  # this library's API)
+    assert_includes view, %(auth_token = "******** (text)"  # this library's API)
     refute_includes view, "tok-distinctive-4d1e"
     refute_includes view, "cv-distinctive-22b9"
   end
@@ -70,7 +70,7 @@ class ReportTest < LibraryTest
   def test_config_view_without_sources_has_no_comments
     P.auth_token = "tok-distinctive-4d1e"
     [P.config_view, P.config_view(show_sources: false)].each do |view|
-      assert_includes view, %(auth_token = "********")
+      assert_includes view, %(auth_token = "******** (text)")
       refute_includes view, "  # "
       refute_includes view, "tok-distinctive-4d1e"
     end
@@ -129,7 +129,7 @@ class ReportTest < LibraryTest
   def test_set_config_credentials_are_masked
     P.set_config("api_key", "ak-distinctive-5e6f")
     view = P.config_view(show_sources: true)
-    assert_includes view, %(api_key = "********"  # this library's API)
+    assert_includes view, %(api_key = "******** (text)"  # this library's API)
     refute_includes view, "ak-distinctive-5e6f"
     P.set_config("api_key", nil)
     refute_includes P.config_view, "api_key"

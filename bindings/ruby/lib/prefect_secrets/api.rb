@@ -84,9 +84,9 @@ module PrefectSecrets
     end
 
     # The effective configuration (what Prefect 0.5.3's prefect.config holds,
-    # context.secrets included) as TOML text, a UTF-8 String, with every secret value and
-    # every credential (auth_token, api_key, api_auth_string, a URL's password, ...)
-    # replaced by "********". show_sources: true ends each value with a comment saying
+    # context.secrets included) as TOML text, a UTF-8 String. Default deny: only known
+    # settings that are not credentials, built from nothing masked, are shown; every other
+    # value is "******** (TYPE)". show_sources: true ends each value with a comment saying
     # where it came from (`  # environment variable PREFECT__CLOUD__GRAPHQL`,
     # `  # this library's API`, ...). Raises ConfigError when the
     # configuration cannot be loaded.
