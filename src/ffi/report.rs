@@ -60,7 +60,10 @@ unsafe fn explain_name(name: *const c_char) -> Result<String, Error> {
 /// server path: the flavour, the URL (without credentials or query), where the credential
 /// comes from, and whether the cache or this thread's reuse window would answer. The
 /// report never contains a value, a token, a key or an auth string, and never asks the
-/// server. The format is for people and may change between versions.
+/// server. The environment it looks at is the one read when the configuration was
+/// loaded (the live one is never read, so another thread may call `setenv` meanwhile;
+/// `secret_config_reset` reads it again). The format is for people and may change
+/// between versions.
 ///
 /// The buffer protocol is `secret_get`'s: on `SECRET_OK` the text and a NUL are written
 /// and `*out_len` is its length; `SECRET_ERR_BUFFER_TOO_SMALL` sets `*out_len` to the
