@@ -39,7 +39,8 @@ enum SecretStatus
   SECRET_OK = 0,
   // The secret resolved to nothing (Python's `None`); not an error.
   SECRET_NOT_FOUND = 1,
-  // A NULL where not allowed, text that is not UTF-8, or a NULL buffer with a length.
+  // A NULL where not allowed, text that is not UTF-8, a NULL buffer with a length, or an
+  // output that overlaps the name.
   SECRET_ERR_INVALID_ARGUMENT = -1,
   // The buffer cannot hold the value and its NUL; `*out_len` says how long the value is.
   SECRET_ERR_BUFFER_TOO_SMALL = -2,
@@ -94,23 +95,32 @@ extern "C" {
 // plus one, returns `SECRET_ERR_BUFFER_TOO_SMALL`, sets `*out_len` to the length and
 // writes only an empty string: call again with a buffer of `*out_len + 1` bytes.
 // On every status other than `SECRET_OK`, `out_buf` holds an empty string (when
-// `out_buf_len > 0`) and `*out_len` is 0, except for `SECRET_ERR_BUFFER_TOO_SMALL`.
+// `out_buf_len > 0`) and `*out_len` is 0, except for `SECRET_ERR_BUFFER_TOO_SMALL` and
+// overlapping outputs (below).
 // `out_buf` may be NULL only when `out_buf_len` is 0 (a size query); `out_len` may be NULL.
+// The outputs must not overlap `name`: when `out_buf[0..out_buf_len]` or `*out_len`
+// shares a byte with `name` (its NUL included), returns `SECRET_ERR_INVALID_ARGUMENT`
+// ("out_buf overlaps name") and writes nothing, neither the buffer nor `*out_len`.
 // A lone surrogate in a string value (possible in Python) is written in its 3-byte form.
 int32_t secret_get(const char *name, char *out_buf, size_t out_buf_len, size_t *out_len);
 
 // Like `secret_get`, but always writes JSON, as Python's
 // `json.dumps(value, separators=(",", ":"))` would: a string value comes out quoted, with
-// every non-ASCII character escaped.
+// every non-ASCII character escaped. Outputs that overlap `name` are refused as by
+// `secret_get` (`SECRET_ERR_INVALID_ARGUMENT`, nothing written).
 int32_t secret_get_json(const char *name, char *out_buf, size_t out_buf_len, size_t *out_len);
 
 // Like `secret_get`, but the library allocates the buffer: on `SECRET_OK`, `*out` points
 // to the value and a terminating NUL, and `*out_len` (when `out_len` is not NULL) is the
 // length without the NUL. Free it with `secret_free`, which wipes it first. On any other
-// status `*out` is NULL and `*out_len` 0. `out` must not be NULL.
+// status `*out` is NULL and `*out_len` 0, except when an output overlaps `name`: when
+// `*out` (the pointer itself) or `*out_len` shares a byte with `name` (its NUL included),
+// returns `SECRET_ERR_INVALID_ARGUMENT` ("out overlaps name") and writes neither.
+// `out` must not be NULL.
 int32_t secret_get_alloc(const char *name, char **out, size_t *out_len);
 
-// Like `secret_get_json`, with a buffer the library allocates (see `secret_get_alloc`).
+// Like `secret_get_json`, with a buffer the library allocates (see `secret_get_alloc`;
+// outputs that overlap `name` are refused likewise, nothing written).
 int32_t secret_get_json_alloc(const char *name, char **out, size_t *out_len);
 
 // Like `secret_get_alloc`, but a server exchange this call makes ends within
@@ -118,10 +128,12 @@ int32_t secret_get_json_alloc(const char *name, char **out, size_t *out_len);
 // time left (a caller's deadline, passed down). When it runs out the call fails with
 // `SECRET_ERR_CLIENT` ("the call's deadline passed"). Local secrets, cached and reused
 // values are answered as by `secret_get_alloc`. `max_seconds` must be positive, finite
-// and below 1e9, else `SECRET_ERR_INVALID_ARGUMENT`.
+// and below 1e9, else `SECRET_ERR_INVALID_ARGUMENT`. Outputs that overlap `name` are
+// refused as by `secret_get_alloc` (`SECRET_ERR_INVALID_ARGUMENT`, nothing written).
 int32_t secret_get_alloc_within(const char *name, double max_seconds, char **out, size_t *out_len);
 
-// Like `secret_get_json_alloc`, within `max_seconds` (see `secret_get_alloc_within`).
+// Like `secret_get_json_alloc`, within `max_seconds` (see `secret_get_alloc_within`;
+// outputs that overlap `name` are refused likewise, nothing written).
 int32_t secret_get_json_alloc_within(const char *name,
                                      double max_seconds,
                                      char **out,
@@ -294,10 +306,13 @@ const char *secret_version(void);
 // The buffer protocol is `secret_get`'s: on `SECRET_OK` the text and a NUL are written
 // and `*out_len` is its length; `SECRET_ERR_BUFFER_TOO_SMALL` sets `*out_len` to the
 // length needed. A configuration that cannot be loaded is reported, not an error.
+// Outputs that overlap `name` are refused as by `secret_get`
+// (`SECRET_ERR_INVALID_ARGUMENT`, "out_buf overlaps name", nothing written).
 int32_t secret_explain(const char *name, char *out_buf, size_t out_buf_len, size_t *out_len);
 
 // Like `secret_explain`, with a buffer the library allocates (see `secret_get_alloc`):
-// free it with `secret_free`.
+// free it with `secret_free`. Outputs that overlap `name` are refused as by
+// `secret_get_alloc` (`SECRET_ERR_INVALID_ARGUMENT`, nothing written).
 int32_t secret_explain_alloc(const char *name, char **out, size_t *out_len);
 
 // Writes to `out_buf` the effective configuration as TOML (what Prefect 0.5.3's

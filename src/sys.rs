@@ -1,8 +1,65 @@
 //! Operating-system calls the safe core cannot make without `unsafe`: the user database
 //! behind `~` and `~user` (Python's `pwd`), a one-call check that a kept-alive socket
-//! is still open, and fork handlers.
+//! is still open, fork handlers, and whether the command line's standard output was
+//! closed when it started.
+
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::config::host::Accounts;
+
+/// What [`note_stdout_at_start`] found: not run, open, closed.
+static STDOUT_AT_START: AtomicU8 = AtomicU8::new(0);
+#[cfg(unix)]
+const STDOUT_OPEN: u8 = 1;
+const STDOUT_CLOSED: u8 = 2;
+
+/// Whether file descriptor 1 was closed when the process started, as
+/// [`note_stdout_at_start`] recorded it (false when it did not run: Windows, or a program
+/// other than the command line).
+///
+/// A program started with its standard output closed (`prefect-secrets get x >&-`)
+/// cannot tell later: before `main`, Rust's runtime opens `/dev/null` in place of a closed
+/// descriptor 0, 1 or 2, so every write to standard output "succeeds" and the output is
+/// lost. The state is recorded before that, by a constructor
+/// ([`note_stdout_at_start!`](crate::note_stdout_at_start)).
+pub fn stdout_closed_at_start() -> bool {
+    STDOUT_AT_START.load(Ordering::Relaxed) == STDOUT_CLOSED
+}
+
+/// Records whether file descriptor 1 is open. Runs as a constructor, before Rust's
+/// runtime starts: one `fcntl` and an atomic store, nothing that needs the runtime.
+pub extern "C" fn note_stdout_at_start() {
+    #[cfg(unix)]
+    {
+        // SAFETY: F_GETFD on a descriptor number only reads its flags; a closed one
+        // gives -1 (EBADF).
+        let open = unsafe { libc::fcntl(1, libc::F_GETFD) } != -1;
+        let state = if open { STDOUT_OPEN } else { STDOUT_CLOSED };
+        STDOUT_AT_START.store(state, Ordering::Relaxed);
+    }
+}
+
+/// Registers [`sys::note_stdout_at_start`](crate::sys::note_stdout_at_start) as a
+/// constructor of the program that expands it (ELF `.init_array`, Mach-O
+/// `__mod_init_func`): constructors run before Rust's runtime replaces a closed standard
+/// output with `/dev/null`. A macro, expanded in the command line's `main` file only, so
+/// that the library itself, loaded by C, Go and Ruby programs, registers no constructor.
+#[macro_export]
+macro_rules! note_stdout_at_start {
+    () => {
+        // SAFETY: the loader calls each entry of these sections as a C function before
+        // `main`; this one is an `extern "C" fn()` (the arguments glibc passes are
+        // ignored under the C calling convention) that needs nothing initialized.
+        #[cfg(unix)]
+        #[used]
+        #[cfg_attr(
+            target_vendor = "apple",
+            unsafe(link_section = "__DATA,__mod_init_func")
+        )]
+        #[cfg_attr(not(target_vendor = "apple"), unsafe(link_section = ".init_array"))]
+        static NOTE_STDOUT_AT_START: extern "C" fn() = $crate::sys::note_stdout_at_start;
+    };
+}
 
 /// The user database of this system.
 pub fn accounts() -> Box<dyn Accounts> {

@@ -1,15 +1,28 @@
 //! The `prefect-secrets` command line: output, exit statuses (0 found, 1 not found,
-//! 2 error or usage), `--help`, `--version`.
+//! 2 error or usage), `--help`, `--version`, and output that cannot be written.
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+
+const BIN: &str = env!("CARGO_BIN_EXE_prefect-secrets");
+
+/// Held while a child is spawned, so that a pipe made for one test (see `broken_pipe`) is
+/// never inherited by another test's child.
+static SPAWN: Mutex<()> = Mutex::new(());
 
 /// Runs the CLI with `args` and extra environment variables, without a user config file.
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    output(cmd, env, Stdio::piped())
+}
+
+/// Runs `cmd` (the CLI, or a shell that runs it) with the test's environment and this
+/// standard output (captured when piped).
+fn output(mut cmd: Command, env: &[(&str, &str)], stdout: Stdio) -> Output {
     let home = std::env::temp_dir().join("prefect-secrets-cli-test-home");
     std::fs::create_dir_all(&home).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_prefect-secrets"));
-    cmd.args(args)
-        .env("HOME", &home)
+    cmd.env("HOME", &home)
         .env("USERPROFILE", &home)
         // A backslash in a PREFECT__ value starts an escape, as in Prefect (README,
         // "Windows and macOS"): a Windows path is written with '/'.
@@ -23,7 +36,14 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     for (key, value) in env {
         cmd.env(key, value);
     }
-    cmd.output().expect("run prefect-secrets")
+    cmd.stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped());
+    let child = {
+        let _spawning = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+        cmd.spawn().expect("run prefect-secrets")
+    };
+    child.wait_with_output().expect("run prefect-secrets")
 }
 
 fn stdout(out: &Output) -> &str {
@@ -122,4 +142,103 @@ fn usage_mistakes_are_exit_2() {
             stderr(&out)
         );
     }
+}
+
+/// Every command that prints, with what it needs to print something. (The tests that use
+/// it are Unix only: they close descriptors, open /dev/full, make POSIX pipes.)
+#[cfg(unix)]
+const PRINTING: &[&[&str]] = &[
+    &["get", "cli_text"],
+    &["get", "cli_object", "--json"],
+    &["explain", "cli_text"],
+    &["config"],
+    &["config", "--show-sources"],
+    &["list"],
+    &["--help"],
+    &["get", "--help"],
+    &["--version"],
+];
+
+/// The command failed because its output could not be written: exit status 2, the
+/// reason on stderr.
+#[cfg(unix)]
+fn assert_write_failed(out: &Output, args: &[&str], reason: &str) {
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(out));
+    let want = format!("prefect-secrets: writing to stdout: {reason}");
+    assert!(stderr(out).starts_with(&want), "{args:?}: {}", stderr(out));
+}
+
+/// Standard output closed (`prefect-secrets get x >&-`): Rust's runtime puts /dev/null in
+/// its place before `main`, and `std::io::stdout()` takes EBADF for success, so the
+/// command exited 0 having printed nothing. Unix only: a shell closes the descriptor.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_exit_2_with_a_message() {
+    for args in PRINTING {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(r#"exec "$0" "$@" >&-"#)
+            .arg(BIN)
+            .args(*args);
+        let out = output(cmd, &[TEXT, OBJECT], Stdio::piped());
+        assert_write_failed(&out, args, "Bad file descriptor");
+    }
+    // Nothing to print: a name not found is exit 1 as always.
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(r#"exec "$0" "$@" >&-"#)
+        .arg(BIN)
+        .args(["get", "cli_missing"]);
+    let out = output(cmd, &[], Stdio::piped());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+/// A full disk: `/dev/full` refuses every write (ENOSPC). Unix only; skipped where there
+/// is no `/dev/full` (macOS).
+#[cfg(unix)]
+#[test]
+fn a_full_disk_is_exit_2_with_a_message() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("SKIPPED: no /dev/full on this system");
+        return;
+    };
+    for args in PRINTING {
+        let mut cmd = Command::new(BIN);
+        cmd.args(*args);
+        let out = output(cmd, &[TEXT, OBJECT], full.try_clone().unwrap().into());
+        assert_write_failed(&out, args, "No space left on device");
+    }
+}
+
+/// A reader that has gone: standard output is a pipe whose read end was closed before the
+/// command started, so its first write fails with EPIPE (Rust ignores SIGPIPE): always,
+/// not only when the reader happens to exit first. Unix only (a POSIX pipe).
+#[cfg(unix)]
+#[test]
+fn a_broken_pipe_is_exit_2_with_a_message() {
+    for args in PRINTING {
+        let mut cmd = Command::new(BIN);
+        cmd.args(*args);
+        let pipe = {
+            let _spawning = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+            broken_pipe()
+        };
+        let out = output(cmd, &[TEXT, OBJECT], pipe);
+        assert_write_failed(&out, args, "Broken pipe");
+    }
+}
+
+/// The write end of a pipe whose read end is closed. Made while holding `SPAWN`, so no
+/// other test's child can inherit the read end (the descriptors are not close-on-exec)
+/// before it is closed.
+#[cfg(unix)]
+fn broken_pipe() -> Stdio {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: room for the two descriptors pipe() returns.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe");
+    // SAFETY: both descriptors were just made and belong to nothing else.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    write.into()
 }

@@ -763,6 +763,172 @@ fn credentials_echoed_by_the_server_are_masked() {
     assert!(!e.message.contains(FRESH), "{}", e.message);
 }
 
+/// A token with a TAB (and quotes, a slash, a space, `+`, `%`, `~`), echoed by the server
+/// in another form: inside a non-list `errors` (shown as Python's `str(errors)`, whose repr
+/// writes the TAB as `\t` and the quote as `\'`), as JSON text inside a message,
+/// percent-encoded, and in base64, alone or inside a longer encoded text at each of the
+/// three alignments (`Basic base64("user:" + token)`). The message still says what
+/// happened and holds the token in no form. (A token with other control characters or
+/// non-ASCII text cannot be sent in a header, so no server can echo it: those forms are
+/// proven in `server::redact`'s unit tests.)
+#[test]
+fn an_echoed_token_is_masked_in_every_form() {
+    const TAB_TOKEN: &str = "tok-SECRET\t'\"/ +%~-4af1";
+    type Echo = fn(&str) -> String;
+    let echoes: [(&str, Echo); 10] = [
+        ("repr", |t| {
+            let sent = serde_json::to_string(&format!("Bearer {t}")).unwrap();
+            format!(r#"{{"errors": {{"sent": {sent}, "why": "expired"}}}}"#)
+        }),
+        ("str", |t| {
+            let text = serde_json::to_string(&format!("bad token {t}")).unwrap();
+            format!(r#"{{"errors": {text}}}"#)
+        }),
+        ("json in text", |t| {
+            let inner = serde_json::to_string(&serde_json::json!({ "token": t })).unwrap();
+            message(&format!("request was {inner}"))
+        }),
+        ("percent, lower", |t| {
+            message(&format!("GET /?token={}", percent(t, false)))
+        }),
+        ("percent, upper", |t| {
+            message(&format!("GET /?token={}", percent(t, true)))
+        }),
+        ("base64", |t| {
+            message(&format!("token {}", b64(t.as_bytes(), false, true)))
+        }),
+        ("basic", |t| {
+            let auth = b64(format!("user:{t}").as_bytes(), false, true);
+            message(&format!("Authorization: Basic {auth}"))
+        }),
+        ("base64 after 1 byte, URL-safe, unpadded", |t| {
+            message(&format!(
+                "t={}",
+                b64(format!("u{t}").as_bytes(), true, false)
+            ))
+        }),
+        ("base64 after 3 bytes", |t| {
+            message(&format!(
+                "t={}",
+                b64(format!("xyz{t}").as_bytes(), false, true)
+            ))
+        }),
+        ("base64 after 2 bytes, in a repr", |t| {
+            let encoded = b64(format!("us{t}").as_bytes(), true, true);
+            format!(r#"{{"errors": {{"b64": "{encoded}"}}}}"#)
+        }),
+    ];
+    let home = TempDir::new("echo-forms");
+    for (what, echo) in echoes {
+        let server = TestServer::start(move |req: &Request| {
+            let auth = req.header("Authorization").unwrap_or("");
+            let token = auth.strip_prefix("Bearer ").unwrap_or(auth);
+            Action::json(200, echo(token))
+        });
+        let store = store_for(
+            &home,
+            &server.url(),
+            &[("PREFECT__CLOUD__AUTH_TOKEN", TAB_TOKEN)],
+        );
+        let e = expect_client_error(&store, "the server answered with GraphQL errors: ");
+        // The server did receive the TAB (so its echo holds the token).
+        assert_eq!(
+            server.requests()[0].header("Authorization"),
+            Some(format!("Bearer {TAB_TOKEN}").as_str())
+        );
+        assert!(e.message.contains("[redacted]"), "{what}: {}", e.message);
+        if what == "repr" {
+            // What the message still says, around the mask.
+            assert!(
+                e.message
+                    .ends_with("GraphQL errors: {'sent': 'Bearer [redacted]', 'why': 'expired'}"),
+                "{}",
+                e.message
+            );
+        }
+        for form in token_forms(TAB_TOKEN) {
+            assert!(
+                !e.message.contains(&form),
+                "{what}: the token as {form:?} in {}",
+                e.message
+            );
+        }
+    }
+}
+
+/// `{"errors": [{"message": text}]}`.
+fn message(text: &str) -> String {
+    let text = serde_json::to_string(text).unwrap();
+    format!(r#"{{"errors": [{{"message": {text}}}]}}"#)
+}
+
+/// Percent-encoding, `+` for a space.
+fn percent(text: &str, upper: bool) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b' ' => "+".to_string(),
+            b if b.is_ascii_alphanumeric() || b"-._~".contains(&b) => (b as char).to_string(),
+            b if upper => format!("%{b:02X}"),
+            b => format!("%{b:02x}"),
+        })
+        .collect()
+}
+
+/// Base64, standard or URL-safe, padded or not.
+fn b64(bytes: &[u8], url_safe: bool, padded: bool) -> String {
+    let alphabet: &[u8; 64] = if url_safe {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    } else {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    };
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else if padded {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Pieces of every form of `token` a message could show: as it is, Python's repr and
+/// JSON's escapes of it, percent-encoded, and 8-character pieces of the part of its base64
+/// that is the same wherever it sits (each alignment, each alphabet).
+fn token_forms(token: &str) -> Vec<String> {
+    use prefect_secrets::pyjson::repr::repr_str;
+    use prefect_secrets::pystr::PyStr;
+    let repr = repr_str(&PyStr::from(token)).to_string_lossy();
+    let json = serde_json::to_string(token).unwrap();
+    let mut forms = vec![
+        token.to_string(),
+        repr[1..repr.len() - 1].to_string(),
+        json[1..json.len() - 1].to_string(),
+        percent(token, false),
+        percent(token, true),
+        "SECRET".to_string(),
+    ];
+    for align in 0..3 {
+        let mut bytes = vec![0u8; align];
+        bytes.extend_from_slice(token.as_bytes());
+        for url_safe in [false, true] {
+            let whole = b64(&bytes, url_safe, false);
+            let middle = &whole[(8 * align).div_ceil(6)..8 * bytes.len() / 6];
+            forms.extend(
+                middle
+                    .as_bytes()
+                    .windows(8)
+                    .map(|w| String::from_utf8(w.to_vec()).unwrap()),
+            );
+        }
+    }
+    forms
+}
+
 /// Prefect's ClientError shows `str(errors)` when it is not a list of messages.
 #[test]
 fn graphql_errors_that_are_not_a_list_are_shown_as_python_shows_them() {

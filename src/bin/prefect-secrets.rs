@@ -15,10 +15,15 @@
 //! `secret_explain` and `secret_config_view` write (the same core calls); `list` the names
 //! in `context.secrets`. They exit 0, or 2 on an error.
 //!
+//! Output that cannot be written (standard output closed, a full disk, a reader gone) is
+//! an error too: exit status 2 and a message on stderr, for every command ([`print_out`]).
+//!
 //! Each subcommand is one entry in [`COMMANDS`] and one function taking its arguments.
 
 use std::ffi::OsString;
-use std::io::Write;
+#[cfg(unix)]
+use std::fs::File;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use prefect_secrets::error::Error;
@@ -26,6 +31,10 @@ use prefect_secrets::ffi::status::SecretStatus;
 use prefect_secrets::report;
 use prefect_secrets::resolve::{self, Format};
 use prefect_secrets::store;
+
+// Whether standard output was closed at start, recorded before Rust's runtime puts
+// /dev/null in its place (see `sys::stdout_closed_at_start`).
+prefect_secrets::note_stdout_at_start!();
 
 const PROGRAM: &str = "prefect-secrets";
 
@@ -86,13 +95,9 @@ fn main() -> ExitCode {
     };
     let status = match args.first().map(String::as_str) {
         None => usage_error("no command given"),
-        Some("-h" | "--help" | "help") => {
-            print!("{}", help());
-            FOUND
-        }
+        Some("-h" | "--help" | "help") => print_out(&[help().as_bytes()]),
         Some("-V" | "--version") => {
-            println!("{PROGRAM} {}", env!("CARGO_PKG_VERSION"));
-            FOUND
+            print_out(&[format!("{PROGRAM} {}\n", env!("CARGO_PKG_VERSION")).as_bytes()])
         }
         Some(name) => match COMMANDS.iter().find(|c| c.name == name) {
             Some(command) => (command.run)(&args[1..]),
@@ -123,11 +128,17 @@ fn usage_error(message: &str) -> u8 {
         .iter()
         .map(|c| format!("{PROGRAM} {}", c.usage))
         .collect();
-    eprintln!(
-        "{PROGRAM}: {message}\nusage: {} | {PROGRAM} --help | {PROGRAM} --version",
+    complain(&format!(
+        "{message}\nusage: {} | {PROGRAM} --help | {PROGRAM} --version",
         usages.join(" | ")
-    );
+    ));
     ERROR
+}
+
+/// Writes `{PROGRAM}: {message}` and a newline to stderr. A failure to write there is
+/// ignored (there is nowhere left to say it; the exit status still tells).
+fn complain(message: &str) {
+    let _ = writeln!(io::stderr(), "{PROGRAM}: {message}");
 }
 
 /// Splits a subcommand's arguments into flags and operands: `--` ends the flags, so an
@@ -166,10 +177,7 @@ fn arguments(
     what: &str,
 ) -> Result<(Vec<String>, Vec<String>), u8> {
     let (flags, found) = match parse(args) {
-        Parsed::Help => {
-            print!("{}", help());
-            return Err(FOUND);
-        }
+        Parsed::Help => return Err(print_out(&[help().as_bytes()])),
         Parsed::Args { flags, operands } => (flags, operands),
     };
     if let Some(other) = flags.iter().find(|f| !known.contains(&f.as_str())) {
@@ -184,22 +192,53 @@ fn arguments(
     Ok((flags, found))
 }
 
-/// Prints `text` to stdout, reporting a failed write.
-fn print_out(text: &str) -> u8 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+/// Writes `parts` to standard output: the one way every command prints. Exit status 0,
+/// or 2 with a message on stderr when the output cannot be written: standard output
+/// closed, a full disk (`/dev/full`), a reader gone (EPIPE: Rust ignores SIGPIPE).
+fn print_out(parts: &[&[u8]]) -> u8 {
+    let written = stdout().and_then(|mut out| {
+        parts.iter().try_for_each(|part| out.write_all(part))?;
+        out.flush()
+    });
+    match written {
         Ok(()) => FOUND,
         Err(e) => {
-            eprintln!("{PROGRAM}: writing to stdout: {e}");
+            complain(&format!("writing to stdout: {e}"));
             ERROR
         }
     }
 }
 
+/// Standard output, where a write cannot fail unseen. `std::io::stdout()` takes a closed
+/// output (EBADF, Windows' invalid handle) for success, and on Unix Rust's runtime has put
+/// `/dev/null` on a closed descriptor 1 before `main`.
+///
+/// Unix: a duplicate of descriptor 1, written without a buffer (so the value of a secret
+/// is not copied into one on its way out); an error if descriptor 1 was closed at start.
+/// Windows: an error if there is no standard output handle (it cannot be duplicated),
+/// else the standard `Stdout`, which writes Unicode to a console properly.
+#[cfg(unix)]
+fn stdout() -> io::Result<impl Write> {
+    use std::os::fd::AsFd;
+    if prefect_secrets::sys::stdout_closed_at_start() {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    Ok(File::from(io::stdout().as_fd().try_clone_to_owned()?))
+}
+
+#[cfg(windows)]
+fn stdout() -> io::Result<impl Write> {
+    use std::os::windows::io::AsHandle;
+    drop(io::stdout().as_handle().try_clone_to_owned()?);
+    Ok(io::stdout().lock())
+}
+
 /// `explain NAME`.
 fn explain(args: &[String]) -> u8 {
     match arguments("explain", args, &[], 1, "NAME") {
-        Ok((_, operands)) => print_out(&report::explain::explain(store::global(), &operands[0])),
+        Ok((_, operands)) => {
+            print_out(&[report::explain::explain(store::global(), &operands[0]).as_bytes()])
+        }
         Err(status) => status,
     }
 }
@@ -211,7 +250,7 @@ fn config(args: &[String]) -> u8 {
         Err(status) => return status,
     };
     match report::view::config_view(store::global(), show_sources) {
-        Ok(text) => print_out(&text),
+        Ok(text) => print_out(&[text.as_bytes()]),
         Err(e) => report(&e),
     }
 }
@@ -222,7 +261,10 @@ fn list(args: &[String]) -> u8 {
         return status;
     }
     match report::secret_names(store::global()) {
-        Ok(names) => print_out(&names.iter().map(|n| format!("{n}\n")).collect::<String>()),
+        Ok(names) => {
+            let text: String = names.iter().map(|n| format!("{n}\n")).collect();
+            print_out(&[text.as_bytes()])
+        }
         Err(e) => report(&e),
     }
 }
@@ -239,19 +281,10 @@ fn get(args: &[String]) -> u8 {
         Format::Json
     };
     let name = &operands[0];
-    let stdout = std::io::stdout();
-    let written = resolve::get(store::global(), name, format, |value: &[u8]| {
-        let mut out = stdout.lock();
-        out.write_all(value)
-            .and_then(|()| out.write_all(b"\n"))
-            .and_then(|()| out.flush())
-    });
-    match written {
-        Ok(Some(Ok(()))) => FOUND,
-        Ok(Some(Err(e))) => {
-            eprintln!("{PROGRAM}: writing to stdout: {e}");
-            ERROR
-        }
+    match resolve::get(store::global(), name, format, |value| {
+        print_out(&[value, b"\n"])
+    }) {
+        Ok(Some(status)) => status,
         Ok(None) => NOT_FOUND,
         Err(e) => report(&e),
     }
@@ -260,6 +293,6 @@ fn get(args: &[String]) -> u8 {
 /// Reports a library error as the C ABI would describe it: the status, then the message.
 fn report(e: &Error) -> u8 {
     let status = SecretStatus::describe(SecretStatus::of(e.kind) as i32).trim_end_matches('\0');
-    eprintln!("{PROGRAM}: {status}: {}", e.message);
+    complain(&format!("{status}: {}", e.message));
     ERROR
 }

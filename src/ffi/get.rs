@@ -11,7 +11,7 @@ use std::ffi::c_char;
 use std::time::{Duration, Instant};
 
 use super::alloc;
-use super::args::{AllocOut, OutBuf, str_arg};
+use super::args::{AllocOut, CStrArg, OutBuf};
 use super::boundary::{self, call};
 use super::status::SecretStatus::{self, SECRET_NOT_FOUND};
 use crate::error::Error;
@@ -28,10 +28,11 @@ unsafe fn get_into(
     format: Format,
 ) -> i32 {
     call(|| {
+        // SAFETY: the caller passes NULL or a valid C string, as documented in the header.
+        let name = unsafe { CStrArg::new(name, "name") };
         // SAFETY: the caller passes valid pointers, as documented in the header.
-        let out = unsafe { OutBuf::new(out_buf, out_buf_len, out_len) }?;
-        // SAFETY: as above.
-        let name = unsafe { str_arg(name, "name") }?;
+        let out = unsafe { OutBuf::new(out_buf, out_buf_len, out_len, &[name]) }?;
+        let name = name.get()?;
         match resolve::get(store::global(), name, format, |bytes| out.write(bytes))? {
             Some(written) => written,
             None => Ok(SECRET_NOT_FOUND),
@@ -48,8 +49,12 @@ unsafe fn get_into(
 /// plus one, returns `SECRET_ERR_BUFFER_TOO_SMALL`, sets `*out_len` to the length and
 /// writes only an empty string: call again with a buffer of `*out_len + 1` bytes.
 /// On every status other than `SECRET_OK`, `out_buf` holds an empty string (when
-/// `out_buf_len > 0`) and `*out_len` is 0, except for `SECRET_ERR_BUFFER_TOO_SMALL`.
+/// `out_buf_len > 0`) and `*out_len` is 0, except for `SECRET_ERR_BUFFER_TOO_SMALL` and
+/// overlapping outputs (below).
 /// `out_buf` may be NULL only when `out_buf_len` is 0 (a size query); `out_len` may be NULL.
+/// The outputs must not overlap `name`: when `out_buf[0..out_buf_len]` or `*out_len`
+/// shares a byte with `name` (its NUL included), returns `SECRET_ERR_INVALID_ARGUMENT`
+/// ("out_buf overlaps name") and writes nothing, neither the buffer nor `*out_len`.
 /// A lone surrogate in a string value (possible in Python) is written in its 3-byte form.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_get(
@@ -64,7 +69,8 @@ pub unsafe extern "C" fn secret_get(
 
 /// Like `secret_get`, but always writes JSON, as Python's
 /// `json.dumps(value, separators=(",", ":"))` would: a string value comes out quoted, with
-/// every non-ASCII character escaped.
+/// every non-ASCII character escaped. Outputs that overlap `name` are refused as by
+/// `secret_get` (`SECRET_ERR_INVALID_ARGUMENT`, nothing written).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_get_json(
     name: *const c_char,
@@ -93,10 +99,11 @@ unsafe fn alloc_value(
     out_len: *mut usize,
     format: Format,
 ) -> Result<SecretStatus, Error> {
+    // SAFETY: the caller passes NULL or a valid C string, as documented in the header.
+    let name = unsafe { CStrArg::new(name, "name") };
     // SAFETY: the caller passes valid pointers, as documented in the header.
-    let dest = unsafe { AllocOut::new(out, out_len) }?;
-    // SAFETY: the caller passes a valid C string.
-    let name = unsafe { str_arg(name, "name") }?;
+    let dest = unsafe { AllocOut::new(out, out_len, &[name]) }?;
+    let name = name.get()?;
     match resolve::get(store::global(), name, format, |bytes| dest.set(bytes))? {
         Some(set) => set,
         None => Ok(SECRET_NOT_FOUND),
@@ -106,7 +113,10 @@ unsafe fn alloc_value(
 /// Like `secret_get`, but the library allocates the buffer: on `SECRET_OK`, `*out` points
 /// to the value and a terminating NUL, and `*out_len` (when `out_len` is not NULL) is the
 /// length without the NUL. Free it with `secret_free`, which wipes it first. On any other
-/// status `*out` is NULL and `*out_len` 0. `out` must not be NULL.
+/// status `*out` is NULL and `*out_len` 0, except when an output overlaps `name`: when
+/// `*out` (the pointer itself) or `*out_len` shares a byte with `name` (its NUL included),
+/// returns `SECRET_ERR_INVALID_ARGUMENT` ("out overlaps name") and writes neither.
+/// `out` must not be NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_get_alloc(
     name: *const c_char,
@@ -117,7 +127,8 @@ pub unsafe extern "C" fn secret_get_alloc(
     unsafe { get_alloc(name, out, out_len, Format::Text) }
 }
 
-/// Like `secret_get_json`, with a buffer the library allocates (see `secret_get_alloc`).
+/// Like `secret_get_json`, with a buffer the library allocates (see `secret_get_alloc`;
+/// outputs that overlap `name` are refused likewise, nothing written).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_get_json_alloc(
     name: *const c_char,
@@ -137,9 +148,12 @@ unsafe fn get_alloc_within(
 ) -> i32 {
     call(|| {
         if !valid_seconds(max_seconds, false) {
-            // Clears the outputs (a NULL `out` is reported below only if this is fixed).
+            // Clears the outputs (a NULL `out` is reported below only if this is fixed;
+            // outputs that overlap the name are not written).
             // SAFETY: the caller passes valid pointers, as documented in the header.
-            let _ = unsafe { AllocOut::new(out, out_len) };
+            let name = unsafe { CStrArg::new(name, "name") };
+            // SAFETY: as above.
+            let _ = unsafe { AllocOut::new(out, out_len, &[name]) };
             return Err(Error::invalid_argument(
                 "max_seconds must be a positive finite number of seconds below 1e9",
             ));
@@ -157,7 +171,8 @@ unsafe fn get_alloc_within(
 /// time left (a caller's deadline, passed down). When it runs out the call fails with
 /// `SECRET_ERR_CLIENT` ("the call's deadline passed"). Local secrets, cached and reused
 /// values are answered as by `secret_get_alloc`. `max_seconds` must be positive, finite
-/// and below 1e9, else `SECRET_ERR_INVALID_ARGUMENT`.
+/// and below 1e9, else `SECRET_ERR_INVALID_ARGUMENT`. Outputs that overlap `name` are
+/// refused as by `secret_get_alloc` (`SECRET_ERR_INVALID_ARGUMENT`, nothing written).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_get_alloc_within(
     name: *const c_char,
@@ -169,7 +184,8 @@ pub unsafe extern "C" fn secret_get_alloc_within(
     unsafe { get_alloc_within(name, max_seconds, out, out_len, Format::Text) }
 }
 
-/// Like `secret_get_json_alloc`, within `max_seconds` (see `secret_get_alloc_within`).
+/// Like `secret_get_json_alloc`, within `max_seconds` (see `secret_get_alloc_within`;
+/// outputs that overlap `name` are refused likewise, nothing written).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_get_json_alloc_within(
     name: *const c_char,

@@ -9,7 +9,7 @@
 
 use std::ffi::c_char;
 
-use super::args::{AllocOut, OutBuf, str_arg};
+use super::args::{AllocOut, CStrArg, OutBuf};
 use super::boundary::call;
 use super::status::SecretStatus;
 use crate::error::Error;
@@ -32,7 +32,8 @@ impl Dest {
 }
 
 /// The one body of the four exports, inside the boundary: the destination is made first
-/// (so its outputs are cleared on every failure), then the report is written to it.
+/// (checked against the name, which it must not overlap, and its outputs cleared on every
+/// other failure), then the report is written to it.
 fn report_to(
     dest: impl FnOnce() -> Result<Dest, Error>,
     report: impl FnOnce() -> Result<String, Error>,
@@ -46,7 +47,7 @@ fn report_to(
 /// `name` is NULL or a valid C string.
 unsafe fn explain_name(name: *const c_char) -> Result<String, Error> {
     // SAFETY: forwarded caller contract.
-    let name = unsafe { str_arg(name, "name") }?;
+    let name = unsafe { CStrArg::new(name, "name") }.get()?;
     Ok(explain::explain(store::global(), name))
 }
 
@@ -68,6 +69,8 @@ unsafe fn explain_name(name: *const c_char) -> Result<String, Error> {
 /// The buffer protocol is `secret_get`'s: on `SECRET_OK` the text and a NUL are written
 /// and `*out_len` is its length; `SECRET_ERR_BUFFER_TOO_SMALL` sets `*out_len` to the
 /// length needed. A configuration that cannot be loaded is reported, not an error.
+/// Outputs that overlap `name` are refused as by `secret_get`
+/// (`SECRET_ERR_INVALID_ARGUMENT`, "out_buf overlaps name", nothing written).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_explain(
     name: *const c_char,
@@ -76,15 +79,20 @@ pub unsafe extern "C" fn secret_explain(
     out_len: *mut usize,
 ) -> i32 {
     report_to(
-        // SAFETY: the caller passes valid pointers, as documented in the header.
-        || unsafe { OutBuf::new(out_buf, out_buf_len, out_len) }.map(Dest::Buf),
+        || {
+            // SAFETY: the caller passes valid pointers, as documented in the header.
+            let name = unsafe { CStrArg::new(name, "name") };
+            // SAFETY: as above.
+            unsafe { OutBuf::new(out_buf, out_buf_len, out_len, &[name]) }.map(Dest::Buf)
+        },
         // SAFETY: as above.
         || unsafe { explain_name(name) },
     )
 }
 
 /// Like `secret_explain`, with a buffer the library allocates (see `secret_get_alloc`):
-/// free it with `secret_free`.
+/// free it with `secret_free`. Outputs that overlap `name` are refused as by
+/// `secret_get_alloc` (`SECRET_ERR_INVALID_ARGUMENT`, nothing written).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_explain_alloc(
     name: *const c_char,
@@ -92,8 +100,12 @@ pub unsafe extern "C" fn secret_explain_alloc(
     out_len: *mut usize,
 ) -> i32 {
     report_to(
-        // SAFETY: the caller passes valid pointers, as documented in the header.
-        || unsafe { AllocOut::new(out, out_len) }.map(Dest::Alloc),
+        || {
+            // SAFETY: the caller passes valid pointers, as documented in the header.
+            let name = unsafe { CStrArg::new(name, "name") };
+            // SAFETY: as above.
+            unsafe { AllocOut::new(out, out_len, &[name]) }.map(Dest::Alloc)
+        },
         // SAFETY: as above.
         || unsafe { explain_name(name) },
     )
@@ -120,7 +132,7 @@ pub unsafe extern "C" fn secret_config_view(
 ) -> i32 {
     report_to(
         // SAFETY: the caller passes valid pointers, as documented in the header.
-        || unsafe { OutBuf::new(out_buf, out_buf_len, out_len) }.map(Dest::Buf),
+        || unsafe { OutBuf::new(out_buf, out_buf_len, out_len, &[]) }.map(Dest::Buf),
         || view::config_view(store::global(), show_sources),
     )
 }
@@ -135,7 +147,7 @@ pub unsafe extern "C" fn secret_config_view_alloc(
 ) -> i32 {
     report_to(
         // SAFETY: the caller passes valid pointers, as documented in the header.
-        || unsafe { AllocOut::new(out, out_len) }.map(Dest::Alloc),
+        || unsafe { AllocOut::new(out, out_len, &[]) }.map(Dest::Alloc),
         || view::config_view(store::global(), show_sources),
     )
 }

@@ -12,7 +12,8 @@ pub enum SecretStatus {
     SECRET_OK = 0,
     /// The secret resolved to nothing (Python's `None`); not an error.
     SECRET_NOT_FOUND = 1,
-    /// A NULL where not allowed, text that is not UTF-8, or a NULL buffer with a length.
+    /// A NULL where not allowed, text that is not UTF-8, a NULL buffer with a length, or an
+    /// output that overlaps the name.
     SECRET_ERR_INVALID_ARGUMENT = -1,
     /// The buffer cannot hold the value and its NUL; `*out_len` says how long the value is.
     SECRET_ERR_BUFFER_TOO_SMALL = -2,

@@ -65,6 +65,65 @@ fn buffer_protocol() {
     assert!(last_error().contains("out_buf is NULL"), "{}", last_error());
 }
 
+/// `secret_get(buf, buf, ...)`: clearing the buffer first would turn the name into "" and
+/// return that secret. Outputs that overlap the name are refused and left unwritten.
+#[test]
+fn outputs_overlapping_the_name_are_refused_and_not_written() {
+    set(c"", c"the-empty-name");
+    set(c"ffi-alias", c"v");
+    let mut buf = [0 as c_char; 32];
+    for (i, &b) in b"ffi-alias\0".iter().enumerate() {
+        buf[i] = b as c_char;
+    }
+    let mut len = 99usize;
+    let p = buf.as_mut_ptr();
+    // SAFETY: 32 writable bytes holding a C string; the library must refuse, not write.
+    let rc = unsafe { secret_get(p, p, 32, &mut len) };
+    assert_eq!(rc, SECRET_ERR_INVALID_ARGUMENT as i32);
+    assert_eq!(last_error(), "out_buf overlaps name");
+    // SAFETY: still the NUL-terminated name.
+    assert_eq!(unsafe { CStr::from_ptr(p) }, c"ffi-alias");
+    assert_eq!(len, 99);
+    // The name's NUL is the buffer's first byte: refused too. Right after it: fine.
+    // SAFETY: as above.
+    let rc = unsafe { secret_get_json(p, p.add(9), 8, &mut len) };
+    assert_eq!((rc, len), (SECRET_ERR_INVALID_ARGUMENT as i32, 99));
+    // SAFETY: as above.
+    let rc = unsafe { secret_get_json(p, p.add(10), 8, &mut len) };
+    assert_eq!((rc, len), (SECRET_OK as i32, 3));
+    // `*out_len` holding the name.
+    let mut slot = [0usize; 2];
+    let name = slot.as_mut_ptr().cast::<c_char>();
+    // SAFETY: writes "ffi-alias\0" (10 bytes) into the 16 bytes of `slot`.
+    unsafe { ptr::copy_nonoverlapping(c"ffi-alias".as_ptr(), name, 10) };
+    // SAFETY: `name` is a C string; the library must refuse, not write.
+    let rc = unsafe { secret_get(name, buf.as_mut_ptr(), 32, slot.as_mut_ptr()) };
+    assert_eq!(rc, SECRET_ERR_INVALID_ARGUMENT as i32);
+    assert_eq!(last_error(), "out_len overlaps name");
+    // SAFETY: still the C string.
+    assert_eq!(unsafe { CStr::from_ptr(name) }, c"ffi-alias");
+    // `*out` holding the name (allocating getters and explain).
+    let mut out: [*mut c_char; 2] = [ptr::null_mut(); 2];
+    let name = out.as_mut_ptr().cast::<c_char>();
+    // SAFETY: 10 bytes into the 16 of `out`.
+    unsafe { ptr::copy_nonoverlapping(c"ffi-alias".as_ptr(), name, 10) };
+    let out_p = out.as_mut_ptr();
+    for rc in [
+        // SAFETY: `name` is a C string; the library must refuse, not write.
+        unsafe { secret_get_alloc(name, out_p, ptr::null_mut()) },
+        // SAFETY: as above.
+        unsafe { secret_get_json_alloc_within(name, 5.0, out_p, &mut len) },
+        // SAFETY: as above.
+        unsafe { secret_explain_alloc(name, out_p, ptr::null_mut()) },
+    ] {
+        assert_eq!(rc, SECRET_ERR_INVALID_ARGUMENT as i32);
+        assert_eq!(last_error(), "out overlaps name");
+        // SAFETY: still the C string.
+        assert_eq!(unsafe { CStr::from_ptr(name) }, c"ffi-alias");
+    }
+    assert_eq!(len, 3);
+}
+
 #[test]
 fn nulls_and_bad_utf8_are_invalid_arguments() {
     let mut buf = [0 as c_char; 8];

@@ -10,6 +10,7 @@
 //! - [`cache`]: the opt-in time-to-live cache (`cloud.cache_ttl`)
 //! - [`dns`]: name resolution without a thread per request; [`tcp`]: a lean TCP transport
 
+pub mod base64;
 pub mod cache;
 pub mod dns;
 pub mod flavors;

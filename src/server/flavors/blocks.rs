@@ -11,6 +11,7 @@ use crate::store::Store;
 use crate::value::Value;
 
 use crate::config::source::{Sources, key_and_source};
+use crate::server::base64;
 use crate::server::decode_reply;
 use crate::server::settings::{ReadFrom, Settings, Sourced};
 use crate::server::transport::{self, Method};
@@ -100,7 +101,7 @@ pub fn fetch(_store: &Store, name: &str, settings: &Settings) -> Result<Option<V
     let auth = match (&p3.auth_string, &p3.api_key) {
         (Some(user_pass), _) => Some(transport::authorization(
             "Basic",
-            base64(user_pass.value.as_bytes()).as_bytes(),
+            base64::standard(user_pass.value.as_bytes()).as_bytes(),
             "API auth string",
         )?),
         (None, Some(key)) => Some(transport::authorization(
@@ -188,42 +189,9 @@ fn encode_path_segment(name: &str) -> String {
     out
 }
 
-/// Standard base64 with padding (for HTTP Basic credentials).
-fn base64(bytes: &[u8]) -> zeroize::Zeroizing<String> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = zeroize::Zeroizing::new(String::with_capacity(bytes.len().div_ceil(3) * 4));
-    for chunk in bytes.chunks(3) {
-        let n =
-            chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_like_python() {
-        // Python: base64.b64encode(b"...").decode()
-        for (raw, want) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("admin:pass", "YWRtaW46cGFzcw=="),
-            ("user:p\u{e9}ss", "dXNlcjpww6lzcw=="),
-        ] {
-            assert_eq!(base64(raw.as_bytes()).as_str(), want, "{raw}");
-        }
-    }
 
     #[test]
     fn only_names_a_block_can_have_are_asked_for() {

@@ -116,16 +116,7 @@ fn error_messages(errors: &Value, redactor: &Redactor) -> String {
         }
         other => py_str(other).to_string_lossy(),
     };
-    let mut text = redactor.clean(&text);
-    if text.len() > MAX_ERROR_TEXT {
-        let mut cut = MAX_ERROR_TEXT;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("...");
-    }
-    text
+    redactor.clean_within(&text, MAX_ERROR_TEXT)
 }
 
 /// `response.json().get("token")` of the refresh reply; a missing token is Python's None
