@@ -21,7 +21,7 @@ pub mod alloc;
 pub mod args;
 pub mod boundary;
 
-/// Every export, for Rust callers (the tests, the command line) that use the C ABI.
+/// Every export, for the Rust tests that call the C ABI (the command line uses the core).
 pub mod api {
     pub use super::config::*;
     pub use super::context::*;
