@@ -38,9 +38,9 @@ pub fn parse_with_lines(text: &str, source: &str) -> Result<(Dict, Lines), Confi
             .to_string();
         let at = match e.span() {
             Some(span) => {
-                let before = &text[..span.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                let at = span.start.min(text.len());
+                let (line, start) = LineIndex::new(&text).line_and_start(at);
+                let col = text[start..at].chars().count() + 1;
                 format!(" (line {line}, column {col})")
             }
             None => String::new(),
@@ -51,7 +51,12 @@ pub fn parse_with_lines(text: &str, source: &str) -> Result<(Dict, Lines), Confi
     let doc = toml_edit::ImDocument::parse(text.clone())
         .map_err(|e| invalid(toml_edit::de::Error::from(e)))?;
     let mut lines = Lines::new();
-    key_lines(doc.as_table(), &mut Vec::new(), &text, &mut lines);
+    key_lines(
+        doc.as_table(),
+        &mut Vec::new(),
+        &LineIndex::new(&text),
+        &mut lines,
+    );
     let table: toml::Table = toml_edit::de::from_document(doc).map_err(invalid)?;
     let mut out = Dict::new();
     for (k, v) in table {
@@ -62,8 +67,51 @@ pub fn parse_with_lines(text: &str, source: &str) -> Result<(Dict, Lines), Confi
     Ok((out, lines))
 }
 
+/// Where each line of a text starts, to turn byte offsets into line numbers by binary
+/// search: counting the newlines before every key made loading quadratic in the file's
+/// size (issue 19).
+pub struct LineIndex {
+    /// The offset of the first byte of every line after the first.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let starts = text
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1)
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// The line (from 1) of the byte at `offset`: one more than the newlines before it.
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) + 1
+    }
+
+    /// [`LineIndex::line`], and the offset where that line starts.
+    pub fn line_and_start(&self, offset: usize) -> (usize, usize) {
+        let before = self.starts.partition_point(|&s| s <= offset);
+        (
+            before + 1,
+            if before == 0 {
+                0
+            } else {
+                self.starts[before - 1]
+            },
+        )
+    }
+}
+
 /// Records the line of every key below `table` (tables and leaves alike).
-fn key_lines(table: &dyn toml_edit::TableLike, path: &mut Vec<PyStr>, text: &str, out: &mut Lines) {
+fn key_lines(
+    table: &dyn toml_edit::TableLike,
+    path: &mut Vec<PyStr>,
+    index: &LineIndex,
+    out: &mut Lines,
+) {
     for (k, item) in table.iter() {
         path.push(PyStr::from(if path.is_empty() {
             k.to_lowercase()
@@ -75,11 +123,11 @@ fn key_lines(table: &dyn toml_edit::TableLike, path: &mut Vec<PyStr>, text: &str
             .and_then(|(key, _)| key.span())
             .or_else(|| item.span());
         if let Some(span) = span {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let line = index.line(span.start);
             out.insert(path.clone(), u32::try_from(line).unwrap_or(u32::MAX));
         }
         if let Some(inner) = item.as_table_like() {
-            key_lines(inner, path, text, out);
+            key_lines(inner, path, index, out);
         }
         path.pop();
     }
@@ -233,6 +281,20 @@ mod tests {
         assert_eq!(at(&["context", "secrets", "b", "d"]), Some(4));
         assert_eq!(at(&["cloud", "x", "y"]), Some(6));
         assert_eq!(at(&["context", "secrets"]), Some(1));
+    }
+
+    #[test]
+    fn line_index_counts_like_the_newlines_before() {
+        for text in ["", "a", "\n", "a\nb\n\nc", "\n\nx\n"] {
+            let index = LineIndex::new(text);
+            for at in 0..=text.len() + 2 {
+                let before = &text[..at.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let start = before.rfind('\n').map_or(0, |i| i + 1);
+                assert_eq!(index.line(at), line, "{text:?} at {at}");
+                assert_eq!(index.line_and_start(at), (line, start), "{text:?} at {at}");
+            }
+        }
     }
 
     #[test]
