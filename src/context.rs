@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use zeroize::Zeroizing;
 
 use crate::config::host::{Environment, Host};
-use crate::config::source::{Built, Source, Sources, for_each_leaf, source_of};
+use crate::config::source::{Built, Source, Sources, for_each_leaf, sources_of_entries};
 use crate::config::validate::{SecretsTable, context_secrets};
 use crate::config::{self, ConfigError};
 use crate::error::Error;
@@ -219,15 +219,17 @@ impl State {
                 let Some(Value::Dict(mut table)) = context.remove("secrets") else {
                     unreachable!("context_secrets found a table");
                 };
+                let prefix = secrets_path();
+                let of_secrets = sources_of_entries(&sources, &prefix);
                 let map = std::mem::take(&mut table.0)
                     .into_iter()
                     .map(|(k, v)| {
-                        let source = source_of(&sources, &secret_path(&k)).cloned();
+                        let source = of_secrets.get(&k).map(|s| (*s).clone());
                         let entry = Entry::new(&k, v, source);
                         (Arc::from(k.as_bytes()), Arc::new(entry))
                     })
                     .collect();
-                let prefix = secrets_path();
+                drop(of_secrets);
                 sources.retain(|k, _| !k.starts_with(&prefix));
                 Secrets::Table(Arc::new(map))
             }

@@ -128,6 +128,40 @@ pub fn source_of<'a>(sources: &'a Sources, path: &[PyStr]) -> Option<&'a Source>
     })
 }
 
+/// [`source_of`] for every entry of the table at `table` (by its key), in one pass over
+/// `sources`: asking [`source_of`] for each entry in turn would go through all the sources
+/// once per entry that is a table (issue 19).
+pub fn sources_of_entries<'a>(
+    sources: &'a Sources,
+    table: &[PyStr],
+) -> HashMap<&'a PyStr, &'a Source> {
+    let mut own: HashMap<&PyStr, &Source> = HashMap::new();
+    // For an entry that is a table: the first of its leaves' sources by line, then depth,
+    // in the order `source_of` would meet them (the same map, walked the same way).
+    let mut first: HashMap<&PyStr, (&Source, (u32, usize))> = HashMap::new();
+    for (k, s) in sources {
+        if k.len() <= table.len() || !k.starts_with(table) {
+            continue;
+        }
+        let entry = &k[table.len()];
+        if k.len() == table.len() + 1 {
+            own.insert(entry, s);
+            continue;
+        }
+        let rank = (line_of(s), k.len());
+        match first.get(entry) {
+            Some((_, best)) if *best <= rank => {}
+            _ => {
+                first.insert(entry, (s, rank));
+            }
+        }
+    }
+    for (entry, (s, _)) in first {
+        own.entry(entry).or_insert(s);
+    }
+    own
+}
+
 /// `cloud.graphql, from environment variable PREFECT__CLOUD__GRAPHQL`, or
 /// `cloud.graphql, not set`: a key of the configuration and where its value came from.
 pub fn key_and_source(sources: &Sources, path: &[&str]) -> String {
@@ -148,5 +182,47 @@ fn line_of(s: &Source) -> u32 {
     match s.origin {
         Origin::File { line: Some(n), .. } => n,
         _ => u32::MAX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(dotted: &str) -> Vec<PyStr> {
+        dotted.split('.').map(PyStr::from).collect()
+    }
+
+    /// One pass gives what `source_of` gives entry by entry.
+    #[test]
+    fn sources_of_entries_is_source_of_for_each() {
+        let file = |line| {
+            Source::new(Origin::File {
+                path: "f".into(),
+                line: Some(line),
+            })
+        };
+        let mut sources = Sources::new();
+        sources.insert(path("c.s.a"), file(3));
+        sources.insert(path("c.s.t.x"), file(9));
+        sources.insert(path("c.s.t.y"), file(7));
+        sources.insert(path("c.s.t.z.w"), file(7));
+        sources.insert(path("c.s.u.deep.er"), Source::new(Origin::Env("E".into())));
+        sources.insert(path("c.s.u.v"), file(12));
+        sources.insert(path("c.other"), file(1));
+        sources.insert(path("c.s"), file(2));
+        let table = path("c.s");
+        let all = sources_of_entries(&sources, &table);
+        assert_eq!(all.len(), 3);
+        for name in ["a", "t", "u"] {
+            let mut p = table.clone();
+            p.push(PyStr::from(name));
+            assert_eq!(
+                all.get(&PyStr::from(name)).copied(),
+                source_of(&sources, &p)
+            );
+        }
+        assert_eq!(all[&PyStr::from("t")], &file(7));
+        assert_eq!(all[&PyStr::from("u")], &file(12));
     }
 }
