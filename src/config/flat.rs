@@ -48,23 +48,32 @@ impl Flat {
     /// `dict_to_flatdict`: leaves in depth-first key order; only tables are descended
     /// into, so an empty table vanishes. Each leaf's source is `file` (`Origin::Defaults`
     /// or `Origin::File`) at the line `lines` gives for it.
-    pub fn from_tree(mut tree: Dict, file: &Origin, lines: &Lines) -> Flat {
+    pub fn from_tree(mut tree: Dict, file: &Origin, lines: Lines) -> Flat {
         let mut entries = IndexMap::new();
-        let mut stack = vec![(Key::new(), std::mem::take(&mut tree.0).into_iter())];
-        while let Some((prefix, items)) = stack.last_mut() {
+        let mut stack = vec![(
+            Key::new(),
+            std::mem::take(&mut tree.0).into_iter(),
+            Some(lines.into_entries()),
+        )];
+        while let Some((prefix, items, lines)) = stack.last_mut() {
             let Some((k, v)) = items.next() else {
                 stack.pop();
                 continue;
             };
+            let (line, below) = lines.as_mut().and_then(Iterator::next).unwrap_or_default();
             let mut key = prefix.clone();
             key.push(k);
             match v {
-                Value::Dict(mut d) => stack.push((key, std::mem::take(&mut d.0).into_iter())),
+                Value::Dict(mut d) => stack.push((
+                    key,
+                    std::mem::take(&mut d.0).into_iter(),
+                    below.map(Lines::into_entries),
+                )),
                 leaf => {
                     let origin = match file {
                         Origin::File { path, .. } => Origin::File {
                             path: path.clone(),
-                            line: lines.get(&key).copied(),
+                            line,
                         },
                         other => other.clone(),
                     };
@@ -402,7 +411,7 @@ mod tests {
 
     fn flat_of(text: &str) -> Flat {
         let (tree, lines) = super::super::toml_file::parse_with_lines(text, "test").unwrap();
-        Flat::from_tree(tree, &Origin::Defaults, &lines)
+        Flat::from_tree(tree, &Origin::Defaults, lines)
     }
 
     /// The total is kept up to date through every replacement: with a small limit, the

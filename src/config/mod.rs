@@ -82,7 +82,7 @@ pub fn load_text(text: &str, source: &str, host: &Host) -> Result<Dict, ConfigEr
 /// [`load_text`] with the source of every value, `origin` being the text's.
 fn build(text: &str, source: &str, origin: &Origin, host: &Host) -> Result<Built, ConfigError> {
     let (tree, lines) = toml_file::parse_with_lines(text, source)?;
-    let mut flat = Flat::from_tree(tree, origin, &lines);
+    let mut flat = Flat::from_tree(tree, origin, lines);
     flat.apply_env(host)?;
     flat.interpolate(host)?;
     flat.resolve_references()?;
