@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use zeroize::Zeroizing;
 
 use crate::config::host::{Environment, Host};
+use crate::config::keypath::KeyPath;
 use crate::config::source::{Built, Source, Sources, for_each_leaf, sources_of_entries};
 use crate::config::validate::{SecretsTable, context_secrets};
 use crate::config::{self, ConfigError};
@@ -224,13 +225,17 @@ impl State {
                 let map = std::mem::take(&mut table.0)
                     .into_iter()
                     .map(|(k, v)| {
-                        let source = of_secrets.get(&k).map(|s| (*s).clone());
+                        let source = of_secrets.get(k.as_bytes()).map(|s| (*s).clone());
                         let entry = Entry::new(&k, v, source);
                         (Arc::from(k.as_bytes()), Arc::new(entry))
                     })
                     .collect();
                 drop(of_secrets);
+                let prefix = KeyPath::of(&prefix);
                 sources.retain(|k, _| !k.starts_with(&prefix));
+                // The secrets' sources are most of them in a big file: the room they took
+                // would stay with every snapshot.
+                sources.shrink_to_fit();
                 Secrets::Table(Arc::new(map))
             }
         };
@@ -272,10 +277,10 @@ impl State {
                         let mut path = secret_path(&name);
                         match &e.value {
                             Value::Dict(table) => for_each_leaf(table, &mut path, &mut |p| {
-                                sources.insert(p.clone(), source.clone());
+                                sources.insert(KeyPath::of(p), source.clone());
                             }),
                             _ => {
-                                sources.insert(path, source.clone());
+                                sources.insert(KeyPath::of(&path), source.clone());
                             }
                         }
                     }
@@ -398,7 +403,7 @@ impl State {
         let Some(Value::Dict(cloud)) = config.get_mut("cloud") else {
             unreachable!("checked above");
         };
-        let path = vec![PyStr::from("cloud"), PyStr::from(key)];
+        let path = KeyPath::of_strs(&["cloud", key]);
         let sources = &mut Arc::make_mut(&mut self.provenance).sources;
         match value {
             Some(v) => {

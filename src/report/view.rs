@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use crate::config::keypath::KeyPath;
 use crate::config::source::{Source, Sources};
 use crate::context::{Secrets, State};
 use crate::error::Error;
@@ -57,7 +58,7 @@ fn full(state: &State) -> (Dict, Sources) {
         for (name, source) in names {
             let path = vec![PyStr::from("context"), PyStr::from("secrets"), name.clone()];
             if let Some(s) = source {
-                sources.insert(path, s.clone());
+                sources.insert(KeyPath::of(&path), s.clone());
             }
             // A placeholder: the value is never looked at, only masked.
             table.insert(name, Value::None);
@@ -104,7 +105,7 @@ impl View<'_> {
     }
 
     fn leaf(&mut self, key: &PyStr, value: &Value, path: &[PyStr]) {
-        let source = self.sources.get(path);
+        let source = self.sources.get(&KeyPath::of(path));
         let hidden = masked_path(path)
             || source.is_some_and(|s| s.references.iter().any(|r| masked_dotted(r)))
             || matches!(value, Value::Str(s) if url_with_credential(&s.to_string_lossy()));
