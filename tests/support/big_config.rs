@@ -1,5 +1,5 @@
-//! Big configuration files, generated (never committed): for `tests/big_config.rs` and
-//! `benches/get.rs`.
+//! Big configuration files, generated (never committed), and the peak memory of a process
+//! that loads one: for `tests/big_config.rs` and `benches/get.rs`.
 
 use std::fmt::Write as _;
 
@@ -58,4 +58,30 @@ pub fn mixed(bytes: usize) -> String {
         format!("[[jobs]]\nid = {i}\nname = \"job-{i}\"\nenabled = true\ntags = [\"a\", \"b\"]\n")
     });
     out
+}
+
+/// Runs `command` to its end; its exit code (`None`: killed by a signal) and its peak
+/// memory in bytes (`wait4`'s `ru_maxrss`).
+#[cfg(unix)]
+pub fn peak_memory(command: &mut std::process::Command) -> (Option<i32>, usize) {
+    // Reaped by `wait4` below, which `Child::wait` cannot stand in for (no usage).
+    #[allow(clippy::zombie_processes)]
+    let child = command.spawn().expect("the command starts");
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+    let mut status = 0;
+    // SAFETY: `rusage` is plain integers, for which all zeros is a value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointers to a status and a `rusage`; `pid` is our child, not yet
+    // waited for (`child` is dropped without waiting).
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4");
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    let max = usize::try_from(usage.ru_maxrss).expect("a size");
+    // Bytes on macOS, KiB elsewhere.
+    let bytes = if cfg!(target_os = "macos") {
+        max
+    } else {
+        max * 1024
+    };
+    (code, bytes)
 }
