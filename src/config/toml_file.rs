@@ -5,7 +5,7 @@
 //! newlines, top-level keys are lowercased, arrays must hold one kind of value, dates and
 //! times become the text Python's `str()` gives them, and `-0.0` loses its sign.
 //!
-//! A big file is parsed a piece at a time (see [`chunks`]): `toml_edit`'s document of a
+//! A big file is parsed a piece at a time (see `chunks`): `toml_edit`'s document of a
 //! whole file takes some 80 times the file's size (a 6 MB file of small tables, 500 MB),
 //! and only the values are kept. The pieces are put together as the parser would have
 //! put the whole, and any piece or step that is not plainly the same as the parser's is
