@@ -6,6 +6,8 @@
 //!   to the same server (the floor)
 //! - first_call: loading the configuration (a realistic user file, 50 `PREFECT__` variables)
 //!
+//! Big user files: `benches/big_file.rs`.
+//!
 //! Figures and how to read them: BENCHMARKS.md.
 
 #[path = "../tests/support/server.rs"]

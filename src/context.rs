@@ -11,7 +11,8 @@ use std::sync::{Arc, OnceLock};
 use zeroize::Zeroizing;
 
 use crate::config::host::{Environment, Host};
-use crate::config::source::{Built, Source, Sources, for_each_leaf, source_of};
+use crate::config::keypath::KeyPath;
+use crate::config::source::{Built, Source, Sources, for_each_leaf, sources_of_entries};
 use crate::config::validate::{SecretsTable, context_secrets};
 use crate::config::{self, ConfigError};
 use crate::error::Error;
@@ -234,16 +235,22 @@ impl State {
                 let Some(Value::Dict(mut table)) = context.remove("secrets") else {
                     unreachable!("context_secrets found a table");
                 };
+                let prefix = secrets_path();
+                let of_secrets = sources_of_entries(&sources, &prefix);
                 let map = std::mem::take(&mut table.0)
                     .into_iter()
                     .map(|(k, v)| {
-                        let source = source_of(&sources, &secret_path(&k)).cloned();
+                        let source = of_secrets.get(k.as_bytes()).map(|s| (*s).clone());
                         let entry = Entry::new(&k, v, source);
                         (Arc::from(k.as_bytes()), Arc::new(entry))
                     })
                     .collect();
-                let prefix = secrets_path();
+                drop(of_secrets);
+                let prefix = KeyPath::of(&prefix);
                 sources.retain(|k, _| !k.starts_with(&prefix));
+                // The secrets' sources are most of them in a big file: the room they took
+                // would stay with every snapshot.
+                sources.shrink_to_fit();
                 Secrets::Table(Arc::new(map))
             }
         };
@@ -286,10 +293,10 @@ impl State {
                         let mut path = secret_path(&name);
                         match &e.value {
                             Value::Dict(table) => for_each_leaf(table, &mut path, &mut |p| {
-                                sources.insert(p.clone(), source.clone());
+                                sources.insert(KeyPath::of(p), source.clone());
                             }),
                             _ => {
-                                sources.insert(path, source.clone());
+                                sources.insert(KeyPath::of(&path), source.clone());
                             }
                         }
                     }
@@ -418,7 +425,7 @@ impl State {
         let Some(Value::Dict(cloud)) = config.get_mut("cloud") else {
             unreachable!("checked above");
         };
-        let path = vec![PyStr::from("cloud"), PyStr::from(key)];
+        let path = KeyPath::of_strs(&["cloud", key]);
         let sources = &mut Arc::make_mut(&mut self.provenance).sources;
         match value {
             Some(v) => {

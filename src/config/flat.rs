@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use super::escape::unicode_escape;
 use super::expand::{interpolate_env_var, used_other_variables};
 use super::host::Host;
+use super::keypath::KeyPath;
 use super::source::{Built, Origin, Source, Sources};
 use super::toml_file::Lines;
 use super::typing::string_to_type;
@@ -27,7 +28,7 @@ const REFERENCE_ROUNDS: usize = 10;
 pub const MAX_KEY_DEPTH: usize = 100;
 
 /// A path of keys (Prefect's `CompoundKey`).
-pub type Key = Vec<PyStr>;
+pub type Key = KeyPath;
 
 /// The flattened configuration: leaf paths in Python's dict order, each with its source.
 pub struct Flat {
@@ -37,34 +38,35 @@ pub struct Flat {
     limit: usize,
 }
 
-fn key_text(key: &[PyStr]) -> String {
-    key.iter()
-        .map(PyStr::to_string_lossy)
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
 impl Flat {
     /// `dict_to_flatdict`: leaves in depth-first key order; only tables are descended
     /// into, so an empty table vanishes. Each leaf's source is `file` (`Origin::Defaults`
     /// or `Origin::File`) at the line `lines` gives for it.
-    pub fn from_tree(mut tree: Dict, file: &Origin, lines: &Lines) -> Flat {
+    pub fn from_tree(mut tree: Dict, file: &Origin, lines: Lines) -> Flat {
         let mut entries = IndexMap::new();
-        let mut stack = vec![(Key::new(), std::mem::take(&mut tree.0).into_iter())];
-        while let Some((prefix, items)) = stack.last_mut() {
+        let mut stack = vec![(
+            Key::new(Vec::<&[u8]>::new()),
+            std::mem::take(&mut tree.0).into_iter(),
+            Some(lines.into_entries()),
+        )];
+        while let Some((prefix, items, lines)) = stack.last_mut() {
             let Some((k, v)) = items.next() else {
                 stack.pop();
                 continue;
             };
-            let mut key = prefix.clone();
-            key.push(k);
+            let (line, below) = lines.as_mut().and_then(Iterator::next).unwrap_or_default();
+            let key = prefix.child(k.as_bytes());
             match v {
-                Value::Dict(mut d) => stack.push((key, std::mem::take(&mut d.0).into_iter())),
+                Value::Dict(mut d) => stack.push((
+                    key,
+                    std::mem::take(&mut d.0).into_iter(),
+                    below.map(Lines::into_entries),
+                )),
                 leaf => {
                     let origin = match file {
                         Origin::File { path, .. } => Origin::File {
                             path: path.clone(),
-                            line: lines.get(&key).copied(),
+                            line,
                         },
                         other => other.clone(),
                     };
@@ -160,9 +162,8 @@ impl Flat {
                 _ => None,
             };
             let taken = std::mem::replace(v, Value::None);
-            *v = interpolate_env_var(taken, host).map_err(|e| {
-                ConfigError::new(format!("configuration key {}: {}", key_text(key), e.0))
-            })?;
+            *v = interpolate_env_var(taken, host)
+                .map_err(|e| ConfigError::new(format!("configuration key {key}: {}", e.0)))?;
             if let Some(original) = original {
                 if !matches!(v, Value::Str(s) if *s == original) {
                     source.expanded = true;
@@ -171,7 +172,7 @@ impl Flat {
             }
             total = total.saturating_add(weight(v)).saturating_sub(before);
             if total > self.limit {
-                return Err(over_total(&format!("configuration key {}", key_text(key))));
+                return Err(over_total(&format!("configuration key {key}")));
             }
         }
         Ok(())
@@ -203,8 +204,7 @@ impl Flat {
                 let over = |what: &str| {
                     let (key, _) = self.entries.get_index(idx).expect("a valid index");
                     ConfigError::over_cap(format!(
-                        "configuration key {}: resolving its ${{...}} references would make {what}",
-                        key_text(key)
+                        "configuration key {key}: resolving its ${{...}} references would make {what}"
                     ))
                 };
                 // The referenced value's text, when it goes into longer text.
@@ -244,7 +244,7 @@ impl Flat {
                     }
                 };
                 self.entries[idx].0 = new;
-                (self.entries[idx].1.references).push(key_text(&ref_key));
+                (self.entries[idx].1.references).push(ref_key.to_string());
                 kept.push(idx);
             }
             to_check = kept;
@@ -259,11 +259,16 @@ impl Flat {
         let mut root = Dict::new();
         let mut sources = Sources::with_capacity(self.entries.len());
         for (key, (value, source)) in self.entries {
-            let (last, parents) = key.split_last().expect("keys are never empty");
+            let mut keys = key.keys().peekable();
             let mut table = &mut root;
-            for (depth, k) in parents.iter().enumerate() {
+            let mut depth = 0;
+            while let Some(k) = keys.next() {
+                if keys.peek().is_none() {
+                    table.insert(PyStr::from_gutf8(k.to_vec()), value);
+                    break;
+                }
                 if !table.0.contains_key(k) {
-                    table.insert(k.clone(), Value::Dict(Dict::new()));
+                    table.insert(PyStr::from_gutf8(k.to_vec()), Value::Dict(Dict::new()));
                 }
                 table = match table.0.get_mut(k) {
                     Some(Value::Dict(d)) => d,
@@ -273,17 +278,16 @@ impl Flat {
                             _ => String::new(),
                         };
                         return Err(ConfigError::new(format!(
-                            "configuration key {}{from} cannot be set because {} is a {}, \
+                            "configuration key {key}{from} cannot be set because {} is a {}, \
                              not a table",
-                            key_text(&key),
-                            key_text(&key[..=depth]),
+                            key.prefix(depth + 1),
                             other.type_name()
                         )));
                     }
                     None => unreachable!("inserted above"),
                 };
+                depth += 1;
             }
-            table.insert(last.clone(), value);
             sources.insert(key, source);
         }
         Ok(Built {
@@ -337,15 +341,15 @@ fn split_bytes(s: &[u8], sep: &[u8]) -> Key {
     let mut i = 0;
     while i + sep.len() <= s.len() {
         if &s[i..i + sep.len()] == sep {
-            parts.push(PyStr::from_gutf8(s[start..i].to_vec()));
+            parts.push(&s[start..i]);
             i += sep.len();
             start = i;
         } else {
             i += 1;
         }
     }
-    parts.push(PyStr::from_gutf8(s[start..].to_vec()));
-    parts
+    parts.push(&s[start..]);
+    KeyPath::new(parts)
 }
 
 struct RefMatch {
@@ -410,7 +414,7 @@ mod tests {
 
     fn flat_of(text: &str) -> Flat {
         let (tree, lines) = super::super::toml_file::parse_with_lines(text, "test").unwrap();
-        Flat::from_tree(tree, &Origin::Defaults, &lines)
+        Flat::from_tree(tree, &Origin::Defaults, lines)
     }
 
     /// The total is kept up to date through every replacement: with a small limit, the
@@ -434,7 +438,7 @@ mod tests {
         flat.limit = start + 100 * 1000;
         flat.resolve_references().unwrap();
         assert!(flat.total_weight() <= flat.limit);
-        let Value::Str(k9) = &flat.entries[&vec![PyStr::from("k9")]].0 else {
+        let Value::Str(k9) = &flat.entries[&KeyPath::of_strs(&["k9"])].0 else {
             panic!("k9 is text");
         };
         assert_eq!(k9.as_str(), Some("x".repeat(10_000).as_str()));
@@ -453,8 +457,8 @@ mod tests {
     fn split_like_python() {
         let s = |t: &str, sep: &str| {
             split_bytes(t.as_bytes(), sep.as_bytes())
-                .iter()
-                .map(PyStr::to_string_lossy)
+                .keys()
+                .map(|k| String::from_utf8_lossy(k).into_owned())
                 .collect::<Vec<_>>()
         };
         assert_eq!(s("a___b", "__"), ["a", "_b"]);

@@ -14,6 +14,7 @@ pub mod escape;
 pub mod expand;
 pub mod flat;
 pub mod host;
+pub mod keypath;
 pub mod ntpath;
 pub mod source;
 pub mod toml_file;
@@ -21,6 +22,7 @@ pub mod typing;
 pub mod validate;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::files;
 use crate::pystr::PyStr;
@@ -82,7 +84,7 @@ pub fn load_text(text: &str, source: &str, host: &Host) -> Result<Dict, ConfigEr
 /// [`load_text`] with the source of every value, `origin` being the text's.
 fn build(text: &str, source: &str, origin: &Origin, host: &Host) -> Result<Built, ConfigError> {
     let (tree, lines) = toml_file::parse_with_lines(text, source)?;
-    let mut flat = Flat::from_tree(tree, origin, &lines);
+    let mut flat = Flat::from_tree(tree, origin, lines);
     flat.apply_env(host)?;
     flat.interpolate(host)?;
     flat.resolve_references()?;
@@ -114,7 +116,7 @@ pub fn load_path(path: &PyStr, host: &Host) -> Result<Built, ConfigError> {
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ConfigError::new(format!("configuration file {shown} is not valid UTF-8")))?;
     let origin = Origin::File {
-        path: shown.to_string(),
+        path: Arc::from(shown.as_ref()),
         line: None,
     };
     let mut built = build(text, &format!("configuration file {shown}"), &origin, host)?;

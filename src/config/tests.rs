@@ -93,7 +93,10 @@ fn the_user_file_is_merged_over_the_defaults() {
     // Each value's source, recorded while loading.
     let source = |path: &[&str]| {
         let path: Vec<PyStr> = path.iter().map(|k| PyStr::from(*k)).collect();
-        built.sources.get(&path).map(ToString::to_string)
+        built
+            .sources
+            .get(&keypath::KeyPath::of(&path))
+            .map(ToString::to_string)
     };
     let file = format!("{home}/.prefect/config.toml");
     assert_eq!(built.files, std::slice::from_ref(&file));

@@ -190,10 +190,7 @@ fn sets_secret(path: &Path, name: &str) -> Option<(String, u32)> {
         .iter()
         .find(|(k, _)| similar(&k.to_string_lossy(), name))?;
     let path = vec![PyStr::from("context"), PyStr::from("secrets"), key.clone()];
-    Some((
-        key.to_string_lossy(),
-        lines.get(&path).copied().unwrap_or(0),
-    ))
+    Some((key.to_string_lossy(), lines.of(&tree, &path).unwrap_or(0)))
 }
 
 /// `user_config_path`'s value and where it came from.

@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
+use crate::config::keypath::KeyPath;
 use crate::config::source::{Origin, Source, Sources, for_each_leaf};
 use crate::context::{Secrets, State};
 use crate::error::Error;
@@ -70,7 +71,7 @@ fn full(state: &State) -> (Dict, Sources) {
         for (name, source, kind) in names {
             let path = vec![PyStr::from("context"), PyStr::from("secrets"), name.clone()];
             if let Some(s) = source {
-                sources.insert(path, s.clone());
+                sources.insert(KeyPath::of(&path), s.clone());
             }
             // A stand-in naming the value's kind: the value is never looked at.
             table.insert(name, Value::str(kind));
@@ -117,7 +118,7 @@ impl View<'_> {
     }
 
     fn leaf(&mut self, key: &PyStr, value: &Value, path: &[PyStr]) {
-        let source = self.sources.get(path);
+        let source = self.sources.get(&KeyPath::of(path));
         let how = match source {
             Some(s) if shown(self.sources, path, s, &mut Vec::new()) => {
                 if s.origin == Origin::Defaults {
@@ -180,7 +181,7 @@ fn shown(
         if visiting.contains(&target) {
             return false;
         }
-        let Some(s) = sources.get(&target) else {
+        let Some(s) = sources.get(&KeyPath::of(&target)) else {
             return false;
         };
         visiting.push(target.clone());

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod big_config;
 pub mod cases;
 pub mod cdylib;
 pub mod floats;
