@@ -93,21 +93,23 @@ fn outputs_overlapping_the_name_are_refused_and_not_written() {
     assert_eq!((rc, len), (SECRET_OK as i32, 3));
     // `*out_len` holding the name.
     let mut slot = [0usize; 2];
-    let name = slot.as_mut_ptr().cast::<c_char>();
+    // One pointer for both arguments (a second `as_mut_ptr` would invalidate the first).
+    let slot_p = slot.as_mut_ptr();
+    let name = slot_p.cast::<c_char>();
     // SAFETY: writes "ffi-alias\0" (10 bytes) into the 16 bytes of `slot`.
     unsafe { ptr::copy_nonoverlapping(c"ffi-alias".as_ptr(), name, 10) };
     // SAFETY: `name` is a C string; the library must refuse, not write.
-    let rc = unsafe { secret_get(name, buf.as_mut_ptr(), 32, slot.as_mut_ptr()) };
+    let rc = unsafe { secret_get(name, buf.as_mut_ptr(), 32, slot_p) };
     assert_eq!(rc, SECRET_ERR_INVALID_ARGUMENT as i32);
     assert_eq!(last_error(), "out_len overlaps name");
     // SAFETY: still the C string.
     assert_eq!(unsafe { CStr::from_ptr(name) }, c"ffi-alias");
     // `*out` holding the name (allocating getters and explain).
     let mut out: [*mut c_char; 2] = [ptr::null_mut(); 2];
-    let name = out.as_mut_ptr().cast::<c_char>();
+    let out_p = out.as_mut_ptr();
+    let name = out_p.cast::<c_char>();
     // SAFETY: 10 bytes into the 16 of `out`.
     unsafe { ptr::copy_nonoverlapping(c"ffi-alias".as_ptr(), name, 10) };
-    let out_p = out.as_mut_ptr();
     for rc in [
         // SAFETY: `name` is a C string; the library must refuse, not write.
         unsafe { secret_get_alloc(name, out_p, ptr::null_mut()) },
