@@ -20,10 +20,15 @@ use support::tempdir::TempDir;
 /// How long loading the configuration with `text` as the user file takes (the file is
 /// written before the clock starts), checked to have loaded.
 fn load_time(dir: &TempDir, text: &str) -> Duration {
-    let path = dir.write("config.toml", text);
+    // `/` separators: a `\` in a PREFECT__ value starts an escape (as in Prefect).
+    let path = dir
+        .write("config.toml", text)
+        .to_str()
+        .unwrap()
+        .replace('\\', "/");
     let env = Environment::from_pairs([
         ("HOME", dir.text().as_str()),
-        ("PREFECT__USER_CONFIG_PATH", path.to_str().unwrap()),
+        ("PREFECT__USER_CONFIG_PATH", path.as_str()),
     ]);
     let start = Instant::now();
     let store = Store::with_env(env, sys::accounts());
