@@ -225,13 +225,8 @@ fn default_keys() -> &'static HashSet<Vec<PyStr>> {
 /// Text that could carry a credential: a URL with a user, a query or a fragment, a
 /// `key=value`, whitespace or control characters.
 fn could_carry_credential(text: &str) -> bool {
-    let url_with_more = text.split("://").skip(1).any(|rest| {
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        authority.contains('@') || rest.contains(['?', '#'])
-    });
-    url_with_more
-        || text.contains(['=', '#', '?', '@'])
-        || text.chars().any(|c| c.is_whitespace() || c.is_control())
+    // A URL's user (`@`), query (`?`) and fragment (`#`) are among these characters.
+    text.contains(['=', '#', '?', '@']) || text.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// A key as TOML writes it: bare when it can be, else quoted.
