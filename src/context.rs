@@ -5,6 +5,7 @@
 //! live apart from the rest of the configuration, behind `Arc`s, so setting one secret
 //! copies pointers, not every value.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -31,26 +32,44 @@ pub enum Outcome {
     Error(Error),
 }
 
-/// A value as `secret_get` and `secret_get_json` write it. Both buffers are wiped on drop.
+/// A value as `secret_get` and `secret_get_json` write it, each rendering made once (a
+/// get only copies). Kept for every secret of a file, so no byte twice: the text of most
+/// strings is their JSON without the quotes. Wiped on drop.
 #[derive(Debug)]
 pub struct Rendered {
     json: Zeroizing<Vec<u8>>,
-    /// The text of a string value; `None` when it is the same as the JSON.
-    text: Option<Zeroizing<Vec<u8>>>,
+    text: Text,
+}
+
+/// Where the text rendering is.
+#[derive(Debug)]
+enum Text {
+    /// Not a string: the text is the JSON.
+    Json,
+    /// A string whose JSON is its text in quotes (no escape).
+    Quoted,
+    Own(Zeroizing<Vec<u8>>),
 }
 
 impl Rendered {
     pub fn of(v: &Value) -> Rendered {
-        let mut json = Vec::new();
+        let mut json = Zeroizing::new(Vec::new());
         pyjson::to_json(v, &mut json);
+        // Exactly its size: there may be a great many.
+        json.shrink_to_fit();
         let text = match v {
-            Value::Str(_) => Some(Zeroizing::new(pyjson::to_raw(v))),
-            _ => None,
+            Value::Str(s) => {
+                let quoted = json.get(1..json.len() - 1);
+                // Valid UTF-8 is its own WTF-8 (the text rendering): compared without a copy.
+                if s.as_str().is_some() && quoted == Some(s.as_bytes()) {
+                    Text::Quoted
+                } else {
+                    Text::Own(Zeroizing::new(pyjson::to_raw(v)))
+                }
+            }
+            _ => Text::Json,
         };
-        Rendered {
-            json: Zeroizing::new(json),
-            text,
-        }
+        Rendered { json, text }
     }
 
     pub fn json(&self) -> &[u8] {
@@ -58,7 +77,11 @@ impl Rendered {
     }
 
     pub fn text(&self) -> &[u8] {
-        self.text.as_deref().unwrap_or(&self.json)
+        match &self.text {
+            Text::Json => &self.json,
+            Text::Quoted => &self.json[1..self.json.len() - 1],
+            Text::Own(text) => text,
+        }
     }
 
     /// The bytes in the rendering a caller asked for.
@@ -83,7 +106,9 @@ pub enum Format {
 /// and for `secret_explain`), what `get` returns for it, and where it came from.
 #[derive(Debug)]
 pub struct Entry {
-    value: Value,
+    /// `None` when it is the text of `outcome`'s rendering (a string `json.loads` refuses,
+    /// as most secrets are): not kept twice.
+    value: Option<Value>,
     pub outcome: Outcome,
     pub source: Option<Source>,
 }
@@ -91,7 +116,9 @@ pub struct Entry {
 impl Drop for Entry {
     /// A number or boolean secret is wiped too (strings and renderings wipe themselves).
     fn drop(&mut self) {
-        crate::value::wipe_scalar(&mut self.value);
+        if let Some(v) = &mut self.value {
+            crate::value::wipe_scalar(v);
+        }
     }
 }
 
@@ -107,16 +134,27 @@ impl Entry {
                 name.to_string_lossy()
             ))),
         };
+        let is_text = match (&value, &outcome) {
+            (Value::Str(s), Outcome::Value(r)) => s.as_bytes() == r.text(),
+            _ => false,
+        };
         Entry {
-            value,
+            value: (!is_text).then_some(value),
             outcome,
             source,
         }
     }
 
     /// The value as stored, before `json.loads`.
-    pub fn stored(&self) -> &Value {
-        &self.value
+    pub fn stored(&self) -> Cow<'_, Value> {
+        match (&self.value, &self.outcome) {
+            (Some(v), _) => Cow::Borrowed(v),
+            // The same bytes as the stored string (compared when the entry was made).
+            (None, Outcome::Value(r)) => {
+                Cow::Owned(Value::Str(PyStr::from_gutf8(r.text().to_vec())))
+            }
+            (None, _) => unreachable!("only a rendered string stands for the stored value"),
+        }
     }
 }
 
@@ -237,8 +275,8 @@ impl State {
                 };
                 let prefix = secrets_path();
                 let of_secrets = sources_of_entries(&sources, &prefix);
-                let map = std::mem::take(&mut table.0)
-                    .into_iter()
+                let map = table
+                    .take_entries()
                     .map(|(k, v)| {
                         let source = of_secrets.get(k.as_bytes()).map(|s| (*s).clone());
                         let entry = Entry::new(&k, v, source);
@@ -291,7 +329,7 @@ impl State {
                     if let Some(source) = &e.source {
                         // Every leaf of the value gets the entry's source back.
                         let mut path = secret_path(&name);
-                        match &e.value {
+                        match &*e.stored() {
                             Value::Dict(table) => for_each_leaf(table, &mut path, &mut |p| {
                                 sources.insert(KeyPath::of(p), source.clone());
                             }),
@@ -300,14 +338,14 @@ impl State {
                             }
                         }
                     }
-                    d.insert(name, e.value.clone());
+                    d.insert(name, e.stored().into_owned());
                 }
                 d
             }
         };
         match config.get_mut("context") {
             Some(Value::Dict(context)) => {
-                context.insert(PyStr::from("secrets"), Value::Dict(secrets))
+                context.insert(PyStr::from("secrets"), Value::Dict(secrets));
             }
             _ => {
                 let mut context = Dict::new();

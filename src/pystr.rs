@@ -9,103 +9,195 @@
 //! a secret.
 
 use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use zeroize::Zeroize;
 
-#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PyStr(Vec<u8>);
+/// Keys this long and shorter live inside the `PyStr` itself ([`PyStr::key`]): a file
+/// of many small tables is mostly such keys, each of which would otherwise be a heap
+/// block of its own. 30 keeps a `PyStr` at 32 bytes, no bigger than the other kinds of
+/// `Value`. Only keys: an inline text is copied wherever the string moves (stacks are
+/// not wiped), so values, which may be secrets, stay in one heap block.
+const INLINE: usize = 30;
+
+#[derive(Clone, Default)]
+pub struct PyStr(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Vec<u8>),
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Repr::Heap(Vec::new())
+    }
+}
 
 impl Drop for PyStr {
     fn drop(&mut self) {
-        self.0.zeroize();
+        match &mut self.0 {
+            Repr::Inline { bytes, .. } => bytes.zeroize(),
+            Repr::Heap(v) => v.zeroize(),
+        }
+    }
+}
+
+// Equality, order and hash are the text's, whichever way it is kept (and the hash is
+// that of `[u8]`, which `Borrow` requires).
+impl PartialEq for PyStr {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for PyStr {}
+
+impl PartialOrd for PyStr {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PyStr {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl Hash for PyStr {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
     }
 }
 
 impl Borrow<[u8]> for PyStr {
     fn borrow(&self) -> &[u8] {
-        &self.0
+        self.as_bytes()
+    }
+}
+
+impl AsRef<[u8]> for PyStr {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
     }
 }
 
 impl From<&str> for PyStr {
     fn from(s: &str) -> Self {
-        PyStr(s.as_bytes().to_vec())
+        PyStr(Repr::Heap(s.as_bytes().to_vec()))
     }
 }
 
 impl From<String> for PyStr {
     fn from(s: String) -> Self {
-        PyStr(s.into_bytes())
+        PyStr(Repr::Heap(s.into_bytes()))
     }
 }
 
 impl fmt::Debug for PyStr {
     /// Debug output never shows the content: a `PyStr` may be a secret.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PyStr(<{} bytes>)", self.0.len())
+        write!(f, "PyStr(<{} bytes>)", self.byte_len())
     }
 }
 
 impl PyStr {
     pub fn new() -> Self {
-        PyStr(Vec::new())
+        PyStr::default()
+    }
+
+    /// The key of a table: inside the `PyStr` when short enough (the `String` is then
+    /// freed, which wipes it), else its buffer. Never for a value (see [`INLINE`]).
+    pub fn key(name: String) -> Self {
+        if name.len() > INLINE {
+            return PyStr::from(name);
+        }
+        let mut bytes = [0; INLINE];
+        bytes[..name.len()].copy_from_slice(name.as_bytes());
+        PyStr(Repr::Inline {
+            // At most `INLINE`, which fits.
+            len: name.len() as u8,
+            bytes,
+        })
     }
 
     /// Wraps bytes already in generalized UTF-8 (built only from pieces of other `PyStr`s
     /// and `str`s cut at ASCII boundaries).
     pub(crate) fn from_gutf8(bytes: Vec<u8>) -> Self {
         debug_assert!(CodePoints::new(&bytes).all(|c| c.is_some()));
-        PyStr(bytes)
+        PyStr(Repr::Heap(bytes))
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            Repr::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Repr::Heap(v) => v,
+        }
     }
 
     /// The text as `&str`, or `None` when it holds a lone surrogate.
     pub fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.0).ok()
+        std::str::from_utf8(self.as_bytes()).ok()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_bytes().is_empty()
     }
 
     /// The length of the text in bytes (of its generalized UTF-8), not in characters.
     pub fn byte_len(&self) -> usize {
-        self.0.len()
+        self.as_bytes().len()
     }
 
     pub fn len_bytes(&self) -> usize {
-        self.0.len()
+        self.byte_len()
     }
 
     pub fn push_str(&mut self, s: &str) {
-        self.0.extend_from_slice(s.as_bytes());
+        self.push_gutf8(s.as_bytes());
     }
 
     pub fn push_py(&mut self, s: &PyStr) {
-        self.0.extend_from_slice(&s.0);
+        self.push_gutf8(s.as_bytes());
     }
 
     /// Appends bytes cut from another `PyStr` at character boundaries.
-    pub(crate) fn push_gutf8(&mut self, bytes: &[u8]) {
-        self.0.extend_from_slice(bytes);
+    pub(crate) fn push_gutf8(&mut self, more: &[u8]) {
+        match &mut self.0 {
+            Repr::Inline { len, bytes } if usize::from(*len) + more.len() <= INLINE => {
+                let at = usize::from(*len);
+                bytes[at..at + more.len()].copy_from_slice(more);
+                // At most `INLINE`, which fits.
+                *len = (at + more.len()) as u8;
+            }
+            Repr::Inline { len, bytes } => {
+                let mut v = Vec::with_capacity(usize::from(*len) + more.len());
+                v.extend_from_slice(&bytes[..usize::from(*len)]);
+                v.extend_from_slice(more);
+                bytes.zeroize();
+                self.0 = Repr::Heap(v);
+            }
+            Repr::Heap(v) => v.extend_from_slice(more),
+        }
     }
 
     /// Appends one code point (`0..=0x10FFFF`, surrogates allowed).
     pub fn push_code_point(&mut self, cp: u32) {
-        encode_code_point(cp, &mut self.0);
+        let (buf, n) = code_point_bytes(cp);
+        self.push_gutf8(&buf[..n]);
     }
 
     /// Iterates the code points.
     pub fn code_points(&self) -> impl Iterator<Item = u32> + '_ {
-        CodePoints::new(&self.0).map(|c| c.unwrap_or(0xFFFD))
+        CodePoints::new(self.as_bytes()).map(|c| c.unwrap_or(0xFFFD))
     }
 
     pub fn contains_byte(&self, b: u8) -> bool {
-        self.0.contains(&b)
+        self.as_bytes().contains(&b)
     }
 
     /// Python's `str.lower()`; surrogates are left as they are.
@@ -156,9 +248,9 @@ impl PyStr {
     /// Python's `encode("utf-8", "surrogatepass")` after joining pairs).
     pub fn to_wtf8(&self) -> Vec<u8> {
         if self.as_str().is_some() {
-            return self.0.clone();
+            return self.as_bytes().to_vec();
         }
-        let mut out = Vec::with_capacity(self.0.len());
+        let mut out = Vec::with_capacity(self.byte_len());
         let mut cps = self.code_points().peekable();
         while let Some(cp) = cps.next() {
             if (0xD800..0xDC00).contains(&cp) {
@@ -203,9 +295,9 @@ impl PyStr {
     /// cannot be encoded that way (NUL is left to the caller).
     pub fn to_bytes_surrogateescape(&self) -> Option<Vec<u8>> {
         if self.as_str().is_some() {
-            return Some(self.0.clone());
+            return Some(self.as_bytes().to_vec());
         }
-        let mut out = Vec::with_capacity(self.0.len());
+        let mut out = Vec::with_capacity(self.byte_len());
         for cp in self.code_points() {
             match cp {
                 0xDC80..=0xDCFF => out.push((cp - 0xDC00) as u8),
@@ -218,20 +310,33 @@ impl PyStr {
 }
 
 pub(crate) fn encode_code_point(cp: u32, out: &mut Vec<u8>) {
+    let (buf, n) = code_point_bytes(cp);
+    out.extend_from_slice(&buf[..n]);
+}
+
+/// The generalized UTF-8 of `cp` (`0..=0x10FFFF`): its bytes, and how many.
+fn code_point_bytes(cp: u32) -> ([u8; 4], usize) {
     match cp {
-        0..=0x7F => out.push(cp as u8),
-        0x80..=0x7FF => out.extend_from_slice(&[0xC0 | (cp >> 6) as u8, 0x80 | (cp & 0x3F) as u8]),
-        0x800..=0xFFFF => out.extend_from_slice(&[
-            0xE0 | (cp >> 12) as u8,
-            0x80 | ((cp >> 6) & 0x3F) as u8,
-            0x80 | (cp & 0x3F) as u8,
-        ]),
-        _ => out.extend_from_slice(&[
-            0xF0 | (cp >> 18) as u8,
-            0x80 | ((cp >> 12) & 0x3F) as u8,
-            0x80 | ((cp >> 6) & 0x3F) as u8,
-            0x80 | (cp & 0x3F) as u8,
-        ]),
+        0..=0x7F => ([cp as u8, 0, 0, 0], 1),
+        0x80..=0x7FF => ([0xC0 | (cp >> 6) as u8, 0x80 | (cp & 0x3F) as u8, 0, 0], 2),
+        0x800..=0xFFFF => (
+            [
+                0xE0 | (cp >> 12) as u8,
+                0x80 | ((cp >> 6) & 0x3F) as u8,
+                0x80 | (cp & 0x3F) as u8,
+                0,
+            ],
+            3,
+        ),
+        _ => (
+            [
+                0xF0 | (cp >> 18) as u8,
+                0x80 | ((cp >> 12) & 0x3F) as u8,
+                0x80 | ((cp >> 6) & 0x3F) as u8,
+                0x80 | (cp & 0x3F) as u8,
+            ],
+            4,
+        ),
     }
 }
 
@@ -319,5 +424,53 @@ mod tests {
     #[test]
     fn debug_hides_content() {
         assert_eq!(format!("{:?}", PyStr::from("hunter2")), "PyStr(<7 bytes>)");
+    }
+
+    /// Short strings sit inline and long ones on the heap, and a string grows from one to
+    /// the other; neither shows: same text, same equality, order and hash.
+    #[test]
+    fn inline_and_heap_strings_are_one_kind() {
+        use std::collections::hash_map::DefaultHasher;
+        let hash = |x: &dyn Fn(&mut DefaultHasher)| {
+            let mut h = DefaultHasher::new();
+            x(&mut h);
+            h.finish()
+        };
+        for n in [0, 1, INLINE - 1, INLINE, INLINE + 1, 100] {
+            let text: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            let whole = PyStr::from(text.as_str());
+            let owned = PyStr::key(text.clone());
+            let mut grown = PyStr::new();
+            for c in text.chars() {
+                grown.push_code_point(u32::from(c));
+            }
+            let mut pushed = PyStr::from("");
+            pushed.push_str(&text);
+            for s in [&owned, &grown, &pushed] {
+                assert_eq!(s.as_bytes(), text.as_bytes());
+                assert_eq!(s, &whole);
+                assert_eq!(s.cmp(&whole), Ordering::Equal);
+                assert_eq!(
+                    hash(&|h| s.hash(h)),
+                    hash(&|h| Hash::hash(text.as_bytes(), h))
+                );
+            }
+        }
+        // Across the boundary, by pieces: inline, then over it.
+        let mut s = PyStr::key("x".repeat(INLINE - 2));
+        assert!(matches!(s.0, Repr::Inline { .. }));
+        s.push_code_point(0xDC80);
+        assert_eq!(s.byte_len(), INLINE + 1);
+        assert_eq!(s.code_points().last(), Some(0xDC80));
+        assert!(matches!(s.0, Repr::Heap(_)));
+        // Values are never inline, however short.
+        for v in [
+            PyStr::new(),
+            PyStr::from("pw"),
+            PyStr::from(String::from("pw")),
+        ] {
+            assert!(matches!(v.0, Repr::Heap(_)));
+        }
+        assert!(PyStr::from("a") < PyStr::from("x".repeat(INLINE + 5)));
     }
 }

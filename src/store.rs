@@ -136,6 +136,8 @@ impl Store {
 
     /// Runs `f` on the current snapshot. Cheap enough for the hottest path; do not block
     /// inside `f`: take what is needed out of the snapshot and work after `read` returns.
+    /// Inlined: otherwise the compiler may keep it a call of its own on the get path.
+    #[inline]
     pub fn read<R>(&self, f: impl FnOnce(&State) -> Result<R, Error>) -> Result<R, Error> {
         let guard = self.current.load();
         match &**guard {

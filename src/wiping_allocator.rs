@@ -1,5 +1,7 @@
 //! The allocator of everything this crate builds: the system allocator, with every block
-//! overwritten with zeros when it is freed (or moved by a reallocation).
+//! overwritten with zeros when it is freed (or moved by a reallocation); on Linux, blocks
+//! of a megabyte and more are pages mapped for them, moved rather than copied when they
+//! grow and unmapped when freed.
 //!
 //! Secrets and credentials pass through buffers this library does not own: the text of
 //! a configuration file inside the TOML parser, a reply inside the HTTP and TLS stacks,
@@ -42,20 +44,32 @@ unsafe fn wipe(ptr: *mut u8, len: usize) {
     }
 }
 
-// SAFETY: every call is forwarded to `System` with the same layout; the only addition is
-// writing zeros into a block the caller is giving up, before it is freed.
+// SAFETY: every call is forwarded to `System` (or, for big blocks on Linux, to the
+// kernel's `mmap` family) with the same layout; the only addition is writing zeros into a
+// block the caller is giving up, before it is freed.
 unsafe impl GlobalAlloc for Wiping {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if pages::serve(layout) {
+            return pages::map(layout.size());
+        }
         // SAFETY: the caller's contract, forwarded.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if pages::serve(layout) {
+            // Fresh pages are zero.
+            return pages::map(layout.size());
+        }
         // SAFETY: the caller's contract, forwarded.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if pages::serve(layout) {
+            // SAFETY: `alloc` mapped this block (same layout, so same `serve` answer).
+            return unsafe { pages::unmap(ptr, layout.size()) };
+        }
         // SAFETY: `ptr` is a live block of `layout.size()` bytes (the caller's contract).
         unsafe {
             wipe(ptr, layout.size());
@@ -64,10 +78,16 @@ unsafe impl GlobalAlloc for Wiping {
     }
 
     // Not the system's `realloc`: it may move the block and free the old one, or shrink
-    // it in place, without wiping. A new block, a copy, and the old one wiped and freed.
+    // it in place, without wiping. A new block, a copy, and the old one wiped and freed;
+    // or, between big blocks, the pages themselves moved (no copy left anywhere, and no
+    // moment with both blocks in memory: a growing vector of a big file costs its size).
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: the caller guarantees `new_size` is valid for `layout.align()`.
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        if pages::serve(layout) && pages::serve(new_layout) {
+            // SAFETY: `alloc` mapped this block of `layout.size()` bytes.
+            return unsafe { pages::remap(ptr, layout.size(), new_size) };
+        }
         // SAFETY: a non-zero size (the caller's contract).
         let new = unsafe { self.alloc(new_layout) };
         if !new.is_null() {
@@ -78,6 +98,86 @@ unsafe impl GlobalAlloc for Wiping {
             }
         }
         new
+    }
+}
+
+/// Big blocks straight from the kernel, on Linux: `mremap` moves their pages when they
+/// grow, where a copy would need the old and the new block at once, and `munmap` hands
+/// them back, after which nothing in the process can read them (the kernel zeroes a page
+/// before it maps it again anywhere).
+#[cfg(all(target_os = "linux", not(miri)))]
+mod pages {
+    use std::alloc::Layout;
+
+    /// Blocks this size and up are mapped: a few per load of a big file, so the system
+    /// calls cost nothing next to filling the pages.
+    const FROM: usize = 1 << 20;
+    /// Every page size Linux uses is a multiple of this, so a mapping satisfies it.
+    const ALIGN: usize = 4096;
+
+    pub fn serve(layout: Layout) -> bool {
+        layout.size() >= FROM && layout.align() <= ALIGN
+    }
+
+    pub fn map(size: usize) -> *mut u8 {
+        // SAFETY: a new private anonymous mapping; no existing memory is touched.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            std::ptr::null_mut()
+        } else {
+            p.cast()
+        }
+    }
+
+    /// # Safety
+    /// `ptr` is a block of `size` bytes `map` returned.
+    pub unsafe fn unmap(ptr: *mut u8, size: usize) {
+        // SAFETY: the caller's contract. It cannot fail for a whole mapping of ours.
+        unsafe { libc::munmap(ptr.cast(), size) };
+    }
+
+    /// # Safety
+    /// `ptr` is a block of `size` bytes `map` (or `remap`) returned.
+    pub unsafe fn remap(ptr: *mut u8, size: usize, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller's contract; on failure the old mapping stays as it was, as
+        // `realloc` requires.
+        let p = unsafe { libc::mremap(ptr.cast(), size, new_size, libc::MREMAP_MAYMOVE) };
+        if p == libc::MAP_FAILED {
+            std::ptr::null_mut()
+        } else {
+            p.cast()
+        }
+    }
+}
+
+/// Elsewhere every block comes from the system allocator.
+#[cfg(not(all(target_os = "linux", not(miri))))]
+mod pages {
+    use std::alloc::Layout;
+
+    pub fn serve(_: Layout) -> bool {
+        false
+    }
+
+    pub fn map(_: usize) -> *mut u8 {
+        unreachable!("no block is served by pages here")
+    }
+
+    pub unsafe fn unmap(_: *mut u8, _: usize) {
+        unreachable!("no block is served by pages here")
+    }
+
+    pub unsafe fn remap(_: *mut u8, _: usize, _: usize) -> *mut u8 {
+        unreachable!("no block is served by pages here")
     }
 }
 

@@ -46,7 +46,7 @@ impl Flat {
         let mut entries = IndexMap::new();
         let mut stack = vec![(
             Key::new(Vec::<&[u8]>::new()),
-            std::mem::take(&mut tree.0).into_iter(),
+            tree.take_entries(),
             Some(lines.into_entries()),
         )];
         while let Some((prefix, items, lines)) = stack.last_mut() {
@@ -57,11 +57,9 @@ impl Flat {
             let (line, below) = lines.as_mut().and_then(Iterator::next).unwrap_or_default();
             let key = prefix.child(k.as_bytes());
             match v {
-                Value::Dict(mut d) => stack.push((
-                    key,
-                    std::mem::take(&mut d.0).into_iter(),
-                    below.map(Lines::into_entries),
-                )),
+                Value::Dict(mut d) => {
+                    stack.push((key, d.take_entries(), below.map(Lines::into_entries)))
+                }
                 leaf => {
                     let origin = match file {
                         Origin::File { path, .. } => Origin::File {
@@ -267,10 +265,10 @@ impl Flat {
                     table.insert(PyStr::from_gutf8(k.to_vec()), value);
                     break;
                 }
-                if !table.0.contains_key(k) {
+                if !table.contains_key(k) {
                     table.insert(PyStr::from_gutf8(k.to_vec()), Value::Dict(Dict::new()));
                 }
-                table = match table.0.get_mut(k) {
+                table = match table.get_mut(k) {
                     Some(Value::Dict(d)) => d,
                     Some(other) => {
                         let from = match &source.origin {

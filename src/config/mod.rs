@@ -142,13 +142,15 @@ pub fn to_path(p: &PyStr) -> Option<PathBuf> {
 
 /// `merge_dicts`: tables merge key by key, anything else is replaced.
 pub fn merge(mut base: Dict, mut over: Dict) -> Dict {
-    for (k, v) in std::mem::take(&mut over.0) {
-        match (base.0.get_mut(&k), v) {
+    for (k, v) in over.take_entries() {
+        match (base.get_mut(&k), v) {
             (Some(Value::Dict(b)), Value::Dict(o)) => {
                 let merged = merge(std::mem::take(b), o);
                 *b = merged;
             }
-            (_, v) => base.insert(k, v),
+            (_, v) => {
+                base.insert(k, v);
+            }
         }
     }
     base

@@ -123,7 +123,7 @@ fn is_leaf(table: &Dict, path: &KeyPath) -> bool {
     let mut value = None;
     let mut table = Some(table);
     for k in path.keys() {
-        value = table.and_then(|t| t.0.get(k));
+        value = table.and_then(|t| t.get(k));
         table = value.and_then(Value::as_dict);
     }
     value.is_some_and(|v| !matches!(v, Value::Dict(_)))

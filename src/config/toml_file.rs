@@ -56,11 +56,11 @@ impl Lines {
         let (last, parents) = path.split_last()?;
         let (mut table, mut lines) = (tree, self);
         for k in parents {
-            let i = table.0.get_index_of(k)?;
-            table = table.0[i].as_dict()?;
+            let i = table.get_index_of(k)?;
+            table = table.get_index(i)?.1.as_dict()?;
             lines = lines.table(i)?;
         }
-        lines.line(table.0.get_index_of(last)?)
+        lines.line(table.get_index_of(last)?)
     }
 
     /// Each entry's line and the lines of its table, in order.
@@ -116,8 +116,8 @@ pub fn parse(text: &str, source: &str) -> Result<Dict, ConfigError> {
 }
 
 /// How much text one piece of a big file holds (more when one value is longer): small
-/// enough that its document is a few megabytes, big enough that the pieces cost nothing.
-const CHUNK_BYTES: usize = 64 << 10;
+/// enough that its document is about a megabyte, big enough that the pieces cost nothing.
+const CHUNK_BYTES: usize = 16 << 10;
 
 /// [`parse`], also giving the line each key is set on: both come from the one parse.
 pub fn parse_with_lines(text: &str, source: &str) -> Result<(Dict, Lines), ConfigError> {
@@ -170,21 +170,21 @@ fn universal_newlines(text: &str) -> Zeroizing<String> {
 /// lowercases the same replacing the earlier one's value where that one was.
 fn lowercase_top_level(tables: Dict, lines: Lines) -> (Dict, Lines) {
     let mut tables = tables;
-    let mut out = Dict(indexmap::IndexMap::with_capacity(tables.len()));
+    let mut out = Dict::with_capacity(tables.len());
     let mut out_lines = Lines::default();
     let mut lines = lines.into_entries();
-    for (k, v) in std::mem::take(&mut tables.0) {
+    for (k, v) in tables.take_entries() {
         let (line, below) = lines.next().unwrap_or((None, None));
         // TOML keys are text: lossless.
         let key = PyStr::from(k.to_string_lossy().to_lowercase());
         let line = line.unwrap_or(0);
-        match out.0.get_index_of(&key) {
+        match out.get_index_of(&key) {
             Some(i) => {
-                out.0[i] = v;
+                out.insert(key, v);
                 out_lines.set(i, line, below);
             }
             None => {
-                out.0.insert(key, v);
+                out.insert(key, v);
                 out_lines.push(line, below);
             }
         }
@@ -222,11 +222,11 @@ fn whole(text: &str, index: &LineIndex, source: &str) -> Result<(Dict, Lines), C
     let lines = lines_of(doc.as_table(), index, 0);
     let table =
         toml::Table::deserialize(toml_edit::de::Deserializer::from(doc)).map_err(invalid)?;
-    let mut out = Dict(indexmap::IndexMap::with_capacity(table.len()));
+    let mut out = Dict::with_capacity(table.len());
     for (k, v) in table {
         let value = convert(v)
             .map_err(|why| ConfigError::new(format!("{source}: under key `{k}`: {why}")))?;
-        out.insert(PyStr::from(k), value);
+        out.insert(PyStr::key(k), value);
     }
     Ok((out, lines))
 }
@@ -533,7 +533,7 @@ impl Assembly {
             .open
             .values()
             .any(|o| !matches!(o, Open::Dotted(_)));
-        if headers || piece.tables.0.contains_key(DATETIME_KEY.as_bytes()) {
+        if headers || piece.tables.contains_key(DATETIME_KEY.as_bytes()) {
             return Err(NotAlone);
         }
         if piece.tables.is_empty() {
@@ -565,9 +565,9 @@ fn parse_piece(text: &str, index: &LineIndex, range: Range<usize>) -> Result<Pie
     let (shape, last) = shape_of(doc.as_table());
     let table =
         toml::Table::deserialize(toml_edit::de::Deserializer::from(doc)).map_err(|_| None)?;
-    let mut tables = Dict(indexmap::IndexMap::with_capacity(table.len()));
+    let mut tables = Dict::with_capacity(table.len());
     for (k, v) in table {
-        tables.insert(PyStr::from(k), convert(v).map_err(|_| None)?);
+        tables.insert(PyStr::key(k), convert(v).map_err(|_| None)?);
     }
     if !arrays_hold_tables(&shape, &tables) {
         return Err(None);
@@ -588,7 +588,7 @@ fn arrays_hold_tables(shape: &Shape, table: &Dict) -> bool {
     shape
         .open
         .iter()
-        .all(|(k, open)| match (open, table.0.get(k)) {
+        .all(|(k, open)| match (open, table.get(k)) {
             (Open::Table { shape, .. } | Open::Dotted(shape), Some(Value::Dict(d))) => {
                 arrays_hold_tables(shape, d)
             }
@@ -628,8 +628,11 @@ fn reach<'a>(
     path: &[PyStr],
 ) -> Result<(&'a mut Dict, Option<&'a mut Lines>, &'a mut Shape), NotAlone> {
     for k in path {
-        let i = table.0.get_index_of(k).ok_or(NotAlone)?;
-        match (shape.open.get_mut(k), &mut table.0[i]) {
+        let i = table.get_index_of(k).ok_or(NotAlone)?;
+        match (
+            shape.open.get_mut(k),
+            table.get_index_mut(i).ok_or(NotAlone)?,
+        ) {
             (Some(Open::Table { shape: inner, .. } | Open::Dotted(inner)), Value::Dict(d)) => {
                 lines = lines.and_then(|l| l.table_mut(i));
                 (table, shape) = (d, inner);
@@ -660,24 +663,25 @@ fn merge(
     into_shape: &mut Shape,
 ) -> Result<(), NotAlone> {
     let mut from_lines = from_lines.map(Lines::into_entries);
-    for (k, v) in std::mem::take(&mut from.0) {
+    for (k, v) in from.take_entries() {
         let (line, below) = from_lines
             .as_mut()
             .and_then(Iterator::next)
             .unwrap_or((None, None));
         let open = from_shape.open.remove(&k);
-        let Some(i) = into.0.get_index_of(&k) else {
+        let Some(i) = into.get_index_of(&k) else {
             if let Some(o) = open {
                 into_shape.open.insert(k.clone(), o);
             }
-            into.0.insert(k, v);
+            into.insert(k, v);
             if let Some(l) = into_lines.as_deref_mut() {
                 l.push(line.unwrap_or(0), below);
             }
             continue;
         };
         let into_below = into_lines.as_deref_mut().and_then(|l| l.table_mut(i));
-        match (open, into_shape.open.get_mut(&k), v, &mut into.0[i]) {
+        let into_v = into.get_index_mut(i).ok_or(NotAlone)?;
+        match (open, into_shape.open.get_mut(&k), v, into_v) {
             (
                 Some(Open::Table {
                     implicit: true,
@@ -724,9 +728,12 @@ fn merge(
 /// search: counting the newlines before every key made loading quadratic in the file's
 /// size (issue 19).
 pub struct LineIndex {
-    /// The offset of the first byte of every line after the first.
-    starts: Vec<usize>,
+    /// The offset of the first byte of every line after the first. Four bytes each: the
+    /// texts are files under the cap, or the bundled defaults.
+    starts: Vec<u32>,
 }
+
+const _: () = assert!(crate::files::CONFIG_FILE_CAP < u32::MAX as u64);
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
@@ -734,27 +741,24 @@ impl LineIndex {
             .bytes()
             .enumerate()
             .filter(|&(_, b)| b == b'\n')
-            .map(|(i, _)| i + 1)
+            .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX))
             .collect();
         LineIndex { starts }
     }
 
     /// The line (from 1) of the byte at `offset`: one more than the newlines before it.
     pub fn line(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset) + 1
+        self.line_and_start(offset).0
     }
 
     /// [`LineIndex::line`], and the offset where that line starts.
     pub fn line_and_start(&self, offset: usize) -> (usize, usize) {
-        let before = self.starts.partition_point(|&s| s <= offset);
-        (
-            before + 1,
-            if before == 0 {
-                0
-            } else {
-                self.starts[before - 1]
-            },
-        )
+        let before = self.starts.partition_point(|&s| s as usize <= offset);
+        let start = match before {
+            0 => 0,
+            n => self.starts[n - 1] as usize,
+        };
+        (before + 1, start)
     }
 }
 
@@ -798,9 +802,9 @@ fn convert(v: toml::Value) -> Result<Value, String> {
         toml::Value::Table(t) => {
             // As many entries as it has: a `Dict` grown one key at a time holds up to
             // twice the room, which for many small tables is most of their memory.
-            let mut d = Dict(indexmap::IndexMap::with_capacity(t.len()));
+            let mut d = Dict::with_capacity(t.len());
             for (k, v) in t {
-                d.insert(PyStr::from(k), convert(v)?);
+                d.insert(PyStr::key(k), convert(v)?);
             }
             Value::Dict(d)
         }

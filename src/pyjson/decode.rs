@@ -5,8 +5,6 @@
 //! keys keep their first position and last value; `\uXXXX` surrogate pairs are joined and
 //! lone surrogates kept. The parser is iterative, so nesting depth costs heap, not stack.
 
-use indexmap::IndexMap;
-
 use crate::pystr::PyStr;
 use crate::value::{Dict, Int, List, Value};
 
@@ -55,7 +53,7 @@ pub fn loads(text: &[u8]) -> Result<Value, DecodeError> {
 
 enum Frame {
     List(Vec<Value>),
-    Dict(IndexMap<PyStr, Value>, PyStr),
+    Dict(Dict, PyStr),
 }
 
 struct Parser<'a> {
@@ -124,7 +122,7 @@ impl Parser<'_> {
                         Value::Dict(Dict::new())
                     } else {
                         let key = self.member_key()?;
-                        stack.push(Frame::Dict(IndexMap::new(), key));
+                        stack.push(Frame::Dict(Dict::new(), key));
                         continue 'next_value;
                     }
                 }
@@ -170,7 +168,7 @@ impl Parser<'_> {
                 }
                 v = match stack.pop() {
                     Some(Frame::List(items)) => Value::List(List(items)),
-                    Some(Frame::Dict(map, _)) => Value::Dict(Dict(map)),
+                    Some(Frame::Dict(map, _)) => Value::Dict(map),
                     None => unreachable!("a container was just closed"),
                 };
             }

@@ -110,7 +110,7 @@ fn found(name: &str, entry: &Entry) -> (String, Vec<String>) {
     let mut lines = vec![format!("set by: {}", set_by(name, entry.source.as_ref()))];
     lines.push(format!(
         "stored: {}",
-        stored(entry.stored(), entry.source.as_ref())
+        stored(&entry.stored(), entry.source.as_ref())
     ));
     (verdict, lines)
 }

@@ -62,7 +62,7 @@ fn full(state: &State) -> (Dict, Sources) {
                 (
                     PyStr::from_gutf8(k.to_vec()),
                     e.source.as_ref(),
-                    kind_name(e.stored()),
+                    kind_name(&e.stored()),
                 )
             })
             .collect();

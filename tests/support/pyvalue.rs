@@ -39,7 +39,7 @@ pub fn same_with(a: &Value, b: &Value, order: KeyOrder) -> bool {
                     stack.push((vx, vy));
                     kx.to_wtf8() == ky.to_wtf8()
                 }),
-                KeyOrder::Ignored => x.iter().all(|(k, vx)| match y.0.get(k) {
+                KeyOrder::Ignored => x.iter().all(|(k, vx)| match y.get(k) {
                     Some(vy) => {
                         stack.push((vx, vy));
                         true

@@ -9,10 +9,13 @@
 
 use std::fmt;
 
-use indexmap::IndexMap;
 use zeroize::Zeroize;
 
 use crate::pystr::PyStr;
+
+mod dict;
+
+pub use dict::Dict;
 
 #[derive(Clone)]
 pub enum Value {
@@ -138,45 +141,6 @@ impl fmt::Debug for Int {
 #[derive(Clone, Default)]
 pub struct List(pub Vec<Value>);
 
-/// A Python `dict` with string keys, in insertion order; setting an existing key keeps
-/// its position, as in Python.
-#[derive(Clone, Default)]
-pub struct Dict(pub IndexMap<PyStr, Value>);
-
-impl Dict {
-    pub fn new() -> Self {
-        Dict(IndexMap::new())
-    }
-
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.get(key.as_bytes())
-    }
-
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.0.get_mut(key.as_bytes())
-    }
-
-    pub fn insert(&mut self, key: PyStr, value: Value) {
-        self.0.insert(key, value);
-    }
-
-    pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.0.shift_remove(key.as_bytes())
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&PyStr, &Value)> {
-        self.0.iter()
-    }
-}
-
 impl fmt::Debug for List {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "list[{}]", self.0.len())
@@ -186,7 +150,7 @@ impl fmt::Debug for List {
 impl fmt::Debug for Dict {
     /// Keys show as their sizes only (see `PyStr`'s Debug); values as their types.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.iter()).finish()
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -240,7 +204,7 @@ pub fn walk(v: &Value, visitor: &mut impl Visitor) {
             Item::Value(Value::Dict(d)) => {
                 visitor.token(Token::OpenDict);
                 stack.push(Item::Token(Token::CloseDict));
-                for (i, (k, x)) in d.0.iter().enumerate().rev() {
+                for (i, (k, x)) in d.iter().enumerate().rev() {
                     stack.push(Item::Value(x));
                     stack.push(Item::Key(k));
                     if i > 0 {
@@ -274,8 +238,8 @@ fn drop_iteratively(mut pending: Vec<Value>) {
                 pending.append(&mut l.0);
             }
             Value::Dict(d) => {
-                d.0.values_mut().for_each(wipe_scalar);
-                pending.extend(d.0.drain(..).map(|(_, v)| v));
+                d.values_mut().for_each(wipe_scalar);
+                pending.extend(d.take_entries().map(|(_, v)| v));
             }
             _ => {}
         }
@@ -293,9 +257,9 @@ impl Drop for List {
 
 impl Drop for Dict {
     fn drop(&mut self) {
-        self.0.values_mut().for_each(wipe_scalar);
-        if self.0.values().any(is_container) {
-            drop_iteratively(self.0.drain(..).map(|(_, v)| v).collect());
+        self.values_mut().for_each(wipe_scalar);
+        if self.iter().any(|(_, v)| is_container(v)) {
+            drop_iteratively(self.take_entries().map(|(_, v)| v).collect());
         }
     }
 }
