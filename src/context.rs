@@ -9,8 +9,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use zeroize::Zeroizing;
-
+use crate::config::cloud::settings::Settings;
 use crate::config::host::{Environment, Host};
 use crate::config::keypath::KeyPath;
 use crate::config::source::{Built, Source, Sources, for_each_leaf, sources_of_entries};
@@ -19,7 +18,7 @@ use crate::config::{self, ConfigError};
 use crate::error::Error;
 use crate::pyjson;
 use crate::pystr::PyStr;
-use crate::server::settings::Settings;
+use crate::rendered::Rendered;
 use crate::value::{Dict, Value};
 
 /// What `Secret(name).get()` gives for one stored value, rendered for C.
@@ -30,76 +29,6 @@ pub enum Outcome {
     Value(Rendered),
     /// `get` raises (e.g. an integer beyond Python's 4300-digit limit).
     Error(Error),
-}
-
-/// A value as `secret_get` and `secret_get_json` write it, each rendering made once (a
-/// get only copies). Kept for every secret of a file, so no byte twice: the text of most
-/// strings is their JSON without the quotes. Wiped on drop.
-#[derive(Debug)]
-pub struct Rendered {
-    json: Zeroizing<Vec<u8>>,
-    text: Text,
-}
-
-/// Where the text rendering is.
-#[derive(Debug)]
-enum Text {
-    /// Not a string: the text is the JSON.
-    Json,
-    /// A string whose JSON is its text in quotes (no escape).
-    Quoted,
-    Own(Zeroizing<Vec<u8>>),
-}
-
-impl Rendered {
-    pub fn of(v: &Value) -> Rendered {
-        let mut json = Zeroizing::new(Vec::new());
-        pyjson::to_json(v, &mut json);
-        // Exactly its size: there may be a great many.
-        json.shrink_to_fit();
-        let text = match v {
-            Value::Str(s) => {
-                let quoted = json.get(1..json.len() - 1);
-                // Valid UTF-8 is its own WTF-8 (the text rendering): compared without a copy.
-                if s.as_str().is_some() && quoted == Some(s.as_bytes()) {
-                    Text::Quoted
-                } else {
-                    Text::Own(Zeroizing::new(pyjson::to_raw(v)))
-                }
-            }
-            _ => Text::Json,
-        };
-        Rendered { json, text }
-    }
-
-    pub fn json(&self) -> &[u8] {
-        &self.json
-    }
-
-    pub fn text(&self) -> &[u8] {
-        match &self.text {
-            Text::Json => &self.json,
-            Text::Quoted => &self.json[1..self.json.len() - 1],
-            Text::Own(text) => text,
-        }
-    }
-
-    /// The bytes in the rendering a caller asked for.
-    pub fn bytes(&self, format: Format) -> &[u8] {
-        match format {
-            Format::Text => self.text(),
-            Format::Json => self.json(),
-        }
-    }
-}
-
-/// Which rendering the caller wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// A string as its text, anything else as JSON (`secret_get`).
-    Text,
-    /// Always JSON (`secret_get_json`).
-    Json,
 }
 
 /// One `context.secrets` entry: the stored value (kept for merging another file over it
@@ -169,7 +98,7 @@ pub enum Secrets {
     NotATable(&'static str),
 }
 
-/// What the server path derives from a snapshot (`server::settings::Settings`), worked out
+/// What the server path derives from a snapshot (`config::cloud::settings::Settings`), worked out
 /// on the first server get and kept with the snapshot, so it goes when the snapshot goes.
 /// A copy of a state (made to be changed) starts without it.
 #[derive(Default)]
@@ -221,7 +150,7 @@ pub struct State {
 
 /// The variables kept in that snapshot: what Python's `expanduser` reads (POSIX and
 /// Windows) and Prefect 3's connection settings; and the proxy variables
-/// (`server::proxy::VARIABLES`).
+/// (`config::cloud::proxy::VARIABLES`).
 const SNAPSHOT_VARIABLES: &[&str] = &[
     "HOME",
     "USERPROFILE",
@@ -301,7 +230,7 @@ impl State {
             local,
             env: Arc::new(
                 host.env
-                    .subset(&[SNAPSHOT_VARIABLES, crate::server::proxy::VARIABLES].concat()),
+                    .subset(&[SNAPSHOT_VARIABLES, crate::config::cloud::proxy::VARIABLES].concat()),
             ),
             prefect_variables: prefect_variables(host.env),
             server: ServerCache::default(),
@@ -551,7 +480,7 @@ fn cloud_table(config: &Dict) -> Result<&Dict, Error> {
 /// `config.cloud.use_local_secrets is True`: the boolean true only, not `1` or `"yes"`.
 fn use_local_secrets(config: &Dict) -> Result<bool, Error> {
     Ok(matches!(
-        cloud_table(config)?.get(crate::server::keys::USE_LOCAL_SECRETS),
+        cloud_table(config)?.get(crate::config::cloud::keys::USE_LOCAL_SECRETS),
         Some(Value::Bool(true))
     ))
 }

@@ -1,8 +1,6 @@
 //! Errors of the safe core. Each kind maps to one C status code (see `ffi::status`).
 //! Messages say what went wrong in plain words and never carry a secret value or token.
 
-use crate::config::ConfigError;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// A NULL, non-UTF-8 or otherwise unusable argument.
@@ -49,12 +47,6 @@ impl Error {
 
     pub fn auth(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Auth, message)
-    }
-}
-
-impl From<ConfigError> for Error {
-    fn from(e: ConfigError) -> Self {
-        Error::config(e.0)
     }
 }
 

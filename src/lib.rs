@@ -20,6 +20,7 @@ pub mod files;
 pub mod process;
 pub mod pyjson;
 pub mod pystr;
+pub mod rendered;
 pub mod report;
 pub mod resolve;
 pub mod server;

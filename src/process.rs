@@ -16,17 +16,42 @@
 //!
 //! The one lock that must carry over is the configuration writer's (the snapshot itself
 //! is inherited on purpose: secrets set before fork are still set in the child); the
-//! fork handlers hold it across `fork()` so no update is half done in the child.
+//! store registers a hook ([`on_fork`]) that holds it across `fork()` so no update is half
+//! done in the child. This module knows nothing of the store: it sits below it.
 
 use std::ops::Deref;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwapOption;
 
 /// Bumped in every child, by the fork handler.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 static HANDLERS: AtomicBool = AtomicBool::new(false);
+/// What a layer above asks to run around `fork()` (see [`on_fork`]).
+static HOOKS: OnceLock<ForkHooks> = OnceLock::new();
+
+/// Functions run inside `fork()`: before it, and after it in both the parent and the
+/// child (the counter is bumped first there). They must not panic or block on anything
+/// a forking thread may hold.
+pub struct ForkHooks {
+    pub before: fn(),
+    pub after: fn(),
+}
+
+/// Runs `hooks` around every later `fork()` (the first registration stays), and installs
+/// the handlers.
+pub fn on_fork(hooks: ForkHooks) {
+    let _ = HOOKS.set(hooks);
+    watch_forks();
+}
+
+fn run_hook(pick: fn(&ForkHooks) -> fn()) {
+    // `get` does not block: a registration racing with a fork is simply not run.
+    if let Some(hooks) = HOOKS.get() {
+        pick(hooks)();
+    }
+}
 
 /// Which process this is, as far as state goes: 0 in the process that loaded the
 /// library, one more in each generation of forked children.
@@ -46,16 +71,16 @@ pub fn watch_forks() {
 // The handlers run inside `fork()`: they must not panic (that would abort the host).
 
 extern "C" fn before_fork() {
-    crate::store::hold_writer_for_fork();
+    run_hook(|h| h.before);
 }
 
 extern "C" fn after_fork_in_parent() {
-    crate::store::release_writer_after_fork();
+    run_hook(|h| h.after);
 }
 
 extern "C" fn after_fork_in_child() {
     GENERATION.fetch_add(1, Ordering::AcqRel);
-    crate::store::release_writer_after_fork();
+    run_hook(|h| h.after);
 }
 
 /// One value per process: the one made in this process's generation, or a new one.

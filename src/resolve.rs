@@ -5,9 +5,10 @@
 //! 3. Otherwise: the server.
 //! 4. Hand the rendered bytes to the caller.
 
-pub use crate::context::Format;
-use crate::context::{Lookup, Outcome};
+use crate::context::{Lookup, Outcome, State};
 use crate::error::Error;
+pub use crate::rendered::Format;
+use crate::server::{self, Request};
 use crate::store::Store;
 
 /// Resolves `name` and passes the rendered value to `sink`; `Ok(None)` is Python's None.
@@ -19,19 +20,38 @@ pub fn get<R>(
     sink: impl FnOnce(&[u8]) -> R,
 ) -> Result<Option<R>, Error> {
     let mut sink = Some(sink);
-    let local = store.read(|state| {
-        Ok(match state.lookup(name)? {
-            Lookup::Server => None,
-            Lookup::Local(None | Some(Outcome::None)) => Some(None),
-            Lookup::Local(Some(Outcome::Error(e))) => return Err(e.clone()),
-            Lookup::Local(Some(Outcome::Value(r))) => Some(sink.take().map(|f| f(r.bytes(format)))),
-        })
-    })?;
-    match local {
-        Some(found) => Ok(found),
-        None => {
-            let sink = sink.take().expect("the local path did not use the sink");
-            crate::server::get(store, name, format, sink)
-        }
+    let local = store.read(|state| answer_locally(state, name, format, &mut sink))?;
+    if let Some(found) = local {
+        return Ok(found);
     }
+    // The server path works from one snapshot, held for the request: its state (asked
+    // again, in case a setter came in between), settings and version go down together.
+    let snapshot = store.snapshot();
+    let state = snapshot.loaded.as_ref().map_err(Clone::clone)?;
+    if let Some(found) = answer_locally(state, name, format, &mut sink)? {
+        return Ok(found);
+    }
+    let settings = state.server_settings()?;
+    let request = Request {
+        version: snapshot.version,
+        settings: &settings,
+        accounts: store.accounts(),
+    };
+    let sink = sink.take().expect("the local path did not use the sink");
+    server::get(&request, name, format, sink)
+}
+
+/// Steps 1, 2 and 4 on `state`: `Some` with the answer, or `None` when the server has it.
+fn answer_locally<R>(
+    state: &State,
+    name: &str,
+    format: Format,
+    sink: &mut Option<impl FnOnce(&[u8]) -> R>,
+) -> Result<Option<Option<R>>, Error> {
+    Ok(match state.lookup(name)? {
+        Lookup::Server => None,
+        Lookup::Local(None | Some(Outcome::None)) => Some(None),
+        Lookup::Local(Some(Outcome::Error(e))) => return Err(e.clone()),
+        Lookup::Local(Some(Outcome::Value(r))) => Some(sink.take().map(|f| f(r.bytes(format)))),
+    })
 }

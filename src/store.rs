@@ -18,6 +18,21 @@ use crate::pystr::PyStr;
 /// The current state, or why the configuration could not be loaded.
 pub type Loaded = Result<State, Error>;
 
+/// What readers load: a state and its version, published together so that a reader
+/// never pairs one snapshot with another's version.
+pub struct Snapshot {
+    pub version: Version,
+    pub loaded: Loaded,
+}
+
+impl std::ops::Deref for Snapshot {
+    type Target = Loaded;
+
+    fn deref(&self) -> &Loaded {
+        &self.loaded
+    }
+}
+
 /// Where the environment comes from: the live process, or a fixed one (tests).
 enum EnvSource {
     Process,
@@ -56,11 +71,10 @@ pub fn on_publish(listener: fn(Version)) {
 }
 
 pub struct Store {
-    current: ArcSwap<Loaded>,
+    current: ArcSwap<Snapshot>,
     writer: Mutex<()>,
-    /// Tells stores apart, and counts published snapshots (see [`Store::version`]).
+    /// Tells stores apart (see [`Store::version`]).
     id: u64,
-    generation: AtomicU64,
     env: EnvSource,
     accounts: Box<dyn Accounts>,
     /// Resets started, and the ticket of the last one published (see [`Store::reset`]).
@@ -82,17 +96,26 @@ impl Store {
     fn build(env: EnvSource, accounts: Box<dyn Accounts>) -> Store {
         static IDS: AtomicU64 = AtomicU64::new(0);
         let mut store = Store {
-            current: ArcSwap::from_pointee(Err(Error::config("not loaded yet"))),
+            current: ArcSwap::from_pointee(Snapshot {
+                version: Version {
+                    store: 0,
+                    snapshot: 0,
+                },
+                loaded: Err(Error::config("not loaded yet")),
+            }),
             writer: Mutex::new(()),
             id: IDS.fetch_add(1, Ordering::Relaxed),
-            generation: AtomicU64::new(0),
             env,
             accounts,
             resets_started: AtomicU64::new(0),
             reset_published: AtomicU64::new(0),
         };
         let loaded = store.load();
-        store.current = ArcSwap::from_pointee(loaded);
+        let version = Version {
+            store: store.id,
+            snapshot: 0,
+        };
+        store.current = ArcSwap::from_pointee(Snapshot { version, loaded });
         store
     }
 
@@ -120,17 +143,19 @@ impl Store {
 
     /// Which store, and which of its snapshots, is current.
     pub fn version(&self) -> Version {
-        Version {
-            store: self.id,
-            snapshot: self.generation.load(Ordering::Acquire),
-        }
+        self.current.load().version
     }
 
+    /// Publishes `loaded` with the next version (under the writer lock, so versions
+    /// only grow).
     fn publish(&self, loaded: Loaded) {
-        self.current.store(Arc::new(loaded));
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let version = Version {
+            store: self.id,
+            snapshot: self.version().snapshot + 1,
+        };
+        self.current.store(Arc::new(Snapshot { version, loaded }));
         if let Some(listener) = ON_PUBLISH.get() {
-            listener(self.version());
+            listener(version);
         }
     }
 
@@ -140,7 +165,7 @@ impl Store {
     #[inline]
     pub fn read<R>(&self, f: impl FnOnce(&State) -> Result<R, Error>) -> Result<R, Error> {
         let guard = self.current.load();
-        match &**guard {
+        match &guard.loaded {
             Ok(state) => f(state),
             Err(e) => Err(e.clone()),
         }
@@ -148,7 +173,7 @@ impl Store {
 
     /// The current snapshot, held for as long as the caller likes (reports that read
     /// files while looking at it); `get` uses [`Store::read`].
-    pub fn snapshot(&self) -> Arc<Loaded> {
+    pub fn snapshot(&self) -> Arc<Snapshot> {
         self.current.load_full()
     }
 
@@ -160,7 +185,7 @@ impl Store {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let current = self.current.load_full();
-        let mut next = match &*current {
+        let mut next = match &current.loaded {
             Ok(state) => state.clone(),
             Err(e) => return Err(e.clone()),
         };
@@ -224,7 +249,10 @@ pub fn global() -> &'static Store {
     if let Some(store) = GLOBAL.get() {
         return store;
     }
-    crate::process::watch_forks();
+    crate::process::on_fork(crate::process::ForkHooks {
+        before: hold_writer_for_fork,
+        after: release_writer_after_fork,
+    });
     crate::sys::pin_library();
     // Loaded outside the `OnceLock` (two first calls may both load; one wins), so a fork
     // while another thread loads cannot leave the child waiting for that thread.
@@ -240,7 +268,7 @@ thread_local! {
 
 /// Before `fork()`: wait for any configuration change in progress, and hold the writer
 /// lock so the child never inherits it locked by a thread it does not have.
-pub(crate) fn hold_writer_for_fork() {
+fn hold_writer_for_fork() {
     if let Some(store) = GLOBAL.get() {
         let guard = store.writer.lock().unwrap_or_else(|p| p.into_inner());
         let _ = HELD_FOR_FORK.try_with(|held| *held.borrow_mut() = Some(guard));
@@ -248,6 +276,6 @@ pub(crate) fn hold_writer_for_fork() {
 }
 
 /// After `fork()`, in the parent and in the child: release it.
-pub(crate) fn release_writer_after_fork() {
+fn release_writer_after_fork() {
     let _ = HELD_FOR_FORK.try_with(|held| held.borrow_mut().take());
 }

@@ -9,6 +9,7 @@
 //! - [`validate`]: the checks Prefect makes before anything runs
 //! - [`host`]: the environment and user database the loader reads
 
+pub mod cloud;
 pub mod defaults;
 pub mod escape;
 pub mod expand;
@@ -24,6 +25,7 @@ pub mod validate;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::error::Error;
 use crate::files;
 use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
@@ -69,6 +71,13 @@ impl ConfigError {
     /// Whether this is (or wraps) an [`ConfigError::over_cap`] error.
     pub fn is_over_cap(&self) -> bool {
         self.0.contains(OVER_CAP_NOTE)
+    }
+}
+
+// Here rather than in `error`, which sits below the configuration.
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::config(e.0)
     }
 }
 

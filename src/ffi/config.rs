@@ -11,9 +11,9 @@ use std::ffi::c_char;
 use super::args::{opt_str_arg, str_arg};
 use super::boundary::call;
 use super::status::SecretStatus::{self, SECRET_OK};
+use crate::config::cloud::flavors;
+use crate::config::cloud::keys::{self as key, seconds_rule, valid_seconds};
 use crate::error::Error;
-use crate::server::flavors;
-use crate::server::keys::{self as key, seconds_rule, valid_seconds};
 use crate::store;
 use crate::value::Value;
 
@@ -163,7 +163,7 @@ pub extern "C" fn secret_config_set_server_flavor(flavor: i32) -> i32 {
             .ok_or_else(|| {
                 Error::invalid_argument(format!("{flavor} is not a SecretServerFlavor"))
             })?
-            .name;
+            .name();
         set_cloud(key::SERVER_FLAVOR, Some(Value::str(name)))
     })
 }

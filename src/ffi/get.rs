@@ -14,9 +14,9 @@ use super::alloc;
 use super::args::{AllocOut, CStrArg, OutBuf};
 use super::boundary::{self, call};
 use super::status::SecretStatus::{self, SECRET_NOT_FOUND};
+use crate::config::cloud::keys::valid_seconds;
 use crate::error::Error;
 use crate::resolve::{self, Format};
-use crate::server::keys::valid_seconds;
 use crate::server::transport;
 use crate::store;
 

@@ -109,7 +109,7 @@ mod tests {
     }
 }
 
-// Each number is the position of its flavour in `server::flavors::FLAVORS` (a test checks).
+// Each number is the position of its flavour in `config::cloud::flavors::FLAVORS` (a test checks).
 /// The server APIs the server path can speak (`secret_config_set_server_flavor`).
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

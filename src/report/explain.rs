@@ -12,21 +12,22 @@
 use std::fmt::Write as _;
 
 use super::{kind_of, near};
+use crate::config::cloud::keys as key;
 use crate::config::source::{Origin, Source, from_text, key_and_source};
 use crate::context::{Entry, Outcome, Secrets, State};
 use crate::pyjson::{self, DecodeError};
 use crate::pystr::PyStr;
-use crate::server::keys as key;
+use crate::server::{Request, flavors};
 use crate::server::{cache, reuse};
-use crate::store::Store;
+use crate::store::{Store, Version};
 use crate::value::Value;
 
 /// The report on `name`.
 pub fn explain(store: &Store, name: &str) -> String {
     let snapshot = store.snapshot();
     let mut out = String::new();
-    match &*snapshot {
-        Ok(state) => explain_state(&mut out, store, state, name),
+    match &snapshot.loaded {
+        Ok(state) => explain_state(&mut out, store, snapshot.version, state, name),
         Err(e) => {
             let _ = writeln!(
                 out,
@@ -38,7 +39,7 @@ pub fn explain(store: &Store, name: &str) -> String {
     out
 }
 
-fn explain_state(out: &mut String, store: &Store, state: &State, name: &str) {
+fn explain_state(out: &mut String, store: &Store, version: Version, state: &State, name: &str) {
     let sources = &state.provenance().sources;
     let local_from = from_text(sources, &["cloud", key::USE_LOCAL_SECRETS]);
     let mut lines = Vec::new();
@@ -57,7 +58,7 @@ fn explain_state(out: &mut String, store: &Store, state: &State, name: &str) {
             format!("{verdict} (local: cloud.use_local_secrets is true, {local_from})")
         }
         Ok(false) => {
-            lines.append(&mut server(store, state, name));
+            lines.append(&mut server(store, version, state, name));
             format!(
                 "asked of the server at each get (cloud.use_local_secrets is not true, \
                  {local_from})"
@@ -160,7 +161,7 @@ fn decoded(text: &PyStr) -> String {
 }
 
 /// The server path: the flavour's account of the request, the cache and the reuse window.
-fn server(store: &Store, state: &State, name: &str) -> Vec<String> {
+fn server(store: &Store, version: Version, state: &State, name: &str) -> Vec<String> {
     let sources = &state.provenance().sources;
     let mut lines = Vec::new();
     let settings = match state.server_settings() {
@@ -170,14 +171,18 @@ fn server(store: &Store, state: &State, name: &str) -> Vec<String> {
     let flavor_key = key_and_source(sources, &["cloud", key::SERVER_FLAVOR]);
     match &settings.flavor {
         Ok(flavor) => {
-            lines.push(format!("server API: {} ({flavor_key})", flavor.name));
-            lines.extend((flavor.explain)(store, name, &settings, sources));
+            lines.push(format!("server API: {} ({flavor_key})", flavor.name()));
+            let request = Request {
+                version,
+                settings: &settings,
+                accounts: store.accounts(),
+            };
+            lines.extend((flavors::of(*flavor).explain)(&request, name, sources));
         }
         Err(e) => lines.push(format!("every get fails: {e}")),
     }
     match &settings.limits {
         Ok(limits) => {
-            let version = store.version();
             lines.push(if limits.cache_ttl.is_zero() {
                 format!(
                     "cache: off ({})",

@@ -16,13 +16,13 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
+use crate::config::cloud::keys;
 use crate::config::keypath::KeyPath;
 use crate::config::source::{Origin, Source, Sources, for_each_leaf};
 use crate::context::{Secrets, State};
 use crate::error::Error;
 use crate::pyjson::repr::float_repr;
 use crate::pystr::PyStr;
-use crate::server::keys;
 use crate::store::Store;
 use crate::value::{Dict, Value};
 
@@ -32,7 +32,7 @@ pub const MASK: &str = "********";
 /// The configuration as TOML, masked; `show_sources` adds where each value came from.
 pub fn config_view(store: &Store, show_sources: bool) -> Result<String, Error> {
     let snapshot = store.snapshot();
-    let state = match &*snapshot {
+    let state = match &snapshot.loaded {
         Ok(state) => state,
         Err(e) => return Err(e.clone()),
     };

@@ -16,8 +16,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
-use crate::context::Rendered;
 use crate::process::{PerProcess, Tagged};
+use crate::rendered::Rendered;
 use crate::store::Version;
 
 /// Who a held value serves.

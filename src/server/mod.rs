@@ -2,10 +2,12 @@
 //! `secretValue` (the default), or a Prefect 2/3 server's Secret blocks
 //! (`cloud.server_flavor`).
 //!
-//! - [`settings`]: what is read from the configuration (and the limits we add)
+//! What it is asked with comes from below: the `[cloud]` settings, the flavour names and
+//! the clear-text rule are `config::cloud`'s.
+//!
 //! - [`flavors`]: the table of server APIs, each in its own file below it (Prefect 0.5.3's
 //!   GraphQL client, a Prefect 3 server's Secret blocks)
-//! - [`transport`]: the shared HTTP agent, limits, TLS, the clear-text rule
+//! - [`transport`]: the shared HTTP agent, limits, TLS
 //! - [`reuse`]: a thread's immediate repeat of a get does not ask again
 //! - [`cache`]: the opt-in time-to-live cache (`cloud.cache_ttl`)
 //! - [`dns`]: name resolution without a thread per request; [`tcp`]: a lean TCP transport
@@ -14,34 +16,41 @@ pub mod base64;
 pub mod cache;
 pub mod dns;
 pub mod flavors;
-pub mod keys;
-pub mod proxy;
 pub mod redact;
 pub mod reuse;
-pub mod settings;
 pub mod tcp;
 pub mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::context::{Format, Rendered, State};
+use crate::config::cloud::settings::Settings;
+use crate::config::host::Accounts;
 use crate::error::{Error, ErrorKind};
 use crate::pyjson::{self, DecodeError};
-use crate::store::Store;
+use crate::rendered::{Format, Rendered};
+use crate::store::Version;
 use crate::value::Value;
-use settings::Settings;
+
+/// What a server get is asked with, taken by the caller from one snapshot.
+pub struct Request<'a> {
+    /// The snapshot's version: cached and reused values are kept under it.
+    pub version: Version,
+    pub settings: &'a Settings,
+    /// The user database, for `~` in the credentials file's path.
+    pub accounts: &'a dyn Accounts,
+}
 
 /// Asks the server for `name`; `sink` receives the rendered value.
 pub fn get<R>(
-    store: &Store,
+    request: &Request,
     name: &str,
     format: Format,
     sink: impl FnOnce(&[u8]) -> R,
 ) -> Result<Option<R>, Error> {
-    let version = store.version();
-    let settings = store.read(State::server_settings)?;
-    let (window, ttl, max_entries) = settings
+    let version = request.version;
+    let (window, ttl, max_entries) = request
+        .settings
         .limits
         .as_ref()
         .map_or((Duration::ZERO, Duration::ZERO, 0), |l| {
@@ -54,7 +63,7 @@ pub fn get<R>(
     };
     let rendered = match remembered.or_else(|| reuse::recall(version, name)) {
         Some(r) => r,
-        None => match fetch(store, name, &settings)? {
+        None => match (flavors::chosen(request.settings)?.fetch)(request, name)? {
             None => return Ok(None),
             Some(value) => {
                 let r = Arc::new(Rendered::of(&value));
@@ -65,11 +74,6 @@ pub fn get<R>(
         },
     };
     Ok(Some(sink(rendered.bytes(format))))
-}
-
-/// Asks the configured server.
-fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
-    (settings.flavor.clone()?.fetch)(store, name, settings)
 }
 
 /// `response.json()`, on a reply that must be UTF-8.

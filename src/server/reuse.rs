@@ -14,7 +14,7 @@ use std::thread::ThreadId;
 use std::time::Duration;
 
 use super::cache;
-use crate::context::Rendered;
+use crate::rendered::Rendered;
 use crate::store::Version;
 
 /// This thread's id; its drop, when the thread ends, wipes what the thread remembers.

@@ -5,19 +5,21 @@
 //! credentials. Credentials: `PREFECT_API_AUTH_STRING` (`user:pass`, Basic) first, as
 //! Prefect's client prefers it, else `PREFECT_API_KEY` (Bearer), else none.
 
+use crate::config::cloud::url::{check_url, shown_url};
 use crate::error::Error;
 use crate::pyjson;
-use crate::store::Store;
+use crate::server::Request;
 use crate::value::Value;
 
+use crate::config::cloud::settings::{ReadFrom, Sourced};
 use crate::config::source::{Sources, key_and_source};
 use crate::server::base64;
 use crate::server::decode_reply;
-use crate::server::settings::{ReadFrom, Settings, Sourced};
 use crate::server::transport::{self, Method};
 
 /// What a get would do, for `secret_explain` (see `flavors::Explain`).
-pub fn explain(_store: &Store, name: &str, settings: &Settings, sources: &Sources) -> Vec<String> {
+pub fn explain(request: &Request, name: &str, sources: &Sources) -> Vec<String> {
+    let settings = request.settings;
     let mut out = vec!["API: a Prefect 2/3 server's Secret blocks (REST)".to_string()];
     let p3 = match &settings.prefect3 {
         Ok(p3) => p3,
@@ -45,12 +47,10 @@ pub fn explain(_store: &Store, name: &str, settings: &Settings, sources: &Source
                 api.value.to_string_lossy().trim_end_matches('/')
             );
             let limits = settings.limits.clone().unwrap_or_default();
-            out.push(
-                match transport::check_url(&url, "the Prefect API URL", &limits) {
-                    Ok(uri) => format!("URL: {} ({})", transport::shown_url(&uri), from(api)),
-                    Err(e) => format!("URL: unusable, so a get fails: {e} ({})", from(api)),
-                },
-            );
+            out.push(match check_url(&url, "the Prefect API URL", &limits) {
+                Ok(uri) => format!("URL: {} ({})", shown_url(&uri), from(api)),
+                Err(e) => format!("URL: unusable, so a get fails: {e} ({})", from(api)),
+            });
         }
         None => out.push(
             "URL: none: neither cloud.api_url nor PREFECT_API_URL is set, so a get fails"
@@ -72,7 +72,8 @@ pub fn explain(_store: &Store, name: &str, settings: &Settings, sources: &Source
     out
 }
 
-pub fn fetch(_store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
+pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
+    let settings = request.settings;
     let p3 = settings.prefect3.clone()?;
     let Some(api) = p3.api_url else {
         return Err(Error::client(
@@ -97,7 +98,7 @@ pub fn fetch(_store: &Store, name: &str, settings: &Settings) -> Result<Option<V
         api.trim_end_matches('/'),
         encode_path_segment(name)
     );
-    let url = transport::check_url(&url, "the Prefect API URL", &limits)?;
+    let url = check_url(&url, "the Prefect API URL", &limits)?;
     let auth = match (&p3.auth_string, &p3.api_key) {
         (Some(user_pass), _) => Some(transport::authorization(
             "Basic",

@@ -4,29 +4,31 @@
 
 use std::path::PathBuf;
 
+use crate::config::cloud::url::{check_url, shown_url};
 use crate::config::expand::expanduser;
+use crate::config::host::Accounts;
 use crate::config::host::{Environment, Host};
 use crate::config::source::{Sources, key_and_source};
 use crate::error::Error;
 use crate::files;
 use crate::pyjson::repr::{config_str, py_str};
 use crate::pystr::PyStr;
-use crate::store::Store;
+use crate::server::Request;
 use crate::value::{Dict, Value};
 
 use super::graphql;
+use crate::config::cloud::keys as key;
 use crate::server::decode_reply;
-use crate::server::keys as key;
 use crate::server::redact::Redactor;
-use crate::server::settings::Settings;
 use crate::server::transport::{self, Method};
 
-pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Value>, Error> {
+pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
+    let settings = request.settings;
     // Client(): the logger, then the token (from the configuration or the credentials file).
     settings.logging.clone()?;
     let token = match &settings.token {
         Some(t) => Some(config_str(t)),
-        None => credentials_token(&settings.env, store)?,
+        None => credentials_token(&settings.env, request.accounts)?,
     };
     // Client._request: the URL must be text, then a token must exist.
     let Value::Str(graphql) = &settings.graphql else {
@@ -61,7 +63,7 @@ pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Va
         } else {
             format!("{graphql}/refresh_token")
         };
-        let refresh_url = transport::check_url(&refresh_url, "the token refresh URL", &limits)?;
+        let refresh_url = check_url(&refresh_url, "the token refresh URL", &limits)?;
         let refresh = transport::send(
             Method::Post(None),
             &refresh_url,
@@ -104,21 +106,19 @@ pub fn fetch(store: &Store, name: &str, settings: &Settings) -> Result<Option<Va
 /// Where Prefect 0.5.3 looks for a token when `cloud.auth_token` is not set:
 /// `~/.prefect/.credentials/auth_token`, expanded as Python expands it; `None` when it
 /// cannot be a path.
-fn credentials_path(env: &Environment, store: &Store) -> Result<Option<PathBuf>, Error> {
-    let host = Host {
-        env,
-        accounts: store.accounts(),
-    };
+fn credentials_path(env: &Environment, accounts: &dyn Accounts) -> Result<Option<PathBuf>, Error> {
+    let host = Host { env, accounts };
     let path = expanduser(&PyStr::from("~/.prefect/.credentials/auth_token"), &host)?;
     Ok(crate::config::to_path(&path))
 }
 
 /// What a get would do, for `secret_explain` (see `flavors::Explain`).
-pub fn explain(store: &Store, _name: &str, settings: &Settings, sources: &Sources) -> Vec<String> {
+pub fn explain(request: &Request, _name: &str, sources: &Sources) -> Vec<String> {
+    let settings = request.settings;
     let mut out = vec!["API: Prefect 0.5.3's GraphQL secretValue query".to_string()];
     let graphql = key_and_source(sources, &["cloud", key::GRAPHQL]);
     out.push(match &settings.graphql_url {
-        Some(Ok(uri)) => format!("URL: {} ({graphql})", transport::shown_url(uri)),
+        Some(Ok(uri)) => format!("URL: {} ({graphql})", shown_url(uri)),
         Some(Err(e)) => format!("URL: unusable, so a get fails: {e} ({graphql})"),
         None if matches!(settings.graphql, Value::Str(_)) => {
             format!("URL: not checked, the limits are invalid ({graphql})")
@@ -133,7 +133,7 @@ pub fn explain(store: &Store, _name: &str, settings: &Settings, sources: &Source
             "credential: bearer token in {}",
             key_and_source(sources, &["cloud", key::AUTH_TOKEN])
         ),
-        None => match credentials_path(&settings.env, store) {
+        None => match credentials_path(&settings.env, request.accounts) {
             Ok(Some(path)) if path.is_file() => format!(
                 "credential: bearer token from the credentials file {} (cloud.auth_token is not set)",
                 path.display()
@@ -166,9 +166,9 @@ fn bearer(token: &PyStr) -> Result<ureq::http::HeaderValue, Error> {
 /// blocking: a FIFO, a device, a directory or a huge file there is a client error at once
 /// (Python would hang on the FIFO, read `/dev/zero` until memory runs out, or raise
 /// `IsADirectoryError`).
-fn credentials_token(env: &Environment, store: &Store) -> Result<Option<PyStr>, Error> {
+fn credentials_token(env: &Environment, accounts: &dyn Accounts) -> Result<Option<PyStr>, Error> {
     // A NUL or an unencodable character: `os.path.exists` is false.
-    let Some(path) = credentials_path(env, store)? else {
+    let Some(path) = credentials_path(env, accounts)? else {
         return Ok(None);
     };
     if !path.exists() {

@@ -1,4 +1,4 @@
-//! The `[cloud]` settings this library reads (`server::settings`, `context`) and its
+//! The `[cloud]` settings this library reads (`settings`, `context`) and its
 //! setters write (`ffi::config`): one declaration each in [`SETTINGS`], so a setter and
 //! its reader cannot drift apart, `secret_config_set` can set any of them by name, and
 //! `secret_config_view` knows which ones are credentials. Prefect 0.5.3's own keys first,
@@ -44,7 +44,7 @@ pub enum Kind {
     Bytes,
     /// A whole number of things, 1 to 2^63 - 1.
     Count,
-    /// A server flavour's name (`server::flavors::FLAVORS`).
+    /// A server flavour's name (`flavors::FLAVORS`).
     Flavor,
 }
 
@@ -139,7 +139,7 @@ impl Setting {
                 _ => return Err(bad("a whole number from 1 to 2^63 - 1")),
             },
             Kind::Flavor => match flavors::named(text.as_bytes()) {
-                Some(f) => Value::str(f.name),
+                Some(f) => Value::str(f.name()),
                 None => return Err(bad(&flavors::names())),
             },
         }))
@@ -199,8 +199,8 @@ mod tests {
             SETTINGS.len(),
             "a SETTINGS entry without a constant"
         );
-        let readme = include_str!("../../README.md");
-        let header = include_str!("../../include/prefect_secrets.h");
+        let readme = include_str!("../../../README.md");
+        let header = include_str!("../../../include/prefect_secrets.h");
         let doc = header
             .split("int32_t secret_config_set(")
             .next()

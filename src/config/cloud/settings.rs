@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::flavors::{self, Flavor};
 use super::keys::{self as key, valid_seconds};
 use super::proxy::ProxyEnv;
-use super::transport::check_url;
+use super::url::check_url;
 use crate::config::host::Environment;
 use crate::error::Error;
 use crate::pystr::PyStr;
@@ -87,7 +87,7 @@ pub enum ReadFrom {
 
 /// Everything one server `get` needs, copied out of a snapshot.
 pub struct Settings {
-    pub flavor: Result<&'static Flavor, Error>,
+    pub flavor: Result<Flavor, Error>,
     pub prefect3: Result<Prefect3, Error>,
     /// `config.cloud.graphql` as it is (Prefect asserts it is a string only later).
     pub graphql: Value,
@@ -139,9 +139,9 @@ impl Settings {
     }
 }
 
-fn flavor(cloud: &Dict) -> Result<&'static Flavor, Error> {
+fn flavor(cloud: &Dict) -> Result<Flavor, Error> {
     match cloud.get(key::SERVER_FLAVOR) {
-        None => Ok(&flavors::FLAVORS[0]),
+        None => Ok(Flavor::DEFAULT),
         Some(Value::Str(s)) => flavors::named(s.as_bytes()).ok_or_else(bad_flavor),
         Some(_) => Err(bad_flavor()),
     }

@@ -14,7 +14,7 @@
 
 use ureq::http::Uri;
 
-use super::transport::is_loopback;
+use super::url::is_loopback;
 use crate::config::host::Environment;
 use crate::error::Error;
 

@@ -1,0 +1,95 @@
+//! The server flavours the configuration can name (`cloud.server_flavor`): each one's
+//! name and the C constant that chooses it (`secret_config_set_server_flavor`), whose
+//! number is its position. How each asks the server is `server::flavors`, in the same
+//! order (an array of this length, so neither can grow alone).
+//!
+//! Adding a flavour: its entry here, its file and entry in `server::flavors`, and the C
+//! constant in `ffi/status.rs` (`SecretServerFlavor`); tests fail until the header, these
+//! tables and the bindings agree (CONTRIBUTING.md).
+
+/// A flavour's names.
+#[derive(Debug)]
+pub struct FlavorName {
+    /// The `cloud.server_flavor` text.
+    pub name: &'static str,
+    /// The C constant's name in the header (`SecretServerFlavor`).
+    pub c_name: &'static str,
+}
+
+/// Every flavour; the first is the default.
+pub const FLAVORS: [FlavorName; 2] = [
+    FlavorName {
+        name: "prefect-0.5",
+        c_name: "SECRET_SERVER_PREFECT_0_5",
+    },
+    FlavorName {
+        name: "prefect-3",
+        c_name: "SECRET_SERVER_PREFECT_3",
+    },
+];
+
+/// One of [`FLAVORS`], by position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flavor(usize);
+
+impl Flavor {
+    /// The default, `prefect-0.5`.
+    pub const DEFAULT: Flavor = Flavor(0);
+
+    /// Its position in [`FLAVORS`] (and its C number).
+    pub fn index(self) -> usize {
+        self.0
+    }
+
+    pub fn name(self) -> &'static str {
+        FLAVORS[self.0].name
+    }
+}
+
+/// The flavour a `cloud.server_flavor` text names.
+pub fn named(name: &[u8]) -> Option<Flavor> {
+    FLAVORS
+        .iter()
+        .position(|f| f.name.as_bytes() == name)
+        .map(Flavor)
+}
+
+/// The flavour of a C number.
+pub fn numbered(n: i32) -> Option<Flavor> {
+    usize::try_from(n)
+        .ok()
+        .filter(|&i| i < FLAVORS.len())
+        .map(Flavor)
+}
+
+/// The names, for messages: `"prefect-0.5" or "prefect-3"`.
+pub fn names() -> String {
+    let quoted: Vec<String> = FLAVORS.iter().map(|f| format!("\"{}\"", f.name)).collect();
+    quoted.join(" or ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header's `SecretServerFlavor` constants are exactly this table, in order.
+    #[test]
+    fn the_header_lists_every_flavor_with_its_number() {
+        let header = include_str!("../../../include/prefect_secrets.h");
+        let declared: Vec<(String, i32)> = crate::header_text::enumerators(header)
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("SECRET_SERVER_"))
+            .collect();
+        let expected: Vec<(String, i32)> = FLAVORS
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.c_name.to_string(), i as i32))
+            .collect();
+        assert_eq!(declared, expected);
+        assert_eq!(numbered(1).map(Flavor::name), Some("prefect-3"));
+        assert!(numbered(-1).is_none() && numbered(FLAVORS.len() as i32).is_none());
+        assert_eq!(named(b"prefect-3"), numbered(1));
+        // The first two, whatever is added after them.
+        assert!(names().starts_with("\"prefect-0.5\" or \"prefect-3\""));
+    }
+}
