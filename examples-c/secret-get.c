@@ -16,7 +16,7 @@
  *   PREFECT__CONTEXT__SECRETS__MY_KEY='{"user": "svc"}' ./secret-get my_key
  *
  * This is the C usage example (the buffer protocol in full) and is not installed; the
- * installed command line for shell scripts is `prefect-secrets get NAME` (README.md,
+ * installed command line for shell scripts is `prefect-secrets get NAME` (docs/install.md,
  * "Command line").
  */
 

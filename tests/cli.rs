@@ -24,7 +24,7 @@ fn output(mut cmd: Command, env: &[(&str, &str)], stdout: Stdio) -> Output {
     std::fs::create_dir_all(&home).unwrap();
     cmd.env("HOME", &home)
         .env("USERPROFILE", &home)
-        // A backslash in a PREFECT__ value starts an escape, as in Prefect (README,
+        // A backslash in a PREFECT__ value starts an escape, as in Prefect (docs/install.md,
         // "Windows and macOS"): a Windows path is written with '/'.
         .env(
             "PREFECT__USER_CONFIG_PATH",

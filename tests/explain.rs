@@ -319,7 +319,7 @@ fn reports_agree_with_prefect_on_the_conformance_cases() {
                 "value" => {
                     let kind = match want["kind"].as_str().unwrap() {
                         // A TOML date or time: the kit compares its text, which is what the
-                        // library returns (README, "Differences from Prefect 0.5.3").
+                        // library returns (docs/differences.md).
                         "str" | "datetime" | "date" | "time" => "text of",
                         "int" => "an int",
                         "float" => "a float",

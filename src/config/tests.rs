@@ -229,7 +229,7 @@ fn many_expanded_values_stop_at_the_total() {
 
 /// Ten rounds of one reference each keep a doubling chain small (Prefect's own rule);
 /// a long value referenced many times still multiplies, up to the cap. (Python would
-/// build b, 18 MiB, here; see the README's differences.)
+/// build b, 18 MiB, here; see docs/differences.md.)
 #[test]
 fn references_stop_at_the_value_cap() {
     let text = format!(

@@ -32,7 +32,7 @@ fn set_cloud(key: &str, value: Option<Value>) -> Result<SecretStatus, Error> {
 /// `connect_timeout`, `request_timeout`, `max_reply_bytes`, `ca_bundle`,
 /// `allow_insecure_http`, `reuse_window`, `cache_ttl`, `cache_max_entries`,
 /// `server_flavor`, `api_url`,
-/// `api_key`, `api_auth_string` (README, "The server path"). An unknown key or a value
+/// `api_key`, `api_auth_string` (docs/configuration.md, "Settings"). An unknown key or a value
 /// of the wrong kind gives `SECRET_ERR_INVALID_ARGUMENT` and changes nothing; the message
 /// names the setting, never the value (nor an unknown key, which may be a value passed
 /// in its place).

@@ -6,7 +6,7 @@ docs/SEMANTICS.md. Expected outcomes come only from Prefect 0.5.3:
     python3 ../shared/conformance/run.py tests/conformance/cases.json \
         --write-expected tests/conformance/expected.json
 
-Cases where the library deliberately differs from Prefect 0.5.3 (README, "Differences")
+Cases where the library deliberately differs from Prefect 0.5.3 (docs/differences.md)
 are not here; unit tests cover them.
 """
 import json

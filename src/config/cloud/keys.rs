@@ -176,8 +176,9 @@ mod tests {
         assert!(named("context.secrets").is_none());
     }
 
-    /// Forgetting a setting's entry in [`SETTINGS`], its row in the README or its name in
-    /// `secret_config_set`'s documentation (the header's list of keys) fails here.
+    /// Forgetting a setting's entry in [`SETTINGS`], its row in the settings table of
+    /// `docs/configuration.md` or its name in `secret_config_set`'s documentation (the
+    /// header's list of keys) fails here.
     #[test]
     fn every_key_is_declared_and_documented() {
         let source = include_str!("keys.rs");
@@ -199,7 +200,7 @@ mod tests {
             SETTINGS.len(),
             "a SETTINGS entry without a constant"
         );
-        let readme = include_str!("../../../README.md");
+        let settings_doc = include_str!("../../../docs/configuration.md");
         let header = include_str!("../../../include/prefect_secrets.h");
         let doc = header
             .split("int32_t secret_config_set(")
@@ -208,8 +209,8 @@ mod tests {
             .unwrap();
         for s in SETTINGS {
             assert!(
-                readme.contains(&format!("cloud.{}", s.key)),
-                "README lacks cloud.{}",
+                settings_doc.contains(&format!("cloud.{}", s.key)),
+                "docs/configuration.md does not name cloud.{} (add its row to the settings table)",
                 s.key
             );
             assert!(
