@@ -195,7 +195,7 @@ impl State {
         let secrets = match context_secrets(&config)? {
             SecretsTable::Absent => Secrets::Absent,
             SecretsTable::NotATable(kind) => Secrets::NotATable(kind),
-            SecretsTable::Table(_) => {
+            SecretsTable::Table => {
                 let Some(Value::Dict(context)) = config.get_mut("context") else {
                     unreachable!("context_secrets found a table");
                 };
@@ -289,14 +289,7 @@ impl State {
         }
     }
 
-    /// `secret_config_load_file`: merges a file over the configuration, context secrets
-    /// included; the flow-building flag stays.
-    pub fn load_file(&self, path: &str, host: &Host) -> Result<State, ConfigError> {
-        let file = config::load_path(&PyStr::from(path), host)?;
-        self.merge_file(file, host)
-    }
-
-    /// The second half of [`State::load_file`]: a file already loaded with
+    /// `secret_config_load_file`: a file already loaded with
     /// [`config::load_path`] (outside any lock) merged over this state.
     pub fn merge_file(&self, file: Built, host: &Host) -> Result<State, ConfigError> {
         let merged = config::merge_loaded(&self.full_config(), file)?;

@@ -84,13 +84,7 @@ impl From<ConfigError> for Error {
 const OVER_CAP_NOTE: &str =
     "(a limit of this library: Prefect 0.5.3 would try to build it until memory runs out)";
 
-/// `load_config_file` on configuration text: parse, flatten, environment overrides,
-/// interpolation, references, nest again. `source` names the text in messages.
-pub fn load_text(text: &str, source: &str, host: &Host) -> Result<Dict, ConfigError> {
-    Ok(build(text, source, &Origin::Defaults, host)?.config)
-}
-
-/// [`load_text`] with the source of every value, `origin` being the text's.
+/// The configuration of `text`, with the source of every value, `origin` being the text's.
 fn build(text: &str, source: &str, origin: &Origin, host: &Host) -> Result<Built, ConfigError> {
     let (tree, lines) = toml_file::parse_with_lines(text, source)?;
     let mut flat = Flat::from_tree(tree, origin, lines);
@@ -182,13 +176,7 @@ pub fn load_startup(host: &Host) -> Result<Built, ConfigError> {
     Ok(built)
 }
 
-/// `secret_config_load_file`: another file merged over `current`, loaded exactly like the
-/// user file (environment overrides apply to it too).
-pub fn load_file_over(current: &Built, path: &str, host: &Host) -> Result<Built, ConfigError> {
-    merge_loaded(current, load_path(&PyStr::from(path), host)?)
-}
-
-/// The second half of [`load_file_over`]: a file already loaded with [`load_path`] merged
+/// `secret_config_load_file`'s merge: a file already loaded with [`load_path`] merged
 /// over `current` and checked. Separate so that the file can be read before taking a lock.
 pub fn merge_loaded(current: &Built, file: Built) -> Result<Built, ConfigError> {
     let merged = merge_built(current.clone(), file);

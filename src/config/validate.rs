@@ -116,16 +116,16 @@ fn not_a_table(key: &str, v: &Value) -> ConfigError {
 }
 
 /// What `prefect.context.get("secrets")` is, right after start.
-pub enum SecretsTable<'a> {
+pub enum SecretsTable {
     /// No `secrets` key in the context: every name is None.
     Absent,
-    Table(&'a Dict),
+    Table,
     /// A non-table value: `secrets.get(name)` raises in Python.
     NotATable(&'static str),
 }
 
 /// `Context.update(config.context)`, and the `secrets` entry it yields.
-pub fn context_secrets(config: &Dict) -> Result<SecretsTable<'_>, ConfigError> {
+pub fn context_secrets(config: &Dict) -> Result<SecretsTable, ConfigError> {
     let context = match config.get("context") {
         None => return Ok(SecretsTable::Absent),
         Some(Value::Dict(d)) => d,
@@ -145,7 +145,7 @@ pub fn context_secrets(config: &Dict) -> Result<SecretsTable<'_>, ConfigError> {
     }
     Ok(match context.get("secrets") {
         None => SecretsTable::Absent,
-        Some(Value::Dict(d)) => SecretsTable::Table(d),
+        Some(Value::Dict(_)) => SecretsTable::Table,
         Some(other) => SecretsTable::NotATable(other.type_name()),
     })
 }

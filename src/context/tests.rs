@@ -3,6 +3,15 @@
 use super::*;
 use crate::config::host::{Environment, NoAccounts};
 
+impl State {
+    /// `secret_config_load_file`: merges a file over the configuration, context secrets
+    /// included; the flow-building flag stays.
+    fn load_file(&self, path: &str, host: &Host) -> Result<State, ConfigError> {
+        let file = config::load_path(&PyStr::from(path), host)?;
+        self.merge_file(file, host)
+    }
+}
+
 fn state_with(env: &[(&str, &str)]) -> State {
     let env = Environment::from_pairs(env.iter().copied());
     State::load_startup(&Host {
