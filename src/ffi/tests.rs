@@ -246,13 +246,15 @@ fn remove_clear_and_statuses() {
             SECRET_NOT_FOUND as i32
         );
     }
-    for code in [0, 1, -1, -2, -3, -4, -5, -6, -99, 42] {
+    let status_str = |code| {
         // SAFETY: static NUL-terminated strings.
-        let text = unsafe { CStr::from_ptr(secret_status_str(code)) }
-            .to_str()
-            .unwrap();
-        assert!(!text.is_empty());
+        let text = unsafe { CStr::from_ptr(secret_status_str(code)) };
+        text.to_str().unwrap()
+    };
+    for &s in super::status::ALL {
+        assert!(status_str(s as i32).starts_with(&format!("{s:?}: ")));
     }
+    assert_eq!(status_str(42), "unknown status code");
     // SAFETY: as above.
     let version = unsafe { CStr::from_ptr(secret_version()) };
     assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
