@@ -1,9 +1,10 @@
 //! The C ABI: a thin layer over the safe core.
 //!
-//! Every exported function runs its body through [`boundary::call`] (or
-//! [`boundary::guard`] for the few that return pointers), which catches panics, turns core
-//! errors into status codes and records this thread's last error message. Raw pointers are
-//! read only through the helpers in [`args`].
+//! Every exported function's body is one call of [`boundary::call`] (or
+//! [`boundary::guard`] for the few that return pointers), directly or through a private
+//! helper of its file. The boundary catches panics, turns core errors into status codes
+//! and records this thread's last error message. Raw pointers are read only through the
+//! helpers in [`args`].
 
 // The exports, one file per concern, in the order the header gives them (cbindgen reads
 // these modules from here; `ffi::tests` checks that each goes through the boundary).

@@ -29,8 +29,10 @@ pub enum SecretStatus {
     SECRET_ERR_INTERNAL = -99,
 }
 
-/// Every status, for looking one up by number (a test checks it against the header).
-const ALL: [SecretStatus; 9] = [
+/// Every status, in the enum's order, for looking one up by number. The numbers are
+/// written only in the enum; a test checks that this lists each of its variants once,
+/// against the header cbindgen generates from the enum in every build.
+pub(super) const ALL: &[SecretStatus] = &[
     SecretStatus::SECRET_OK,
     SecretStatus::SECRET_NOT_FOUND,
     SecretStatus::SECRET_ERR_INVALID_ARGUMENT,
@@ -90,18 +92,33 @@ impl SecretStatus {
 mod tests {
     use super::{ALL, SecretStatus};
 
-    /// The header's status constants are exactly `ALL`, and each description starts with
-    /// its own name.
+    /// `ALL` is exactly the enum's variants, in order: the status enumerators of the header
+    /// cbindgen generated from the enum in this build (so a variant added to the enum and
+    /// not to `ALL` fails here at once), and of the committed header. Each description
+    /// starts with its own name, and `describe` finds it by number.
     #[test]
     fn statuses_are_listed_once_and_agree_with_the_header() {
-        let header = include_str!("../../include/prefect_secrets.h");
-        let declared: Vec<(String, i32)> = crate::header_text::enumerators(header)
-            .into_iter()
-            .filter(|(name, _)| !name.starts_with("SECRET_SERVER_"))
-            .collect();
         let all: Vec<(String, i32)> = ALL.iter().map(|s| (format!("{s:?}"), *s as i32)).collect();
-        assert_eq!(declared, all);
-        for s in ALL {
+        for (which, header) in [
+            (
+                "the header generated from the enum ($OUT_DIR/prefect_secrets.h)",
+                include_str!(concat!(env!("OUT_DIR"), "/prefect_secrets.h")),
+            ),
+            (
+                "include/prefect_secrets.h",
+                include_str!("../../include/prefect_secrets.h"),
+            ),
+        ] {
+            let declared: Vec<(String, i32)> = crate::header_text::enumerators(header)
+                .into_iter()
+                .filter(|(name, _)| !name.starts_with("SECRET_SERVER_"))
+                .collect();
+            assert_eq!(
+                all, declared,
+                "status::ALL (left) vs the SecretStatus enumerators of {which} (right)"
+            );
+        }
+        for &s in ALL {
             assert!(s.description().starts_with(&format!("{s:?}: ")));
             assert_eq!(SecretStatus::describe(s as i32), s.description());
         }

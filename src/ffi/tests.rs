@@ -246,13 +246,15 @@ fn remove_clear_and_statuses() {
             SECRET_NOT_FOUND as i32
         );
     }
-    for code in [0, 1, -1, -2, -3, -4, -5, -6, -99, 42] {
+    let status_str = |code| {
         // SAFETY: static NUL-terminated strings.
-        let text = unsafe { CStr::from_ptr(secret_status_str(code)) }
-            .to_str()
-            .unwrap();
-        assert!(!text.is_empty());
+        let text = unsafe { CStr::from_ptr(secret_status_str(code)) };
+        text.to_str().unwrap()
+    };
+    for &s in super::status::ALL {
+        assert!(status_str(s as i32).starts_with(&format!("{s:?}: ")));
     }
+    assert_eq!(status_str(42), "unknown status code");
     // SAFETY: as above.
     let version = unsafe { CStr::from_ptr(secret_version()) };
     assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
@@ -282,9 +284,11 @@ fn panics_stop_at_the_boundary() {
     assert_eq!(super::boundary::guard(7, || -> i32 { panic!("boom") }), 7);
 }
 
-/// Every exported function runs its body through the boundary (`call` or `guard`),
-/// directly or through a helper of its file that does: one that did not could let a
-/// panic cross into C. Every file of `src/ffi` is read (build.rs gives cbindgen the same).
+/// Every exported function runs its body through the boundary, or a panic could cross
+/// into C. Checked on the syntax (syn), not the text, so a comment or a string proves
+/// nothing: every `no_mangle`/`export_name` item of `src/ffi` must be a top-level
+/// `extern "C" fn` whose body is exactly one boundary call (see [`boundary_scan`]), and
+/// they must be exactly the header's functions.
 #[test]
 #[cfg_attr(
     miri,
@@ -292,53 +296,53 @@ fn panics_stop_at_the_boundary() {
 )]
 fn every_export_goes_through_the_boundary() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs") && !p.ends_with("tests.rs"))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&p).unwrap())
-        })
-        .collect();
-    files.sort();
+    let files = boundary_scan::rust_files(&dir);
     assert!(files.len() >= 5, "src/ffi has the export files");
-    let body_of = |text: &str, start: usize| -> String {
-        let rest = &text[start..];
-        let end = rest.find("\n}\n").map_or(rest.len(), |e| e + 3);
-        rest[..end].to_string()
-    };
-    let mut exports = 0;
-    for (file, text) in &files {
-        let text = text.as_str();
-        // Helpers (not exported) whose bodies go through the boundary.
-        let guarded_helpers: Vec<String> = text
-            .match_indices("\nunsafe fn ")
-            .chain(text.match_indices("\nfn "))
-            .filter_map(|(at, _)| {
-                let body = body_of(text, at + 1);
-                let name = body.split_once("fn ")?.1.split('(').next()?.to_string();
-                (body.contains("call(") || body.contains("guard(")).then_some(name)
-            })
-            .collect();
-        for (at, _) in text.match_indices("#[unsafe(no_mangle)]") {
-            exports += 1;
-            let body = body_of(text, at);
-            assert!(
-                body.contains("extern \"C\" fn "),
-                "{file}: a no_mangle item that is not an extern \"C\" fn"
-            );
-            let name = body.split("fn ").nth(1).unwrap().split('(').next().unwrap();
-            let inner = body.split_once('{').unwrap().1;
-            let guarded = inner.contains("call(")
-                || inner.contains("boundary::guard(")
-                || guarded_helpers
-                    .iter()
-                    .any(|h| inner.contains(&format!("{h}(")));
-            assert!(guarded, "{file}: {name} does not go through the boundary");
+    let mut exports = Vec::new();
+    let mut faults = Vec::new();
+    for path in &files {
+        let shown = path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(path);
+        let shown = shown.display().to_string();
+        let text = std::fs::read_to_string(path).unwrap();
+        let file = syn::parse_file(&text).unwrap_or_else(|e| panic!("{shown}: {e}"));
+        for (name, fault) in boundary_scan::exports(&file) {
+            match fault {
+                None => exports.push(name),
+                Some(f) => faults.push(format!("{shown}: {name}: {f}")),
+            }
         }
     }
-    let header = include_str!("../../include/prefect_secrets.h");
-    let declared = crate::header_text::declared_functions(header).len();
-    assert_eq!(exports, declared, "exports in src/ffi/ vs the header");
+    assert!(
+        faults.is_empty(),
+        "exports that do not go through the boundary (src/ffi/boundary.rs):\n  {}\n\
+         An export's body must be exactly one call of `call(..)` or `guard(..)` from \
+         src/ffi/boundary.rs (maybe in an `unsafe {{ }}` block), or of a private helper of \
+         its file whose body is exactly such a call; the arguments must be closures, \
+         paths or literals (they are evaluated before the boundary is entered).",
+        faults.join("\n  ")
+    );
+    exports.sort();
+    for (which, header) in [
+        (
+            "include/prefect_secrets.h",
+            include_str!("../../include/prefect_secrets.h"),
+        ),
+        (
+            "the header cbindgen generated in this build ($OUT_DIR/prefect_secrets.h)",
+            include_str!(concat!(env!("OUT_DIR"), "/prefect_secrets.h")),
+        ),
+    ] {
+        let mut declared = crate::header_text::declared_functions(header);
+        declared.sort();
+        assert_eq!(
+            exports, declared,
+            "the exports of src/ffi (left) vs the functions {which} declares (right); \
+             after adding or removing an export regenerate the header with \
+             `PREFECT_SECRETS_UPDATE_HEADER=1 cargo build`"
+        );
+    }
 }
+
+mod boundary_scan;

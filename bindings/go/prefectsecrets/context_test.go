@@ -3,6 +3,7 @@ package prefectsecrets
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -150,47 +151,56 @@ func TestGetContextRacingCancels(t *testing.T) {
 }
 
 // The deadline is passed down: the library gives up on the hung server at the deadline,
-// instead of waiting for the 20s request timeout in the background.
+// instead of waiting for the 20s request timeout in the background. The server sees when
+// the library drops each connection, which it does when its call ends.
 func TestGetContextDeadlinePassedDown(t *testing.T) {
 	isolate(t)
-	url, _, _ := hungServer(t)
-	cloud(t, url, "tok")
+	gone := make(chan time.Time, 8) // when the library dropped a connection
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The body read to its end, the server watches the connection: r.Context() is
+		// done when the client closes it.
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+			select {
+			case gone <- time.Now():
+			default:
+			}
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	cloud(t, srv.URL, "tok")
 	mustOK(t, SetTimeouts(time.Second, 20*time.Second))
+	dropped := func(start time.Time, deadline time.Duration) {
+		t.Helper()
+		select {
+		case at := <-gone:
+			if d := at.Sub(start); d > 3*time.Second {
+				t.Errorf("the library dropped the connection after %v, want about %v", d, deadline)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the library still holds the connection 5s after a %v deadline", deadline)
+		}
+	}
 
 	// The library call itself ends at the deadline, with the deadline's message.
-	cname := cStringForTest("db")
 	start := time.Now()
-	_, _, err := takeValue("secret_get_alloc_within", callGet(false, cname, 0.3))
-	freeForTest(cname)
+	_, _, err := get(false, "secret_get_alloc_within", "db", 0.3)
 	if e := wantErr(t, err, ErrClient); !strings.Contains(e.Message, "deadline") {
 		t.Errorf("message %q does not name the deadline", e.Message)
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("a 300ms deadline ended the call after %v", d)
 	}
+	dropped(start, 300*time.Millisecond)
 
 	// Through GetContext: the call in the background ends by the deadline too.
-	ended := make(chan time.Time, 1)
-	hook := func() {
-		select { // calls still running from earlier tests may end here too
-		case ended <- time.Now():
-		default:
-		}
-	}
-	testHookCallEnded.Store(&hook)
-	defer testHookCallEnded.Store(nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel()
 	start = time.Now()
 	if _, _, err := GetJSONContext(ctx, "db"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 	}
-	select {
-	case at := <-ended:
-		if d := at.Sub(start); d > 3*time.Second {
-			t.Errorf("the library call ended after %v, want about 400ms", d)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the library call still runs 5s after a 400ms deadline")
-	}
+	dropped(start, 400*time.Millisecond)
 }

@@ -16,8 +16,10 @@ import (
 
 // The C header is the one source of truth for the C ABI. These tests read it and fail when
 // this package has fallen behind it: a status code or a server flavour missing here, or
-// numbered differently, or one the header does not have; an exported function the cgo code
-// never calls (see goUnusedExports for the deliberate ones).
+// one the header does not have; an exported function the cgo code never calls (see
+// goUnusedExports for the deliberate ones). The numbers themselves are never written here:
+// each constant is bound to its enumerator (StatusAuth = int32(C.SECRET_ERR_AUTH)), so cgo
+// takes it from the header.
 //
 // The header read is the repository's include/prefect_secrets.h; outside the repository
 // (the module as `go get` fetches it) the copy of the release archive's header that
@@ -159,33 +161,14 @@ func packageFiles(t *testing.T) (*token.FileSet, map[string]*ast.File) {
 
 type goConst struct {
 	name  string
-	value int64
+	cName string // the C enumerator it is bound to: SECRET_OK of int32(C.SECRET_OK); "" if none (reported)
 	where string // file:line
 }
 
-// intLiteral evaluates an integer literal, possibly negated.
-func intLiteral(e ast.Expr) (int64, bool) {
-	neg := false
-	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.SUB {
-		neg, e = true, u.X
-	}
-	lit, ok := e.(*ast.BasicLit)
-	if !ok || lit.Kind != token.INT {
-		return 0, false
-	}
-	v, err := strconv.ParseInt(lit.Value, 0, 64)
-	if err != nil {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
-// packageConsts is the package-level constants accepted by keep (name, declared type),
-// each with its integer value (a literal, possibly negated: anything else fails).
-func packageConsts(t *testing.T, keep func(name, typ string) bool) []goConst {
+// boundConsts is the package-level constants accepted by keep (name, type: the declared
+// one, else the conversion's, int32 of int32(C.X)), each with the C enumerator it is bound
+// to. The numbers are the header's alone: a constant that is not C.X, or T(C.X), fails.
+func boundConsts(t *testing.T, keep func(name, typ string) bool) []goConst {
 	t.Helper()
 	fset, files := packageFiles(t)
 	var out []goConst
@@ -197,28 +180,53 @@ func packageConsts(t *testing.T, keep func(name, typ string) bool) []goConst {
 			}
 			for _, s := range gd.Specs {
 				vs := s.(*ast.ValueSpec)
-				typ := ""
-				if id, ok := vs.Type.(*ast.Ident); ok {
-					typ = id.Name
-				}
 				for i, n := range vs.Names {
+					var value ast.Expr
+					if i < len(vs.Values) {
+						value = vs.Values[i]
+					}
+					typ := ""
+					if id, ok := vs.Type.(*ast.Ident); ok {
+						typ = id.Name
+					} else if call, ok := value.(*ast.CallExpr); ok && len(call.Args) == 1 {
+						if id, ok := call.Fun.(*ast.Ident); ok {
+							typ = id.Name
+						}
+					}
 					if !keep(n.Name, typ) {
 						continue
 					}
 					where := fset.Position(n.Pos()).String()
-					if i >= len(vs.Values) {
-						t.Fatalf("%s: %s has no value of its own (iota?): give it its number from the header", where, n.Name)
-					}
-					v, ok := intLiteral(vs.Values[i])
+					cName, ok := boundEnumerator(value)
 					if !ok {
-						t.Fatalf("%s: %s is not an integer literal: give it its number from the header", where, n.Name)
+						if typ == "" {
+							typ = "int32"
+						}
+						t.Errorf("%s: %s is not bound to the header: write it as %s(C.<its enumerator>), "+
+							"so that its number is written only in the Rust enum (and the header made from it)",
+							where, n.Name, typ)
 					}
-					out = append(out, goConst{n.Name, v, where})
+					out = append(out, goConst{n.Name, cName, where})
 				}
 			}
 		}
 	}
 	return out
+}
+
+// boundEnumerator is X of C.X or T(C.X).
+func boundEnumerator(e ast.Expr) (string, bool) {
+	if call, ok := e.(*ast.CallExpr); ok && len(call.Args) == 1 {
+		e = call.Args[0]
+	}
+	sel, ok := e.(*ast.SelectorExpr)
+	if !ok {
+		return "", false
+	}
+	if x, ok := sel.X.(*ast.Ident); !ok || x.Name != "C" {
+		return "", false
+	}
+	return sel.Sel.Name, true
 }
 
 // driftKey is a C or Go name reduced for comparison: SECRET_ERR_INVALID_ARGUMENT,
@@ -231,14 +239,15 @@ func driftKey(name string, prefixes ...string) string {
 }
 
 // Every status of enum SecretStatus is a Status* constant of this package (named after it:
-// SECRET_ERR_AUTH is StatusAuth) with the same number, named by statusName, and each error
-// status has its sentinel (ErrAuth); no Status* constant or Err* sentinel lacks a status.
+// SECRET_ERR_AUTH is StatusAuth) bound to it (int32(C.SECRET_ERR_AUTH), so the numbers are
+// the header's), named by statusName, and each error status has its sentinel (ErrAuth); no
+// Status* constant or Err* sentinel lacks a status.
 func TestStatusesMatchHeader(t *testing.T) {
 	header, path := driftHeader(t)
 	statuses := headerEnum(t, header, path, "SecretStatus")
 
 	goStatus := map[string]goConst{} // by key
-	for _, c := range packageConsts(t, func(name, _ string) bool {
+	for _, c := range boundConsts(t, func(name, _ string) bool {
 		return strings.HasPrefix(name, "Status") && len(name) > len("Status")
 	}) {
 		goStatus[driftKey(c.name, "Status")] = c
@@ -250,12 +259,12 @@ func TestStatusesMatchHeader(t *testing.T) {
 		c, ok := goStatus[key]
 		switch {
 		case !ok:
-			t.Errorf("%s has %s = %d, but this package has no constant for it: add Status%s int32 = %d "+
+			t.Errorf("%s has %s = %d, but this package has no constant for it: add Status%s = int32(C.%[2]s) "+
 				"to errors.go (and to statusName, and an Err sentinel for an error status)",
-				path, s.name, s.value, goCamel(s.name, "SECRET_", "ERR_"), s.value)
+				path, s.name, s.value, goCamel(s.name, "SECRET_", "ERR_"))
 			continue
-		case c.value != s.value:
-			t.Errorf("%s: %s = %d, but %s has %s = %d", c.where, c.name, c.value, path, s.name, s.value)
+		case c.cName != s.name && c.cName != "":
+			t.Errorf("%s: %s is C.%s, want C.%s", c.where, c.name, c.cName, s.name)
 		}
 		if got := statusName(int32(s.value)); got != s.name {
 			t.Errorf("statusName(%d) = %q, want %q (the header's name): update the switch in errors.go",
@@ -264,8 +273,8 @@ func TestStatusesMatchHeader(t *testing.T) {
 	}
 	for key, c := range goStatus {
 		if _, ok := inHeader[key]; !ok {
-			t.Errorf("%s: %s = %d is not a status of %s (enum SecretStatus): remove it, or add the status to the library",
-				c.where, c.name, c.value, path)
+			t.Errorf("%s: %s is not a status of %s (enum SecretStatus): remove it, or add the status to the library",
+				c.where, c.name, path)
 		}
 	}
 
@@ -356,14 +365,14 @@ func goCamel(name string, prefixes ...string) string {
 }
 
 // Every flavour of enum SecretServerFlavor is a ServerFlavor constant (named after it:
-// SECRET_SERVER_PREFECT_3 is ServerPrefect3) with the same number and a name of its own
-// in String(); no ServerFlavor constant lacks a flavour.
+// SECRET_SERVER_PREFECT_3 is ServerPrefect3) bound to it (ServerFlavor(C.SECRET_SERVER_PREFECT_3))
+// with a name of its own in String(); no ServerFlavor constant lacks a flavour.
 func TestServerFlavorsMatchHeader(t *testing.T) {
 	header, path := driftHeader(t)
 	flavors := headerEnum(t, header, path, "SecretServerFlavor")
 
 	goFlavor := map[string]goConst{}
-	for _, c := range packageConsts(t, func(_, typ string) bool { return typ == "ServerFlavor" }) {
+	for _, c := range boundConsts(t, func(_, typ string) bool { return typ == "ServerFlavor" }) {
 		goFlavor[driftKey(c.name, "Server")] = c
 	}
 	inHeader := map[string]bool{}
@@ -374,11 +383,11 @@ func TestServerFlavorsMatchHeader(t *testing.T) {
 		switch {
 		case !ok:
 			t.Errorf("%s has %s = %d, but this package has no ServerFlavor constant for it: add "+
-				"Server%s ServerFlavor = %d to flavor.go (and its name to String)",
-				path, f.name, f.value, goCamel(f.name, "SECRET_SERVER_"), f.value)
+				"Server%s = ServerFlavor(C.%[2]s) to flavor.go (and its name to String)",
+				path, f.name, f.value, goCamel(f.name, "SECRET_SERVER_"))
 			continue
-		case c.value != f.value:
-			t.Errorf("%s: %s = %d, but %s has %s = %d", c.where, c.name, c.value, path, f.name, f.value)
+		case c.cName != f.name && c.cName != "":
+			t.Errorf("%s: %s is C.%s, want C.%s", c.where, c.name, c.cName, f.name)
 		}
 		if s := ServerFlavor(f.value).String(); strings.HasPrefix(s, "ServerFlavor(") {
 			t.Errorf("ServerFlavor(%d).String() = %q: give %s its cloud.server_flavor name in flavor.go", f.value, s, f.name)
@@ -386,7 +395,7 @@ func TestServerFlavorsMatchHeader(t *testing.T) {
 	}
 	for key, c := range goFlavor {
 		if !inHeader[key] {
-			t.Errorf("%s: %s = %d is not a flavour of %s (enum SecretServerFlavor)", c.where, c.name, c.value, path)
+			t.Errorf("%s: %s is not a flavour of %s (enum SecretServerFlavor)", c.where, c.name, path)
 		}
 	}
 }

@@ -1,19 +1,23 @@
 package prefectsecrets
 
+// #include "prefect_secrets.h"
+import "C"
+
 import "strconv"
 
-// Status codes of the C library (enum SecretStatus in prefect_secrets.h). Zero and
-// positive values are not errors; a negative one is carried by an *Error.
+// Status codes of the C library (enum SecretStatus in prefect_secrets.h), whose numbers
+// cgo reads from the header. Zero and positive values are not errors; a negative one is
+// carried by an *Error.
 const (
-	StatusOK              int32 = 0   // SECRET_OK
-	StatusNotFound        int32 = 1   // SECRET_NOT_FOUND: Python's None; not an error
-	StatusInvalidArgument int32 = -1  // SECRET_ERR_INVALID_ARGUMENT
-	StatusBufferTooSmall  int32 = -2  // SECRET_ERR_BUFFER_TOO_SMALL
-	StatusFlowBuilding    int32 = -3  // SECRET_ERR_FLOW_BUILDING
-	StatusAuth            int32 = -4  // SECRET_ERR_AUTH
-	StatusClient          int32 = -5  // SECRET_ERR_CLIENT
-	StatusConfig          int32 = -6  // SECRET_ERR_CONFIG
-	StatusInternal        int32 = -99 // SECRET_ERR_INTERNAL
+	StatusOK              = int32(C.SECRET_OK)
+	StatusNotFound        = int32(C.SECRET_NOT_FOUND) // Python's None; not an error
+	StatusInvalidArgument = int32(C.SECRET_ERR_INVALID_ARGUMENT)
+	StatusBufferTooSmall  = int32(C.SECRET_ERR_BUFFER_TOO_SMALL)
+	StatusFlowBuilding    = int32(C.SECRET_ERR_FLOW_BUILDING)
+	StatusAuth            = int32(C.SECRET_ERR_AUTH)
+	StatusClient          = int32(C.SECRET_ERR_CLIENT)
+	StatusConfig          = int32(C.SECRET_ERR_CONFIG)
+	StatusInternal        = int32(C.SECRET_ERR_INTERNAL)
 )
 
 // Error is a failed call: the library's status code and its message

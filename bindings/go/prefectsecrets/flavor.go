@@ -1,20 +1,24 @@
 package prefectsecrets
 
+// #include "prefect_secrets.h"
+import "C"
+
 import "strconv"
 
 // ServerFlavor is the server API the server path speaks (enum SecretServerFlavor in
-// prefect_secrets.h); choose it with SetServerFlavor.
+// prefect_secrets.h, whose numbers cgo reads from the header); choose it with
+// SetServerFlavor.
 type ServerFlavor int32
 
 const (
 	// ServerPrefect05 is Prefect 0.5.3's GraphQL secretValue query at
 	// config.cloud.graphql, with the token of SetAuthToken or the credentials file
 	// (SECRET_SERVER_PREFECT_0_5, the default).
-	ServerPrefect05 ServerFlavor = 0
+	ServerPrefect05 = ServerFlavor(C.SECRET_SERVER_PREFECT_0_5)
 	// ServerPrefect3 is a Prefect 2/3 server's Secret blocks (its REST API) at
 	// SetAPIURL or PREFECT_API_URL, read as Prefect 3's Secret.load(name).get() does:
 	// a string value that is JSON is decoded (SECRET_SERVER_PREFECT_3).
-	ServerPrefect3 ServerFlavor = 1
+	ServerPrefect3 = ServerFlavor(C.SECRET_SERVER_PREFECT_3)
 )
 
 // String is the flavour's name in the configuration (config.cloud.server_flavor):

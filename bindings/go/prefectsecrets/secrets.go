@@ -142,7 +142,6 @@ import "C"
 import (
 	"context"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -156,7 +155,7 @@ import (
 // error. Errors are *Error values: match them with errors.Is(err, ErrAuth) and the other
 // sentinels.
 func Get(name string) (value string, found bool, err error) {
-	return get(false, "secret_get", name)
+	return get(false, "secret_get", name, 0)
 }
 
 // GetJSON resolves the secret name like Get, but always as JSON, exactly as Python's
@@ -164,7 +163,7 @@ func Get(name string) (value string, found bool, err error) {
 // every non-ASCII character escaped, and floats may be NaN, Infinity or -Infinity (which
 // encoding/json does not accept; integers may also exceed 64 bits).
 func GetJSON(name string) (value string, found bool, err error) {
-	return get(true, "secret_get_json", name)
+	return get(true, "secret_get_json", name, 0)
 }
 
 // GetContext is Get bounded by ctx: when ctx is cancelled or its deadline passes before
@@ -187,13 +186,15 @@ func GetJSONContext(ctx context.Context, name string) (value string, found bool,
 	return getContext(ctx, true, "secret_get_json", name)
 }
 
-func get(json bool, op, name string) (string, bool, error) {
+// get is one get in the calling goroutine; within > 0 bounds its server exchange by that
+// many seconds (see callGet).
+func get(json bool, op, name string, within float64) (string, bool, error) {
 	cname, err := cString(op, "name", name)
 	if err != nil {
 		return "", false, err
 	}
 	defer C.free(unsafe.Pointer(cname))
-	return takeValue(op, callGet(json, cname, 0))
+	return takeValue(op, callGet(json, cname, within))
 }
 
 func getContext(ctx context.Context, json bool, op, name string) (string, bool, error) {
@@ -202,7 +203,7 @@ func getContext(ctx context.Context, json bool, op, name string) (string, bool, 
 	}
 	done := ctx.Done()
 	if done == nil {
-		return get(json, op, name)
+		return get(json, op, name, 0)
 	}
 	var within float64 // seconds left before ctx's deadline; 0: none
 	deadline, hasDeadline := ctx.Deadline()
@@ -228,9 +229,6 @@ func getContext(ctx context.Context, json bool, op, name string) (string, bool, 
 	go func() {
 		defer C.free(unsafe.Pointer(cname))
 		r := callGet(json, cname, within)
-		if h := testHookCallEnded.Load(); h != nil {
-			(*h)()
-		}
 		select {
 		case results <- r:
 		case <-done:
@@ -251,10 +249,6 @@ func getContext(ctx context.Context, json bool, op, name string) (string, bool, 
 		return "", false, ctx.Err()
 	}
 }
-
-// testHookCallEnded, when set (by tests only, before any call), runs when a GetContext's
-// library call returns.
-var testHookCallEnded atomic.Pointer[func()]
 
 // callGet is one library get (secret_get_alloc or secret_get_json_alloc) in one cgo call;
 // within > 0 bounds its server exchange by that many seconds (the _within variants).
@@ -657,7 +651,3 @@ func statusError(op string, code int32, msg *C.char) error {
 	}
 	return e
 }
-
-// cStringForTest and freeForTest let tests (which cannot use cgo) make a C string.
-func cStringForTest(s string) *C.char { return C.CString(s) }
-func freeForTest(p *C.char)           { C.free(unsafe.Pointer(p)) }
