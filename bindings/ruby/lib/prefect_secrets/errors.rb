@@ -8,7 +8,9 @@ module PrefectSecrets
 
   # The base class of every error the library reports. #status is the library's status
   # code (a negative SecretStatus), #message the library's own explanation
-  # (secret_last_error()), which never contains a secret value or a token.
+  # (secret_last_error()), which never contains a secret value or a token. Each subclass
+  # is named after its status (AuthError is SECRET_ERR_AUTH) and takes its STATUS from
+  # the C header when the library loads (native.rb): no number is written here.
   class Error < StandardError
     # The SecretStatus code this class stands for (nil for the base class).
     STATUS = nil
@@ -31,49 +33,37 @@ module PrefectSecrets
     end
   end
 
-  # SECRET_ERR_INVALID_ARGUMENT (-1): an argument the library cannot take (a NUL byte in
+  # SECRET_ERR_INVALID_ARGUMENT: an argument the library cannot take (a NUL byte in
   # a name, text that is not UTF-8, a timeout that is not positive...). Also raised by the
   # binding itself, without calling the library, for arguments C cannot carry.
   class InvalidArgumentError < Error
-    STATUS = -1
   end
 
-  # SECRET_ERR_BUFFER_TOO_SMALL (-2): the C buffer protocol's status. The getters never
+  # SECRET_ERR_BUFFER_TOO_SMALL: the C buffer protocol's status. The getters never
   # raise it: the library sizes and allocates each value itself (secret_get_alloc).
   class BufferTooSmallError < Error
-    STATUS = -2
   end
 
-  # SECRET_ERR_FLOW_BUILDING (-3): a Flow is being built (flow_building = true).
+  # SECRET_ERR_FLOW_BUILDING: a Flow is being built (flow_building = true).
   class FlowBuildingError < Error
-    STATUS = -3
   end
 
-  # SECRET_ERR_AUTH (-4): no token for the server, or it refused the token after a refresh;
+  # SECRET_ERR_AUTH: no token for the server, or it refused the token after a refresh;
   # with server_flavor :prefect_3, the server refused the API key or auth string (HTTP 401
   # or 403).
   class AuthError < Error
-    STATUS = -4
   end
 
-  # SECRET_ERR_CLIENT (-5): the server could not be asked, or its answer is unusable.
+  # SECRET_ERR_CLIENT: the server could not be asked, or its answer is unusable.
   class ClientError < Error
-    STATUS = -5
   end
 
-  # SECRET_ERR_CONFIG (-6): a configuration Prefect 0.5.3 would refuse (a broken
+  # SECRET_ERR_CONFIG: a configuration Prefect 0.5.3 would refuse (a broken
   # ~/.prefect/config.toml, a dangling backslash in a PREFECT__* variable...).
   class ConfigError < Error
-    STATUS = -6
   end
 
-  # SECRET_ERR_INTERNAL (-99): a bug in the library (a panic caught at its boundary).
+  # SECRET_ERR_INTERNAL: a bug in the library (a panic caught at its boundary).
   class InternalError < Error
-    STATUS = -99
-  end
-
-  class Error
-    BY_STATUS = [InvalidArgumentError, BufferTooSmallError, FlowBuildingError, AuthError,
-                 ClientError, ConfigError, InternalError].to_h { |k| [k::STATUS, k] }.freeze
   end
 end

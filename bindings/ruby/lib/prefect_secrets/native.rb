@@ -70,6 +70,16 @@ module PrefectSecrets
     SECRET_OK = HEADER.value("SecretStatus", "SECRET_OK")
     SECRET_NOT_FOUND = HEADER.value("SecretStatus", "SECRET_NOT_FOUND")
 
+    # Each Error subclass's STATUS, from the enumerator it is named after (AuthError is
+    # SECRET_ERR_AUTH; a class the header lacks fails the require), and Error::BY_STATUS.
+    ERROR_CLASSES = PrefectSecrets.constants.map { |c| PrefectSecrets.const_get(c) }
+                                  .select { |k| k.is_a?(Class) && k < Error }.freeze
+    ERROR_CLASSES.each do |klass|
+      words = klass.name.split("::").last.delete_suffix("Error").gsub(/(?<!\A)([A-Z])/, '_\1')
+      klass.const_set(:STATUS, HEADER.value("SecretStatus", "SECRET_ERR_#{words.upcase}"))
+    end
+    Error.const_set(:BY_STATUS, ERROR_CLASSES.to_h { |k| [k::STATUS, k] }.freeze)
+
     # A loaded library: the Fiddle handle and one Fiddle::Function per C function.
     class Library
       attr_reader :path
