@@ -7,15 +7,16 @@
    target/release is used as it is) and runs it with --json.
 2. Starts the C benchmark's HTTP server (`bench --serve PORT_FILE`) and runs the same
    workloads through Prefect 0.5.3 in Python against it: the reference venv and module
-   loading of the conformance kit (../shared/conformance: run.py's oracle_python(),
-   prefect053.py's load_prefect()), timed with time.perf_counter_ns in batches, medians
-   across batches as on the C side.
+   loading of the repository's oracle (tests/oracle: oracle.py's reference_python(),
+   prefect_worker.py's import_prefect()), timed with time.perf_counter_ns in batches,
+   medians across batches as on the C side.
 3. Prints a table (workload, prefect-secrets, Prefect 0.5.3, how many times faster, the
    target, met?) plus the C side's thread scaling and server/raw-HTTP ratio; --json prints
    everything as one JSON object instead (the tables go to stderr).
 
-The first use installs Prefect 0.5.3 into ~/.cache/prefect053-oracle (PREFECT053_VENV
-moves it), as the conformance kit does; that takes about a minute.
+The first use installs Prefect 0.5.3 into ~/.cache/prefect-secrets-oracle
+(PREFECT_SECRETS_ORACLE_VENV moves it), as tests/oracle/oracle.py does; that takes about
+a minute.
 """
 import argparse
 import json
@@ -26,7 +27,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFORMANCE = os.path.normpath(os.path.join(ROOT, "..", "shared", "conformance"))
+ORACLE = os.path.join(ROOT, "tests", "oracle")
 BENCH = os.path.join(ROOT, "target", "bench-c", "bench")
 
 # The same names and values as benches/c/bench.c.
@@ -48,10 +49,10 @@ DRIVER = r'''
 import gc, json, os, sys, time
 
 params = json.load(sys.stdin)
-sys.path.insert(0, params["conformance"])
-from prefect053 import load_prefect
+sys.path.insert(0, params["oracle"])
+from prefect_worker import import_prefect
 
-prefect, Secret, Flow = load_prefect(params["site"])
+prefect, Secret, Flow = import_prefect()
 dumps = json.dumps
 SEP = (",", ":")
 clock = time.perf_counter_ns
@@ -217,27 +218,27 @@ class BenchServer:
 
 
 def oracle():
-    """The Prefect 0.5.3 venv's python and site-packages, as the conformance kit makes them."""
-    sys.path.insert(0, CONFORMANCE)
+    """The Prefect 0.5.3 venv's python, as tests/oracle/oracle.py makes it."""
+    sys.path.insert(0, ORACLE)
     try:
-        import run as conformance_run
+        import oracle as reference
     finally:
-        sys.path.remove(CONFORMANCE)
+        sys.path.remove(ORACLE)
     # A first use runs venv and pip, which print on stdout: keep stdout for --json.
     sys.stdout.flush()
     saved = os.dup(1)
     os.dup2(2, 1)
     try:
-        return conformance_run.oracle_python()
+        return reference.reference_python()
     finally:
         os.dup2(saved, 1)
         os.close(saved)
 
 
 def run_prefect(quick, port, cpu):
-    py, site = oracle()
+    py = oracle()
     params = {
-        "conformance": CONFORMANCE, "site": site, "port": port,
+        "oracle": ORACLE, "port": port,
         "string_value": STRING_VALUE, "object_value": OBJECT_VALUE, "server_value": SERVER_VALUE,
         # (warm-up batches, batches, calls per batch)
         "local_plan": (2, 10, 2000) if quick else (3, 30, 5000),

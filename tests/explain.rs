@@ -4,8 +4,8 @@
 //! the output).
 //!
 //! What a report says a value decodes to is checked against Prefect 0.5.3 itself: every
-//! conformance case that only sets secrets (the outcomes `run.py` recorded from the real
-//! Prefect) is explained, and the report must agree with the reference's outcome.
+//! conformance case that only sets secrets (the outcomes `tests/oracle/oracle.py` recorded
+//! from the real Prefect) is explained, and the report must agree with the reference's outcome.
 
 mod support;
 
@@ -318,7 +318,7 @@ fn reports_agree_with_prefect_on_the_conformance_cases() {
                 "none" => first.contains(": not found") || first.contains("its value is None"),
                 "value" => {
                     let kind = match want["kind"].as_str().unwrap() {
-                        // A TOML date or time: the kit compares its text, which is what the
+                        // A TOML date or time: the oracle compares its text, which is what the
                         // library returns (docs/differences.md).
                         "str" | "datetime" | "date" | "time" => "text of",
                         "int" => "an int",

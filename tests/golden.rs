@@ -1,6 +1,7 @@
 //! Replays the conformance cases with the outcomes Prefect 0.5.3 gave for them
-//! (`tests/conformance/*expected.json`, written by `run.py --write-expected`), through the
-//! library's core, without Python. Each case gets its own store, environment and HOME.
+//! (`tests/conformance/*expected.json`, written by `tests/conformance/refresh.py` with
+//! `tests/oracle/oracle.py`), through the library's core, without Python. Each case gets
+//! its own store, environment and HOME.
 
 mod support;
 

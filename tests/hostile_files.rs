@@ -361,9 +361,10 @@ fn an_expansion_bomb_is_a_configuration_error_naming_the_variable() {
 
 /// `${key}` doubling 40 levels deep, through `secret_config_load_file`. Prefect's own rule
 /// (10 rounds, one reference per value each) stops it early; the expected values come
-/// from Prefect 0.5.3 (`/work/shared/conformance/run.py`, three runs agreeing): k1..k3
-/// resolve fully; k40 keeps references to the deepest keys at its end (which ones depends
-/// on Python's string hashing; this library goes in file order).
+/// from Prefect 0.5.3 (`python3 tests/oracle/oracle.py tests/oracle/doubling-chain.json`,
+/// cases `hostile-chain-k*`, three runs agreeing): k1..k3 resolve fully; k40 keeps
+/// references to the deepest keys at its end (which ones depends on Python's string
+/// hashing; this library goes in file order).
 #[test]
 fn a_doubling_chain_of_references_through_load_file() {
     let dir = TempDir::new("hostile-chain");

@@ -277,9 +277,10 @@ fn copies_of_a_big_list_stop_at_the_total() {
 }
 
 /// `a = "xxxxxxxx"`, `b = "${a}${a}"`, ... 40 levels. Expected values from Prefect 0.5.3
-/// (`/work/shared/conformance/run.py`, three runs, the same each time): the first levels
-/// resolve within the 10 rounds; the deepest keeps unresolved references at its end
-/// (which ones depends on Python's string hashing; in every run it ended the same way).
+/// (`python3 tests/oracle/oracle.py tests/oracle/doubling-chain.json`, cases `chain-k*`,
+/// three runs): the first levels resolve within the 10 rounds; the deepest keeps unresolved
+/// references at its end (how many depends on Python's string hashing, so its length
+/// changes from run to run; in every run it ended the same way).
 #[test]
 fn a_doubling_chain_of_references_stays_small() {
     let mut text = String::from("[context.secrets]\nk0 = \"xxxxxxxx\"\n");

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Writes cases.json: the project's own conformance cases, one or more per rule of
-docs/SEMANTICS.md. Expected outcomes come only from Prefect 0.5.3:
+docs/SEMANTICS.md. Expected outcomes come only from Prefect 0.5.3, asked by the repository's
+oracle (tests/oracle/oracle.py):
 
-    python3 tests/conformance/make_cases.py
-    python3 ../shared/conformance/run.py tests/conformance/cases.json \
-        --write-expected tests/conformance/expected.json
+    python3 tests/conformance/make_cases.py              # writes cases.json
+    python3 tests/conformance/refresh.py cases.json      # Prefect's answers: expected.json
+    python3 tests/conformance/make_cases.py --refresh    # both in one go
 
 Cases where the library deliberately differs from Prefect 0.5.3 (docs/differences.md)
 are not here; unit tests cover them.
 """
 import json
 import os
+import subprocess
+import sys
 
 S = "PREFECT__CONTEXT__SECRETS__S"
 CLOUD = {"PREFECT__CLOUD__USE_LOCAL_SECRETS": "false", "PREFECT__CLOUD__API": "{SERVER}",
@@ -382,3 +385,5 @@ if __name__ == "__main__":
         json.dump(cases, f, indent=1, ensure_ascii=True)
         f.write("\n")
     print(len(cases), "cases")
+    if "--refresh" in sys.argv[1:]:
+        subprocess.run([sys.executable, os.path.join(here, "refresh.py"), "cases.json"], check=True)

@@ -1,4 +1,4 @@
-//! Runs one conformance case through the library's core, the way the kit's `libworker.py`
+//! Runs one conformance case through the library's core, the way `tests/oracle/lib_worker.py`
 //! runs it through the C ABI, and compares the outcome with Prefect 0.5.3's.
 
 use std::path::PathBuf;
@@ -91,7 +91,7 @@ fn kind_name(kind: ErrorKind) -> &'static str {
 /// The outcome of one case: `Ok(Some((json, text)))`, `Ok(None)` for None, or the error.
 type Outcome = Result<Option<(Vec<u8>, Vec<u8>)>, Error>;
 
-/// What a case sets through the API before its get, as `libworker.py` does.
+/// What a case sets through the API before its get, as `lib_worker.py` does.
 pub fn apply_sets(store: &Store, spec: &Json) -> Result<(), Error> {
     if let Some(sets) = spec["config_set"].as_object() {
         for (key, value) in sets {
@@ -111,7 +111,7 @@ pub fn apply_sets(store: &Store, spec: &Json) -> Result<(), Error> {
     }
     if let Some(sets) = spec["context_set"].as_object() {
         for (name, value) in sets {
-            // libworker ignores this status too.
+            // lib_worker.py ignores this status too.
             let _ = store.update(|s| s.set_secret(name, PyStr::from(value.as_str().unwrap())));
         }
     }
@@ -135,7 +135,7 @@ fn run_on_store(store: &Store, spec: &Json) -> Outcome {
     Ok(Some((json, text)))
 }
 
-/// The kit's scripted loopback server: answers in order, `refresh` for `/refresh_token`,
+/// The oracle's scripted loopback server: answers in order, `refresh` for `/refresh_token`,
 /// HTTP 500 once the script runs out.
 fn scripted_server(spec: &Json) -> TestServer {
     let responses: VecDeque<Json> = spec["responses"]
@@ -164,7 +164,7 @@ fn scripted_server(spec: &Json) -> TestServer {
     })
 }
 
-/// What the kit logs of each request.
+/// What the oracle logs of each request.
 fn logged(req: &Request) -> Json {
     let body: Json = serde_json::from_slice(&req.body).unwrap_or(Json::Null);
     let mut variables = body.get("variables").cloned().unwrap_or(Json::Null);
@@ -186,7 +186,7 @@ fn logged(req: &Request) -> Json {
     })
 }
 
-/// The kit's rule: the library's requests start with Prefect's, and are at most twice as
+/// The oracle's rule: the library's requests start with Prefect's, and are at most twice as
 /// many.
 fn judge_requests(want: &Json, got: &[Json]) -> Result<(), String> {
     let want = want.as_array().cloned().unwrap_or_default();

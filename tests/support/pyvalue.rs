@@ -9,7 +9,7 @@ use prefect_secrets::value::Value;
 /// Whether two dicts must also list their keys in the same order.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum KeyOrder {
-    /// As the conformance kit compares: key order does not matter.
+    /// As `tests/oracle/oracle.py --lib` compares: key order does not matter.
     Ignored,
     /// After a round trip through our own renderer and decoder: order must survive too.
     Kept,
