@@ -1,218 +1,229 @@
 package prefectsecrets
 
+// Tests of the binding: each exported function's arguments and results cross to C and
+// back intact (NUL bytes, non-UTF-8, empty and long values), each status becomes its Go
+// error, and the Go side of talking to a server works. What the library does with the
+// values (Prefect's rules, JSON, TLS, auth, the cache) is tested in Rust and C (tests/,
+// src/**/tests.rs, tests/c/).
+
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log"
-	"math"
-	"math/big"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 )
 
-// wantErr checks that err matches sentinel (and no other), is an *Error with the right
-// code and a message.
-func wantErr(t *testing.T, err error, sentinel *Error) *Error {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want one matching %v", sentinel)
-	}
-	if !errors.Is(err, sentinel) {
-		t.Fatalf("error %v does not match %v", err, sentinel)
-	}
-	for _, other := range allSentinels {
-		if other != sentinel && errors.Is(err, other) {
-			t.Fatalf("error %v also matches %v", err, other)
-		}
-	}
-	var e *Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not an *Error", err, err)
-	}
-	if e.Code != sentinel.Code || e.Op == "" || e.Message == "" {
-		t.Fatalf("error %#v: want code %d, an op and a message", e, sentinel.Code)
-	}
-	return e
-}
-
-var allSentinels = []*Error{ErrInvalidArgument, ErrBufferTooSmall, ErrFlowBuilding, ErrAuth,
-	ErrClient, ErrConfig, ErrInternal}
-
-func mustOK(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantValue(t *testing.T, get func(string) (string, bool, error), name, want string) {
-	t.Helper()
-	v, found, err := get(name)
-	if err != nil || !found || v != want {
-		t.Fatalf("get(%q) = %q, %v, %v; want %q, true, nil", name, clip(v, 80), found, err, clip(want, 80))
-	}
-}
-
-func wantNotFound(t *testing.T, get func(string) (string, bool, error), name string) {
-	t.Helper()
-	v, found, err := get(name)
-	if err != nil || found || v != "" {
-		t.Fatalf("get(%q) = %q, %v, %v; want \"\", false, nil", name, v, found, err)
-	}
-}
-
-func TestGetLocalValues(t *testing.T) {
+func TestGetValues(t *testing.T) {
 	isolate(t)
 	for _, c := range []struct{ set, text, json string }{
 		{"hunter2", "hunter2", `"hunter2"`},
-		{`"42"`, "42", `"42"`},
-		{"42", "42", "42"},
-		{"1E5", "100000.0", "100000.0"},
-		{"NaN", "NaN", "NaN"},
-		{"-Infinity", "-Infinity", "-Infinity"},
-		{"123456789012345678901234567890", "123456789012345678901234567890", "123456789012345678901234567890"},
 		{`{"user": "svc", "n": [1, 2.5, null, true]}`, `{"user":"svc","n":[1,2.5,null,true]}`, `{"user":"svc","n":[1,2.5,null,true]}`},
 		{"mot de passe été ☃", "mot de passe été ☃", `"mot de passe \u00e9t\u00e9 \u2603"`},
 		{"", "", `""`},
-		{"  \n 7 \t", "7", "7"},
-		{"{'a': 1}", "{'a': 1}", `"{'a': 1}"`},
+		{"a\x00b", "a\x00b", `"a\u0000b"`}, // a value with NUL is passed whole
+		{`"x\u0000y"`, "x\x00y", `"x\u0000y"`},
+		{"\x00", "\x00", `"\u0000"`},
 	} {
 		mustOK(t, ContextSet("s", c.set))
 		wantValue(t, Get, "s", c.text)
 		wantValue(t, GetJSON, "s", c.json)
 	}
-}
-
-func TestNotFound(t *testing.T) {
-	isolate(t)
 	wantNotFound(t, Get, "absent")
 	wantNotFound(t, GetJSON, "absent")
-	mustOK(t, ContextSet("s", "null")) // json.loads("null") is None
+	mustOK(t, ContextSet("s", "null")) // found, but None: not found
 	wantNotFound(t, Get, "s")
 	wantNotFound(t, GetJSON, "s")
-}
 
-func TestEnvironmentAndUserConfig(t *testing.T) {
-	home := isolate(t)
-	t.Setenv("PREFECT__CONTEXT__SECRETS__MY_KEY", "abc")
-	mustOK(t, writeFile(filepath.Join(home, ".prefect", "config.toml"), "[context.secrets]\nAPI_KEY = \"k\"\n"))
-	mustOK(t, ResetConfig())
-	wantValue(t, Get, "my_key", "abc") // Prefect 0.5.3 lowercases the whole path
-	wantNotFound(t, Get, "MY_KEY")
-	wantValue(t, Get, "API_KEY", "k")
-}
-
-func TestNULInNamesAndValues(t *testing.T) {
-	isolate(t)
-	// A name with NUL cannot be passed to C: refused before the call.
-	for _, f := range []func() error{
-		func() error { _, _, err := Get("a\x00b"); return err },
-		func() error { _, _, err := GetJSON("a\x00b"); return err },
-		func() error { return ContextSet("a\x00b", "v") },
-		func() error { _, err := ContextRemove("a\x00b"); return err },
-		func() error { return SetAuthToken("t\x00k") },
-		func() error { return SetCloudGraphQL("http://127.0.0.1/\x00") },
-		func() error { return LoadConfigFile("/tmp/\x00") },
-		func() error { return SetCABundle("/tmp/\x00") },
-		func() error { return SetAPIURL("http://127.0.0.1/\x00") },
-		func() error { return SetAPIKey("k\x00ey") },
-		func() error { return SetAPIAuthString("user:pa\x00ss") },
-	} {
-		e := wantErr(t, f(), ErrInvalidArgument)
-		if !strings.Contains(e.Message, "NUL") {
-			t.Errorf("message %q does not mention the NUL", e.Message)
-		}
-	}
-	// A value with NUL is fine: it is not JSON, so it reads back as itself.
-	mustOK(t, ContextSet("s", "a\x00b"))
-	wantValue(t, Get, "s", "a\x00b")
-	wantValue(t, GetJSON, "s", `"a\u0000b"`)
-	// A JSON string with an escaped NUL decodes to one.
-	mustOK(t, ContextSet("j", `"x\u0000y"`))
-	wantValue(t, Get, "j", "x\x00y")
-	mustOK(t, ContextSet("z", "\x00"))
-	wantValue(t, Get, "z", "\x00")
-}
-
-func TestInvalidUTF8(t *testing.T) {
-	isolate(t)
-	e := wantErr(t, ContextSet("s", "bad \xff value"), ErrInvalidArgument)
-	if !strings.Contains(e.Message, "value") || e.Op != "secret_context_set_bytes" {
-		t.Errorf("unexpected error %#v", e)
-	}
-	_, _, err := Get("bad\xffname")
-	e = wantErr(t, err, ErrInvalidArgument)
-	if !strings.Contains(e.Message, "name") || e.Op != "secret_get" {
-		t.Errorf("unexpected error %#v", e)
-	}
-	_, _, err = GetJSON("bad\xffname")
-	if e := wantErr(t, err, ErrInvalidArgument); e.Op != "secret_get_json" {
-		t.Errorf("unexpected error %#v", e)
-	}
-}
-
-func TestLongValues(t *testing.T) {
-	isolate(t)
-	// Sizes around the powers of two an allocator might care about, then large: the
-	// library sizes each value itself (secret_get_alloc).
-	for _, n := range []int{0, 1, 2, 510, 511, 512, 513, 4096, 1 << 20, 5<<20 + 3} {
-		v := "y" // n bytes of text that is not JSON
-		switch {
-		case n == 0:
-			v = ""
-		case n >= 2:
-			v = "<" + strings.Repeat("x", n-2) + ">"
-		}
+	// Sizes around the powers of two an allocator might care about, then large (the library
+	// sizes each value itself: secret_get_alloc), and one whose JSON is longer than its text.
+	for _, n := range []int{511, 512, 513, 4096, 5<<20 + 3} {
+		v := "<" + strings.Repeat("x", n-2) + ">"
 		mustOK(t, ContextSet("s", v))
 		wantValue(t, Get, "s", v)
 		wantValue(t, GetJSON, "s", `"`+v+`"`)
 	}
-	// A long value whose JSON is much longer than its text, with NULs inside.
-	v := strings.Repeat("é\x00\"", 1<<18)
-	mustOK(t, ContextSet("s", v))
-	wantValue(t, Get, "s", v)
-	js, found, err := GetJSON("s")
-	if err != nil || !found || js != `"`+strings.Repeat(`\u00e9\u0000\"`, 1<<18)+`"` {
-		t.Fatalf("GetJSON: %d bytes, %v, %v", len(js), found, err)
-	}
-	// A long non-string value.
-	big := "[" + strings.TrimSuffix(strings.Repeat("1234567, ", 150000), ", ") + "]"
-	mustOK(t, ContextSet("s", big))
-	wantValue(t, Get, "s", strings.ReplaceAll(big, " ", ""))
-}
+	mustOK(t, ContextSet("s", strings.Repeat("é\x00\"", 1<<18)))
+	wantValue(t, Get, "s", strings.Repeat("é\x00\"", 1<<18))
+	wantValue(t, GetJSON, "s", `"`+strings.Repeat(`\u00e9\u0000\"`, 1<<18)+`"`)
 
-func TestFlowBuilding(t *testing.T) {
-	isolate(t)
-	mustOK(t, ContextSet("s", "x"))
-	mustOK(t, SetFlowBuilding(true))
-	for _, get := range []func(string) (string, bool, error){Get, GetJSON} {
-		_, _, err := get("s")
-		e := wantErr(t, err, ErrFlowBuilding)
-		if !strings.Contains(e.Message, "Secrets should only be retrieved during a Flow run") {
-			t.Errorf("message %q", e.Message)
+	// Non-UTF-8 reaches the library, which refuses it.
+	e := wantErr(t, ContextSet("s", "bad \xff value"), ErrInvalidArgument)
+	if !strings.Contains(e.Message, "value") || e.Op != "secret_context_set_bytes" {
+		t.Errorf("unexpected error %#v", e)
+	}
+	for op, get := range map[string]func(string) (string, bool, error){"secret_get": Get, "secret_get_json": GetJSON} {
+		_, _, err := get("bad\xffname")
+		if e := wantErr(t, err, ErrInvalidArgument); !strings.Contains(e.Message, "name") || e.Op != op {
+			t.Errorf("unexpected error %#v", e)
 		}
 	}
-	mustOK(t, SetFlowBuilding(false))
-	wantValue(t, Get, "s", "x")
-	// ResetConfig clears the flag too.
+	_, err := Explain("bad\xffname")
+	if e := wantErr(t, err, ErrInvalidArgument); e.Op != "secret_explain" {
+		t.Errorf("unexpected error %#v", e)
+	}
+}
+
+// A string argument with a NUL byte cannot be passed to C: every wrapper refuses it
+// before the call, naming its C function (a value is passed whole: see TestGetValues).
+func TestNULInStringArguments(t *testing.T) {
+	isolate(t)
+	ctx := context.Background()
+	for op, f := range map[string][]func() error{
+		"secret_get": {func() error { _, _, err := Get("a\x00b"); return err },
+			func() error { _, _, err := GetContext(ctx, "a\x00b"); return err }},
+		"secret_get_json": {func() error { _, _, err := GetJSON("a\x00b"); return err },
+			func() error { _, _, err := GetJSONContext(ctx, "a\x00b"); return err }},
+		"secret_context_set_bytes":          {func() error { return ContextSet("a\x00b", "v") }},
+		"secret_context_remove":             {func() error { _, err := ContextRemove("a\x00b"); return err }},
+		"secret_config_set_auth_token":      {func() error { return SetAuthToken("t\x00k") }},
+		"secret_config_set_cloud_graphql":   {func() error { return SetCloudGraphQL("http://127.0.0.1/\x00") }},
+		"secret_config_load_file":           {func() error { return LoadConfigFile("/tmp/\x00") }},
+		"secret_config_set_ca_bundle":       {func() error { return SetCABundle("/tmp/\x00") }},
+		"secret_config_set_api_url":         {func() error { return SetAPIURL("http://127.0.0.1/\x00") }},
+		"secret_config_set_api_key":         {func() error { return SetAPIKey("k\x00ey") }},
+		"secret_config_set_api_auth_string": {func() error { return SetAPIAuthString("user:pa\x00ss") }},
+		"secret_explain":                    {func() error { _, err := Explain("a\x00b"); return err }},
+		"secret_config_set": {func() error { return SetConfig("cache\x00_ttl", "1") },
+			func() error { return SetConfig("auth_token", "tok\x00en") },
+			func() error { return UnsetConfig("cache\x00_ttl") }},
+	} {
+		for _, f := range f {
+			if e := wantErr(t, f(), ErrInvalidArgument); e.Op != op || !strings.Contains(e.Message, "NUL") {
+				t.Errorf("unexpected error %#v, want op %s and a message naming the NUL", e, op)
+			}
+		}
+	}
+}
+
+// Each setter's argument reaches the library as given: ConfigView shows it.
+func TestSetters(t *testing.T) {
+	home := isolate(t)
+	ca := filepath.Join(home, "ca.pem")
+	view := func(want ...string) {
+		t.Helper()
+		text, err := ConfigView(false)
+		mustOK(t, err)
+		for _, w := range want {
+			if strings.HasPrefix(w, "!") {
+				if strings.Contains(text, w[1:]) {
+					t.Errorf("ConfigView has %q:\n%s", w[1:], text)
+				}
+			} else if !strings.Contains(text, w) {
+				t.Errorf("ConfigView has no %q:\n%s", w, text)
+			}
+		}
+	}
+	mustOK(t, SetUseLocalSecrets(false))
+	mustOK(t, SetCloudGraphQL("http://127.0.0.1:9/graphql"))
+	mustOK(t, SetTimeouts(1500*time.Millisecond, 2500*time.Millisecond))
+	mustOK(t, SetMaxReplyBytes(1<<40))
+	mustOK(t, SetCABundle(ca))
+	mustOK(t, SetAllowInsecureHTTP(true))
+	mustOK(t, SetServerFlavor(ServerPrefect3))
+	mustOK(t, SetAPIURL("http://127.0.0.1:4200/api"))
+	mustOK(t, SetReuseWindow(250*time.Millisecond))
+	mustOK(t, SetCacheTTL(90*time.Second))
+	mustOK(t, SetAuthToken("tok-go-8d2e"))
+	mustOK(t, SetAPIKey("pnu_go-8d2e"))
+	mustOK(t, SetAPIAuthString("admin:pa ss"))
+	mustOK(t, SetConfig("cache_max_entries", "17"))
+	view("use_local_secrets = false", `graphql = "http://127.0.0.1:9/graphql"`, "connect_timeout = 1.5",
+		"request_timeout = 2.5", "max_reply_bytes = 1099511627776", fmt.Sprintf("ca_bundle = %q", ca),
+		"allow_insecure_http = true", `server_flavor = "prefect-3"`, `api_url = "http://127.0.0.1:4200/api"`,
+		"reuse_window = 0.25", "cache_ttl = 90.0", "cache_max_entries = 17", "auth_token = \"********",
+		"api_key = \"********", "api_auth_string = \"********", "!tok-go-8d2e", "!pnu_go", "!pa ss")
+	mustOK(t, SetUseLocalSecrets(true))
+	mustOK(t, UseSystemCAs())
+	mustOK(t, SetAllowInsecureHTTP(false))
+	mustOK(t, SetServerFlavor(ServerPrefect05))
+	mustOK(t, ClearAPIURL())
+	mustOK(t, ClearAuthToken())
+	mustOK(t, ClearAPIKey())
+	mustOK(t, ClearAPIAuthString())
+	mustOK(t, UnsetConfig("cache_max_entries"))
+	mustOK(t, CacheClear())
+	view("!use_local_secrets = false", "!ca_bundle", "!allow_insecure_http = true", "!server_flavor = \"prefect-3\"",
+		"!api_url", "!auth_token", "!api_key", "!api_auth_string", "!cache_max_entries")
+
+	// Out of range: refused by the library, whatever Go's conversion gives.
+	for op, err := range map[string][]error{
+		"secret_config_set_timeouts": {SetTimeouts(-time.Second, time.Second), SetTimeouts(time.Second, 0),
+			SetTimeouts(1<<63-1, time.Second)},
+		"secret_config_set_max_reply_bytes": {SetMaxReplyBytes(0), SetMaxReplyBytes(1 << 63)},
+		"secret_config_set_reuse_window":    {SetReuseWindow(-time.Nanosecond), SetReuseWindow(1<<63 - 1)},
+		"secret_config_set_cache_ttl":       {SetCacheTTL(-time.Nanosecond), SetCacheTTL(1e9 * time.Second)},
+		"secret_config_set_server_flavor":   {SetServerFlavor(99), SetServerFlavor(-1)},
+		"secret_config_set":                 {SetConfig("no_such_key", "1"), UnsetConfig("use_local_secrets")},
+	} {
+		for _, err := range err {
+			if e := wantErr(t, err, ErrInvalidArgument); e.Op != op {
+				t.Errorf("unexpected error %#v, want op %s", e, op)
+			}
+		}
+	}
+	e := wantErr(t, SetAPIKey("pnu-\xff"), ErrInvalidArgument)
+	if e.Op != "secret_config_set_api_key" || !strings.Contains(e.Message, "UTF-8") {
+		t.Errorf("unexpected error %#v", e)
+	}
+}
+
+func TestContextFunctions(t *testing.T) {
+	isolate(t)
+	mustOK(t, ContextSet("a", "1"))
+	for _, want := range []bool{true, false} {
+		if removed, err := ContextRemove("a"); err != nil || removed != want {
+			t.Fatalf("ContextRemove = %v, %v; want %v", removed, err, want)
+		}
+	}
+	wantNotFound(t, Get, "a")
+	mustOK(t, ContextSet("b", "2"))
+	mustOK(t, ContextClear())
+	wantNotFound(t, Get, "b")
+	mustOK(t, ContextSet("X", "x"))
 	mustOK(t, SetFlowBuilding(true))
+	_, _, err := Get("X")
+	wantErr(t, err, ErrFlowBuilding)
+	mustOK(t, SetFlowBuilding(false))
+	wantValue(t, Get, "X", "x")
 	mustOK(t, ResetConfig())
-	wantNotFound(t, Get, "s")
+	wantNotFound(t, Get, "X")
+}
+
+// Each status the library returns becomes its sentinel, with the C function's name.
+func TestErrorMapping(t *testing.T) {
+	home := isolate(t)
+	bad := filepath.Join(home, "bad.toml")
+	mustOK(t, writeFile(bad, "[context.secrets\nx = 1\n"))
+	if e := wantErr(t, LoadConfigFile(bad), ErrConfig); e.Op != "secret_config_load_file" {
+		t.Errorf("unexpected error %#v", e)
+	}
+	mustOK(t, SetFlowBuilding(true))
+	_, _, err := GetJSON("s")
+	if e := wantErr(t, err, ErrFlowBuilding); e.Op != "secret_get_json" ||
+		!strings.Contains(e.Message, "Secrets should only be retrieved during a Flow run") {
+		t.Errorf("unexpected error %#v", e)
+	}
+	mustOK(t, SetFlowBuilding(false))
+	cloud(t, "http://127.0.0.1:9", "")
+	_, _, err = Get("DB") // no token
+	if e := wantErr(t, err, ErrAuth); e.Op != "secret_get" || !strings.Contains(e.Message, "Client.login()") {
+		t.Errorf("unexpected error %#v", e)
+	}
+	mustOK(t, SetAuthToken("tok"))
+	_, _, err = Get("DB") // nothing listens on port 9
+	wantErr(t, err, ErrClient)
+
+	// A configuration that cannot be loaded fails every call until a reset succeeds.
+	t.Setenv("PREFECT__CONTEXT__SECRETS__S", `dangling\`)
+	wantErr(t, ResetConfig(), ErrConfig)
+	_, err = ConfigView(true)
+	if e := wantErr(t, err, ErrConfig); e.Op != "secret_config_view" {
+		t.Errorf("unexpected error %#v", e)
+	}
 }
 
 func TestErrorsIs(t *testing.T) {
@@ -224,12 +235,8 @@ func TestErrorsIs(t *testing.T) {
 				t.Errorf("errors.Is(%v, %v) = %v", wrapped, other, got)
 			}
 		}
-		var back *Error
-		if !errors.As(wrapped, &back) || back != e {
-			t.Errorf("errors.As lost the *Error")
-		}
-		if !strings.HasPrefix(s.Error(), "prefectsecrets: SECRET_ERR_") {
-			t.Errorf("sentinel text %q", s.Error())
+		if back := (*Error)(nil); !errors.As(wrapped, &back) || back != e || !strings.HasPrefix(s.Error(), "prefectsecrets: SECRET_ERR_") {
+			t.Errorf("errors.As lost the *Error, or the sentinel's text is %q", s.Error())
 		}
 	}
 	if errors.Is(errors.New("x"), ErrAuth) || errors.Is(ErrAuth, errors.New("x")) {
@@ -244,403 +251,55 @@ func TestErrorsIs(t *testing.T) {
 	}
 }
 
-func TestServerValues(t *testing.T) {
+// The Go side of talking to a server: one Prefect 0.5.3 GraphQL get (a 1 MiB value,
+// one request) and one Prefect 3 blocks get, with the credentials set from Go.
+func TestServerSmoke(t *testing.T) {
 	isolate(t)
-	srv := newScriptServer(mustJSON(t, `{"responses": [
-		{"status": 200, "body": {"data": {"secretValue": "s3cr3t"}}},
-		{"status": 200, "body": {"data": {"secretValue": {"a": [1, 2.5]}}}},
-		{"status": 200, "body": {"data": {"secretValue": null}}},
-		{"status": 200, "body": {"data": {"secretValue": "42"}}}]}`))
-	defer srv.Close()
-	cloud(t, srv.URL, "tok-1")
-	mustOK(t, SetReuseWindow(0))         // each get asks the server
-	mustOK(t, ContextSet("DB", "local")) // not consulted on the server path
-	wantValue(t, Get, "DB", "s3cr3t")
-	wantValue(t, GetJSON, "DB", `{"a":[1,2.5]}`)
-	wantNotFound(t, Get, "DB")
-	wantValue(t, GetJSON, "DB", `"42"`) // no json.loads on the server path
-	reqs := srv.requests()
-	if len(reqs) != 4 {
-		t.Fatalf("%d requests: %s", len(reqs), pyDumps(reqs))
-	}
-	want := mustJSON(t, `{"method": "POST", "path": "/graphql/alpha", "authorization": "Bearer tok-1", "variables": {"name": "DB"}}`)
-	if !pyEq(reqs[0], want) {
-		t.Errorf("request %s, want %s", pyDumps(reqs[0]), pyDumps(want))
-	}
-}
-
-func TestServerLongValueOneRequest(t *testing.T) {
-	isolate(t)
-	long := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB
-	srv := newScriptServer(mustJSON(t, `{"responses": [{"status": 200, "body": {"data": {"secretValue": "`+long+`"}}}]}`))
-	defer srv.Close()
-	cloud(t, srv.URL, "tok-1")
-	// One Get is one library call (secret_get_alloc), whatever the value's size.
+	long := strings.Repeat("0123456789abcdef", 1<<16)
+	graphql := newScriptServer([]reply{{Status: 200, Body: json.RawMessage(`{"data": {"secretValue": "` + long + `"}}`)},
+		{Status: 200, Body: json.RawMessage(`{"data": {"secretValue": {"a": [1, 2.5]}}}`)}}, nil)
+	defer graphql.Close()
+	cloud(t, graphql.URL, "tok-1")
 	mustOK(t, SetReuseWindow(0))
 	wantValue(t, Get, "DB", long)
-	if n := len(srv.requests()); n != 1 {
-		t.Fatalf("%d requests for one Get, want 1", n)
+	wantValue(t, GetJSON, "DB", `{"a":[1,2.5]}`)
+	reqs := graphql.requests()
+	if len(reqs) != 2 || reqs[0].Path != "/graphql/alpha" || reqs[0].Authorization == nil ||
+		*reqs[0].Authorization != "Bearer tok-1" || fmt.Sprint(reqs[0].Variables) != "map[name:DB]" {
+		t.Errorf("requests %+v", reqs)
+	}
+
+	blocks := newBlocksServer(t, map[string]string{"db": `{"user": "svc"}`})
+	mustOK(t, SetServerFlavor(ServerPrefect3))
+	mustOK(t, SetAPIURL(blocks.URL+"/api"))
+	mustOK(t, SetAPIKey("pnu_key"))
+	wantValue(t, Get, "db", `{"user":"svc"}`)
+	mustOK(t, SetAPIAuthString("admin:pa ss"))
+	wantNotFound(t, GetJSON, "missing")
+	if got := blocks.authorizations(); fmt.Sprint(got) != "[Bearer pnu_key Basic YWRtaW46cGEgc3M=]" {
+		t.Errorf("Authorization headers %q", got)
 	}
 }
 
-func TestServerReuseAcrossCallsOnALockedThread(t *testing.T) {
+// Explain and ConfigView: the name and the flag go in, the report comes back whole.
+func TestReports(t *testing.T) {
 	isolate(t)
-	srv := newScriptServer(mustJSON(t, `{"responses": [
-		{"status": 200, "body": {"data": {"secretValue": "v1"}}},
-		{"status": 200, "body": {"data": {"secretValue": "v2"}}},
-		{"status": 200, "body": {"data": {"secretValue": "v3"}}}]}`))
-	defer srv.Close()
-	cloud(t, srv.URL, "tok-1")
-	mustOK(t, SetReuseWindow(10*time.Second))
-	func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		wantValue(t, GetJSON, "DB", `"v1"`)
-		wantValue(t, Get, "DB", "v1")
-	}()
-	if n := len(srv.requests()); n != 1 {
-		t.Fatalf("%d requests, want 1", n)
-	}
-	// Window 0: every call asks (and any setter ends the reuse).
-	mustOK(t, SetReuseWindow(0))
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	wantValue(t, Get, "DB", "v2")
-	wantValue(t, Get, "DB", "v3")
-}
-
-func TestAuth(t *testing.T) {
-	home := isolate(t)
-	srv := newScriptServer(mustJSON(t, `{"responses": [
-		{"status": 200, "body": {"data": {"secretValue": "a"}}},
-		{"status": 200, "body": {"data": {"secretValue": "b"}}},
-		{"status": 401, "raw": ""},
-		{"status": 401, "raw": ""}]}`))
-	defer srv.Close()
-	cloud(t, srv.URL, "")
-	mustOK(t, SetReuseWindow(0))
-
-	// No token at all: refused before any request.
-	_, _, err := Get("DB")
-	e := wantErr(t, err, ErrAuth)
-	if !strings.Contains(e.Message, "Client.login()") {
-		t.Errorf("message %q", e.Message)
-	}
-	// A token set, then cleared so the credentials file is read.
-	mustOK(t, SetAuthToken("tok-set"))
-	wantValue(t, Get, "DB", "a")
-	mustOK(t, ClearAuthToken())
-	mustOK(t, writeFile(filepath.Join(home, ".prefect", ".credentials", "auth_token"), "file-token"))
-	wantValue(t, Get, "DB", "b")
-	// 401, refresh, 401 again: an auth error.
-	_, _, err = Get("DB")
-	wantErr(t, err, ErrAuth)
-	var auths []interface{}
-	for _, r := range srv.requests() {
-		v, _ := r.(*pyObj).get("authorization")
-		auths = append(auths, v)
-	}
-	want := []interface{}{"Bearer tok-set", "Bearer file-token", "Bearer file-token", "Bearer file-token", "Bearer refreshed-token"}
-	if !pyEq(auths, want) {
-		t.Errorf("authorizations %s, want %s", pyDumps(auths), pyDumps(want))
-	}
-}
-
-func TestClientErrors(t *testing.T) {
-	isolate(t)
-	srv := newScriptServer(mustJSON(t, `{"responses": [
-		{"status": 500, "raw": "oops"},
-		{"status": 200, "body": {"errors": [{"message": "No secret"}]}},
-		{"status": 200, "raw": "not json"}]}`))
-	defer srv.Close()
-	cloud(t, srv.URL, "tok-1")
-	mustOK(t, SetReuseWindow(0))
-	for i := 0; i < 4; i++ { // the fourth finds no scripted reply: HTTP 500
-		_, _, err := GetJSON("DB")
-		wantErr(t, err, ErrClient)
-	}
-	// Nothing listening.
-	mustOK(t, SetCloudGraphQL("http://127.0.0.1:9/graphql"))
-	_, _, err := Get("DB")
-	wantErr(t, err, ErrClient)
-	// Not a URL the library will use.
-	mustOK(t, SetCloudGraphQL("ftp://127.0.0.1/graphql"))
-	_, _, err = Get("DB")
-	wantErr(t, err, ErrClient)
-}
-
-func TestConfigErrors(t *testing.T) {
-	home := isolate(t)
-	// A malformed file: ErrConfig, and nothing changes.
-	mustOK(t, ContextSet("s", "kept"))
-	bad := filepath.Join(home, "bad.toml")
-	mustOK(t, writeFile(bad, "[context.secrets\nx = 1\n"))
-	wantErr(t, LoadConfigFile(bad), ErrConfig)
-	wantValue(t, Get, "s", "kept")
-
-	// A broken environment: the reset fails, and every call after it, until a reset
-	// succeeds.
-	t.Setenv("PREFECT__CONTEXT__SECRETS__S", `dangling\`)
-	wantErr(t, ResetConfig(), ErrConfig)
-	_, _, err := Get("s")
-	wantErr(t, err, ErrConfig)
-	wantErr(t, ContextSet("s", "x"), ErrConfig)
-	os.Unsetenv("PREFECT__CONTEXT__SECRETS__S")
-	mustOK(t, ResetConfig())
-	wantNotFound(t, Get, "s")
-}
-
-func TestLoadConfigFile(t *testing.T) {
-	home := isolate(t)
-	path := filepath.Join(home, "extra.toml")
-	mustOK(t, writeFile(path, "[context.secrets]\nX = \"from-file\"\nP = \"$HOME/key\"\nN = 7\n"))
-	mustOK(t, ContextSet("other", "stays"))
-	mustOK(t, LoadConfigFile(path))
-	wantValue(t, Get, "X", "from-file")
-	wantValue(t, Get, "P", home+"/key")
-	wantValue(t, GetJSON, "N", "7")
-	wantValue(t, Get, "other", "stays")
-}
-
-func TestContextRemoveAndClear(t *testing.T) {
-	isolate(t)
-	t.Setenv("PREFECT__CONTEXT__SECRETS__FROM_ENV", "e")
-	mustOK(t, ResetConfig())
-	mustOK(t, ContextSet("a", "1"))
-	removed, err := ContextRemove("a")
-	if err != nil || !removed {
-		t.Fatalf("ContextRemove = %v, %v", removed, err)
-	}
-	removed, err = ContextRemove("a")
-	if err != nil || removed {
-		t.Fatalf("second ContextRemove = %v, %v", removed, err)
-	}
-	wantNotFound(t, Get, "a")
-	wantValue(t, Get, "from_env", "e")
-	mustOK(t, ContextSet("b", "2"))
-	mustOK(t, ContextClear())
-	wantNotFound(t, Get, "b")
-	wantNotFound(t, Get, "from_env")
-}
-
-func TestResetConfig(t *testing.T) {
-	isolate(t)
-	mustOK(t, ContextSet("a", "1"))
-	mustOK(t, SetUseLocalSecrets(false))
-	mustOK(t, ResetConfig())
-	wantNotFound(t, Get, "a") // local again (the default), and the context is empty
-}
-
-func TestSetUseLocalSecrets(t *testing.T) {
-	isolate(t)
-	t.Setenv("PREFECT__CLOUD__USE_LOCAL_SECRETS", "false")
-	t.Setenv("PREFECT__CLOUD__GRAPHQL", "http://127.0.0.1:9/graphql")
-	mustOK(t, ResetConfig())
-	mustOK(t, ContextSet("s", "local"))
-	_, _, err := Get("s")
-	wantErr(t, err, ErrAuth) // the server path, which has no token
-	mustOK(t, SetUseLocalSecrets(true))
-	wantValue(t, Get, "s", "local")
-}
-
-func TestSetTimeouts(t *testing.T) {
-	isolate(t)
-	for _, c := range [][2]time.Duration{{-time.Second, time.Second}, {time.Second, -time.Second},
-		{0, time.Second}, {time.Second, 0}, {math.MaxInt64, time.Second}} {
-		wantErr(t, SetTimeouts(c[0], c[1]), ErrInvalidArgument)
-	}
-	mustOK(t, SetTimeouts(10*time.Second, 30*time.Second))
-
-	release := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-time.After(10 * time.Second):
-		}
-		_, _ = w.Write([]byte(`{"data": {"secretValue": "late"}}`))
-	}))
-	defer slow.Close()
-	defer close(release)
-	cloud(t, slow.URL, "tok")
-	mustOK(t, SetTimeouts(time.Second, 300*time.Millisecond))
-	start := time.Now()
-	_, _, err := Get("DB")
-	wantErr(t, err, ErrClient)
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("the request timeout of 300ms took %v", d)
-	}
-}
-
-func TestSetMaxReplyBytes(t *testing.T) {
-	isolate(t)
-	wantErr(t, SetMaxReplyBytes(0), ErrInvalidArgument)
-	wantErr(t, SetMaxReplyBytes(1<<63), ErrInvalidArgument)
-	mustOK(t, SetMaxReplyBytes(1<<63-1))
-	srv := newScriptServer(mustJSON(t, `{"responses": [
-		{"status": 200, "body": {"data": {"secretValue": "`+strings.Repeat("x", 1000)+`"}}},
-		{"status": 200, "body": {"data": {"secretValue": "`+strings.Repeat("x", 1000)+`"}}}]}`))
-	defer srv.Close()
-	cloud(t, srv.URL, "tok")
-	mustOK(t, SetMaxReplyBytes(100))
-	_, _, err := Get("DB")
-	wantErr(t, err, ErrClient)
-	mustOK(t, SetMaxReplyBytes(4096))
-	wantValue(t, Get, "DB", strings.Repeat("x", 1000))
-}
-
-func TestSetReuseWindowArguments(t *testing.T) {
-	isolate(t)
-	wantErr(t, SetReuseWindow(-time.Nanosecond), ErrInvalidArgument)
-	wantErr(t, SetReuseWindow(math.MaxInt64), ErrInvalidArgument)
-	mustOK(t, SetReuseWindow(0))
-	mustOK(t, SetReuseWindow(time.Second))
-}
-
-// newTLSServer serves graphql replies over https with a certificate for 127.0.0.1
-// signed by a fresh CA, whose PEM file it returns.
-func newTLSServer(t *testing.T, dir string) (*httptest.Server, string) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	mustOK(t, err)
-	ca := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "prefect-secrets test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	mustOK(t, err)
-	ca, err = x509.ParseCertificate(caDER)
-	mustOK(t, err)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	mustOK(t, err)
-	leaf := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
-	mustOK(t, err)
-	caFile := filepath.Join(dir, "ca.pem")
-	mustOK(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644))
-
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"data": {"secretValue": "over-tls"}}`))
-	}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: key}}}
-	srv.StartTLS()
-	return srv, caFile
-}
-
-func TestSetCABundle(t *testing.T) {
-	home := isolate(t)
-	srv, caFile := newTLSServer(t, home)
-	defer srv.Close()
-	cloud(t, srv.URL, "tok")
-	mustOK(t, SetReuseWindow(0))
-	// The system's store does not know the test CA.
-	_, _, err := Get("DB")
-	wantErr(t, err, ErrClient)
-	mustOK(t, SetCABundle(caFile))
-	wantValue(t, Get, "DB", "over-tls")
-	mustOK(t, UseSystemCAs())
-	_, _, err = Get("DB")
-	wantErr(t, err, ErrClient)
-	// The file is read when needed: a missing one fails the get (as a configuration
-	// error), not the setter.
-	mustOK(t, SetCABundle(filepath.Join(home, "missing.pem")))
-	_, _, err = Get("DB")
-	wantErr(t, err, ErrConfig)
-}
-
-// loopbackAlias is a name other than localhost that /etc/hosts maps to 127.0.0.1 (many
-// systems list the machine's own name there), or "". The library counts only localhost
-// and loopback addresses as loopback, so such a name stands for "another host" while
-// every byte stays on this machine. /etc/hosts is read here, never DNS, and the name is
-// only used when the system resolver reads that file before asking DNS.
-func loopbackAlias() string {
-	nss, err := os.ReadFile("/etc/nsswitch.conf")
-	if err != nil {
-		return ""
-	}
-	filesFirst := false
-	for _, line := range strings.Split(string(nss), "\n") {
-		if f := strings.Fields(line); len(f) > 1 && f[0] == "hosts:" {
-			filesFirst = f[1] == "files"
+	mustOK(t, ContextSet("report_secret", "dv-go-5b1c-value"))
+	for name, want := range map[string]string{"report_secret": `secret "report_secret": found`,
+		"REPORT_SECRET": `did you mean "report_secret"?`, "": `secret "": not found`} {
+		if text, err := Explain(name); err != nil || !strings.Contains(text, want) || strings.Contains(text, "dv-go") {
+			t.Errorf("Explain(%q) = %q, %v; want it to contain %q, and no value", name, text, err, want)
 		}
 	}
-	hosts, err := os.ReadFile("/etc/hosts")
-	if err != nil || !filesFirst {
-		return ""
-	}
-	for _, line := range strings.Split(string(hosts), "\n") {
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
+	for flag, want := range map[bool]string{true: "\nreport_secret = \"******** (text)\"  # this library's API\n",
+		false: "\nreport_secret = \"******** (text)\"\n"} {
+		if text, err := ConfigView(flag); err != nil || !strings.Contains(text, want) {
+			t.Errorf("ConfigView(%v) = %q, %v; want it to contain %q", flag, text, err, want)
 		}
-		f := strings.Fields(line)
-		if len(f) < 2 || f[0] != "127.0.0.1" {
-			continue
-		}
-		for _, name := range f[1:] {
-			if !strings.EqualFold(name, "localhost") && net.ParseIP(name) == nil {
-				return name
-			}
-		}
-	}
-	return ""
-}
-
-func TestSetAllowInsecureHTTP(t *testing.T) {
-	isolate(t)
-	alias := loopbackAlias()
-	if alias == "" {
-		t.Skip("no name other than localhost for 127.0.0.1 in /etc/hosts")
-	}
-	for _, v := range []string{"ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"} {
-		if os.Getenv(v) != "" {
-			t.Skipf("%s is set: the request would go to the proxy", v)
-		}
-	}
-	graphql := newScriptServer(mustJSON(t, `{"responses": [{"status": 200, "body": {"data": {"secretValue": "plain"}}}]}`))
-	defer graphql.Close()
-	blocks := newBlocksServer(t)
-	blocks.set("db", `"plain-3"`)
-	viaAlias := func(u string) string { return strings.Replace(u, "127.0.0.1", alias, 1) }
-	cloud(t, viaAlias(graphql.URL), "tok")
-	mustOK(t, SetAPIURL(viaAlias(blocks.URL)+"/api"))
-	mustOK(t, SetReuseWindow(0))
-	useFlavor := func(f ServerFlavor) { mustOK(t, SetServerFlavor(f)) }
-
-	// Refused before anything is sent, with credentials (0.5) or without (3: the value
-	// itself would cross the network in clear).
-	for _, f := range []ServerFlavor{ServerPrefect05, ServerPrefect3} {
-		useFlavor(f)
-		_, _, err := Get("db")
-		e := wantErr(t, err, ErrClient)
-		if !strings.Contains(e.Message, "clear text") {
-			t.Errorf("%v: message %q", f, e.Message)
-		}
-	}
-	if n, m := len(graphql.requests()), len(blocks.log()); n+m != 0 {
-		t.Fatalf("%d and %d requests sent in clear text", n, m)
-	}
-	mustOK(t, SetAllowInsecureHTTP(true))
-	useFlavor(ServerPrefect05)
-	wantValue(t, Get, "db", "plain")
-	useFlavor(ServerPrefect3)
-	wantValue(t, Get, "db", "plain-3")
-	mustOK(t, SetAllowInsecureHTTP(false))
-	_, _, err := Get("db")
-	wantErr(t, err, ErrClient)
-	if n, m := len(graphql.requests()), len(blocks.log()); n != 1 || m != 1 {
-		t.Fatalf("%d and %d requests, want 1 and 1", n, m)
 	}
 }
 
+// scripts/test-all runs this one test against the installed library (pkg-config tag).
 func TestVersionAndStatusString(t *testing.T) {
 	if v := Version(); v != HeaderVersion {
 		t.Errorf("library version %q, header version %q", v, HeaderVersion)
@@ -658,5 +317,10 @@ func TestVersionAndStatusString(t *testing.T) {
 	}
 	if s := StatusString(12345); s == "" {
 		t.Error("StatusString of an unknown code is empty")
+	}
+	for f, want := range map[ServerFlavor]string{ServerPrefect05: "prefect-0.5", ServerPrefect3: "prefect-3", 99: "ServerFlavor(99)"} {
+		if got := fmt.Sprint(f); got != want {
+			t.Errorf("ServerFlavor(%d) prints %q, want %q", int32(f), got, want)
+		}
 	}
 }

@@ -1,270 +1,168 @@
 package prefectsecrets
 
-// The conformance kit (../../../../shared/conformance, run.py and libworker.py) run through
-// this binding: each case of tests/conformance/public-cases.json is set up as run.py
-// sets it up (environment, HOME, loopback GraphQL server), answered as libworker.py
-// answers it (but through the Go API), and judged as run.py's judge() judges it against
-// the outcomes Prefect 0.5.3 gave (tests/conformance/public-expected.json).
+// The conformance kit's public cases through this binding: each case of
+// tests/conformance/public-cases.json is set up as run.py sets it up (environment, HOME,
+// loopback GraphQL server), answered as libworker.py answers it (through the Go API), and
+// judged as run.py's judge() against the outcomes Prefect 0.5.3 gave (public-expected.json).
+// The reader handles what the public cases hold (plain JSON; expected values that are JSON
+// texts, or NaN/Infinity); the full set (cases.json) is run.py's, against the C ABI.
 //
-// PREFECT_SECRETS_CONFORMANCE=CASES.json:EXPECTED.json runs another pair of files too
-// (e.g. ../../../tests/conformance/cases.json:../../../tests/conformance/expected.json).
+// PREFECT_SECRETS_CONFORMANCE=CASES.json:EXPECTED.json runs another pair of files of that
+// shape (scripts/test-bindings-dist: the public ones, for the packaged module).
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 )
 
-const (
-	publicCases    = "../../../tests/conformance/public-cases.json"
-	publicExpected = "../../../tests/conformance/public-expected.json"
-)
-
 func TestConformancePublic(t *testing.T) {
-	runConformance(t, publicCases, publicExpected)
+	runConformance(t, "../../../tests/conformance/public-cases.json", "../../../tests/conformance/public-expected.json")
 }
 
 func TestConformanceExtra(t *testing.T) {
 	pair := os.Getenv("PREFECT_SECRETS_CONFORMANCE")
-	if pair == "" {
-		t.Skip("set PREFECT_SECRETS_CONFORMANCE=CASES.json:EXPECTED.json to run more cases")
-	}
 	i := strings.LastIndexByte(pair, ':')
 	if i < 0 {
-		t.Fatalf("PREFECT_SECRETS_CONFORMANCE=%q is not CASES.json:EXPECTED.json", pair)
+		t.Skip("set PREFECT_SECRETS_CONFORMANCE=CASES.json:EXPECTED.json to run more cases")
 	}
 	runConformance(t, pair[:i], pair[i+1:])
 }
 
-func loadJSONFile(t *testing.T, path string) interface{} {
+type confCase struct {
+	ID           string
+	Name         string
+	Env          map[string]string
+	UserConfig   *string `json:"user_config"`
+	Credentials  *string
+	ConfigSet    map[string]interface{} `json:"config_set"`
+	ContextSet   map[string]string      `json:"context_set"`
+	FlowBuilding bool                   `json:"flow_building"`
+	Server       *struct {
+		Responses []reply
+		Refresh   *reply
+	}
+}
+
+type confExpected struct {
+	Status, Error, Message, JSON string
+	Requests                     []logged
+}
+
+func loadJSONFile(t *testing.T, path string, v interface{}) {
 	t.Helper()
 	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			t.Skipf("%s not found (the module is not inside the prefect-secrets repository)", path)
-		}
-		t.Fatal(err)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skipf("%s not found (the module is not inside the prefect-secrets repository)", path)
+	} else if err != nil || json.Unmarshal(data, v) != nil {
+		t.Fatalf("%s: cannot read it as JSON (%v)", path, err)
 	}
-	v, err := parsePyJSON(string(data))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return v
 }
 
 func runConformance(t *testing.T, casesPath, expectedPath string) {
-	cases, _ := loadJSONFile(t, casesPath).([]interface{})
-	expectedList, _ := loadJSONFile(t, expectedPath).([]interface{})
-	expected := map[string]*pyObj{}
-	for _, e := range expectedList {
-		o := e.(*pyObj)
-		id, _ := o.get("id")
-		want, _ := o.get("expected")
-		expected[id.(string)] = want.(*pyObj)
+	var cases []json.RawMessage
+	var expectedList []struct {
+		ID       string
+		Expected json.RawMessage
 	}
-	// The library's state is process-wide: put it back as the environment has it.
-	t.Cleanup(func() { _ = ResetConfig() })
+	loadJSONFile(t, casesPath, &cases)
+	loadJSONFile(t, expectedPath, &expectedList)
+	expected := map[string]json.RawMessage{}
+	for _, e := range expectedList {
+		expected[e.ID] = e.Expected
+	}
+	t.Cleanup(func() { _ = ResetConfig() }) // put the library back as the environment has it
 
 	passed, failed := 0, 0
-	var failures []string
-	for _, c := range cases {
-		c := c.(*pyObj)
-		idv, _ := c.get("id")
-		id := idv.(string)
-		want, ok := expected[id]
-		if !ok {
-			t.Errorf("FAIL %s - no expected outcome in %s", id, expectedPath)
-			failed++
-			continue
+	for _, raw := range cases {
+		var c confCase
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatalf("%s: %v", casesPath, err)
 		}
-		ok = t.Run(id, func(t *testing.T) {
-			home := filepath.Join(t.TempDir(), "home")
-			got, marks, err := runCase(c, home)
-			if err != nil {
-				t.Fatalf("FAIL %s - setting up the case: %v", id, err)
+		ok := t.Run(c.ID, func(t *testing.T) {
+			want, ok := expected[c.ID]
+			if !ok {
+				t.Fatalf("FAIL %s - no expected outcome in %s", c.ID, expectedPath)
 			}
-			if why := judge(substitute(want, marks).(*pyObj), got); why != "" {
-				t.Errorf("FAIL %s - %s", id, why)
+			home := filepath.Join(t.TempDir(), "home")
+			marks := strings.NewReplacer("{HOME}", home)
+			var srv *scriptServer
+			if c.Server != nil {
+				srv = newScriptServer(c.Server.Responses, c.Server.Refresh)
+				defer srv.Close()
+				marks = strings.NewReplacer("{HOME}", home, "{SERVER}", srv.URL)
+			}
+			var cs confCase // a new one: the server keeps c's replies
+			var w confExpected
+			mustOK(t, json.Unmarshal([]byte(marks.Replace(string(raw))), &cs))
+			mustOK(t, json.Unmarshal([]byte(marks.Replace(string(want))), &w))
+			got := runCase(t, cs, home)
+			if srv != nil {
+				got.requests = srv.requests()
+			}
+			if why := judge(w, got); why != "" {
+				t.Errorf("FAIL %s - %s", c.ID, why)
 			}
 		})
 		if ok {
 			passed++
 		} else {
 			failed++
-			failures = append(failures, id)
 		}
 	}
 	t.Logf("%s: %d passed, %d failed", filepath.Base(casesPath), passed, failed)
-	if failed > 0 {
-		t.Logf("failed cases: %s", strings.Join(failures, ", "))
-	}
 }
 
 // outcome is libworker.py's answer for one case.
 type outcome struct {
-	status    string // "value", "none" or "error"
-	err       string // the error kind, when status is "error"
-	message   string
-	jsonBytes string // secret_get_json's bytes
-	rawStatus string // secret_get's status, when secret_get_json found a value
-	raw       []byte // secret_get's bytes, when it found a value
-	requests  []interface{}
-	withLog   bool
-}
-
-var errorKinds = map[int32]string{
-	StatusInvalidArgument: "invalid_argument",
-	StatusBufferTooSmall:  "buffer_too_small",
-	StatusFlowBuilding:    "flow_building",
-	StatusAuth:            "auth",
-	StatusClient:          "client",
-	StatusConfig:          "config",
-	StatusInternal:        "internal",
+	status, err, message string // status: "value", "none" or "error"; err: the error kind
+	json                 string // GetJSON's value
+	rawStatus, raw       string // Get's status and value, when GetJSON found a value
+	requests             []logged
 }
 
 // errorKind names err's status as libworker.py does.
 func errorKind(err error) (string, string) {
-	var e *Error
-	if !errors.As(err, &e) {
-		return "go:" + err.Error(), err.Error()
+	if e := (*Error)(nil); errors.As(err, &e) {
+		return strings.ToLower(strings.TrimPrefix(statusName(e.Code), "SECRET_ERR_")), e.Message
 	}
-	if k, ok := errorKinds[e.Code]; ok {
-		return k, e.Message
-	}
-	return fmt.Sprint(e.Code), e.Message
+	return "go", err.Error()
 }
 
-func substitute(v interface{}, marks map[string]string) interface{} {
-	switch x := v.(type) {
-	case string:
-		for k, m := range marks {
-			x = strings.ReplaceAll(x, k, m)
+// runCase sets up the process as run.py's fresh process (PATH, LANG, HOME, the case's
+// files and variables; everything else unset, and put back afterwards), then answers
+// as libworker.py does.
+func runCase(t *testing.T, c confCase, home string) outcome {
+	if c.UserConfig != nil {
+		mustOK(t, writeFile(filepath.Join(home, ".prefect", "config.toml"), *c.UserConfig))
+	}
+	if c.Credentials != nil {
+		mustOK(t, writeFile(filepath.Join(home, ".prefect", ".credentials", "auth_token"), *c.Credentials))
+	}
+	mustOK(t, os.MkdirAll(home, 0o755))
+	saved, path := os.Environ(), os.Getenv("PATH")
+	defer func() {
+		os.Clearenv()
+		for _, kv := range saved {
+			if i := strings.IndexByte(kv, '='); i > 0 {
+				os.Setenv(kv[:i], kv[i+1:])
+			}
 		}
-		return x
-	case []interface{}:
-		out := make([]interface{}, len(x))
-		for i, e := range x {
-			out[i] = substitute(e, marks)
-		}
-		return out
-	case *pyObj:
-		out := newObj()
-		for _, k := range x.keys {
-			out.set(k, substitute(x.vals[k], marks))
-		}
-		return out
-	}
-	return v
-}
-
-// pyTruthy is Python's bool(value).
-func pyTruthy(v interface{}) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case pyInt:
-		return x != "0"
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []interface{}:
-		return len(x) > 0
-	case *pyObj:
-		return len(x.keys) > 0
-	}
-	return true
-}
-
-// runCase runs one case as run.py's run_side and libworker.py do. The marks are the
-// placeholder substitutions ({HOME}, {SERVER}) to apply to the expected outcome too.
-func runCase(raw *pyObj, home string) (got outcome, marks map[string]string, err error) {
-	if err := os.MkdirAll(home, 0o755); err != nil {
-		return got, nil, err
-	}
-	marks = map[string]string{"{HOME}": home}
-	var srv *scriptServer
-	if spec, ok := raw.get("server"); ok {
-		srv = newScriptServer(spec)
-		defer srv.Close()
-		marks["{SERVER}"] = srv.URL
-	}
-	c := substitute(raw, marks).(*pyObj)
-	str := func(key string) (string, bool) {
-		v, ok := c.get(key)
-		s, isStr := v.(string)
-		return s, ok && v != nil && isStr
-	}
-	if text, ok := str("user_config"); ok {
-		if err := writeFile(filepath.Join(home, ".prefect", "config.toml"), text); err != nil {
-			return got, nil, err
-		}
-	}
-	if text, ok := str("credentials"); ok {
-		if err := writeFile(filepath.Join(home, ".prefect", ".credentials", "auth_token"), text); err != nil {
-			return got, nil, err
-		}
-	}
-
-	// The environment of run.py's fresh process: PATH, LANG, HOME, then the case's
-	// variables in the case's order. Everything else (PREFECT__* included) is unset for
-	// the case and put back afterwards.
-	saved := os.Environ()
-	defer restoreEnv(saved)
-	path := os.Getenv("PATH")
-	if path == "" {
-		path = "/usr/bin:/bin"
-	}
+	}()
 	os.Clearenv()
 	os.Setenv("PATH", path)
 	os.Setenv("LANG", "C.UTF-8")
 	os.Setenv("HOME", home)
-	if env, ok := c.get("env"); ok {
-		env := env.(*pyObj)
-		for _, k := range env.keys {
-			v, ok := env.vals[k].(string)
-			if !ok {
-				return got, nil, fmt.Errorf("env %s is not a string", k)
-			}
-			if err := os.Setenv(k, v); err != nil {
-				return got, nil, fmt.Errorf("env %s: %v", k, err)
-			}
-		}
+	for k, v := range c.Env { // after those, as run.py sets them
+		mustOK(t, os.Setenv(k, v))
 	}
 
-	got = answer(c)
-	if srv != nil {
-		got.withLog = true
-		got.requests = srv.requests()
-	}
-	return got, marks, nil
-}
-
-func writeFile(path, text string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte(text), 0o644)
-}
-
-func restoreEnv(saved []string) {
-	os.Clearenv()
-	for _, kv := range saved {
-		if i := strings.IndexByte(kv, '='); i > 0 {
-			os.Setenv(kv[:i], kv[i+1:])
-		}
-	}
-}
-
-// answer is libworker.py's main() through the Go API, after a reset that makes the
-// library load the configuration from the case's environment and HOME.
-func answer(c *pyObj) outcome {
 	fail := func(err error) outcome {
 		kind, msg := errorKind(err)
 		return outcome{status: "error", err: kind, message: msg}
@@ -272,137 +170,101 @@ func answer(c *pyObj) outcome {
 	if err := ResetConfig(); err != nil {
 		return fail(err)
 	}
-	if cs, ok := c.get("config_set"); ok {
-		cs := cs.(*pyObj)
-		for _, k := range cs.keys {
-			v := cs.vals[k]
-			s, _ := v.(string)
-			var err error
-			switch k {
-			case "use_local_secrets":
-				err = SetUseLocalSecrets(pyTruthy(v))
-			case "auth_token":
-				err = SetAuthToken(s)
-			case "cloud_graphql":
-				err = SetCloudGraphQL(s)
-			default:
-				err = fmt.Errorf("unknown config_set key %s", k)
-			}
-			if err != nil {
-				o := fail(err)
-				o.message = "config_set " + k
-				return o
-			}
+	for k, v := range c.ConfigSet {
+		s, _ := v.(string)
+		var err error
+		switch k {
+		case "use_local_secrets":
+			err = SetUseLocalSecrets(v == true)
+		case "auth_token":
+			err = SetAuthToken(s)
+		case "cloud_graphql":
+			err = SetCloudGraphQL(s)
+		default:
+			t.Fatalf("unknown config_set key %s", k)
+		}
+		if err != nil {
+			return fail(err)
 		}
 	}
-	if ctx, ok := c.get("context_set"); ok {
-		ctx := ctx.(*pyObj)
-		for _, k := range ctx.keys {
-			v, _ := ctx.vals[k].(string)
-			_ = ContextSet(k, v) // libworker.py ignores these statuses too
-		}
+	for k, v := range c.ContextSet {
+		_ = ContextSet(k, v) // libworker.py ignores these statuses too
 	}
-	if fb, ok := c.get("flow_building"); ok && pyTruthy(fb) {
+	if c.FlowBuilding {
 		_ = SetFlowBuilding(true)
 	}
-	nv, _ := c.get("name")
-	name, _ := nv.(string)
-
 	// GetJSON then Get from one OS thread, so that the library's per-thread reuse of a
 	// server value serves the second call (as in libworker.py's single thread).
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	js, found, err := GetJSON(name)
+	js, found, err := GetJSON(c.Name)
 	switch {
 	case err != nil:
 		return fail(err)
 	case !found:
 		return outcome{status: "none"}
 	}
-	out := outcome{status: "value", jsonBytes: js}
-	raw, found, err := Get(name)
+	out := outcome{status: "value", json: js, rawStatus: "value"}
+	out.raw, found, err = Get(c.Name)
 	switch {
 	case err != nil:
 		out.rawStatus, _ = errorKind(err)
 	case !found:
 		out.rawStatus = "none"
-	default:
-		out.rawStatus, out.raw = "value", []byte(raw)
 	}
 	return out
 }
 
 // judge is run.py's judge(): "" when the library agrees with Prefect 0.5.3, else why not.
-func judge(want *pyObj, got outcome) string {
-	field := func(k string) string {
-		v, _ := want.get(k)
-		s, _ := v.(string)
-		return s
-	}
-	wstatus := field("status")
-	if wstatus == "error" && field("error") == "recursion" {
-		if got.status == "value" || got.status == "error" {
-			return ""
-		}
-		return "crashed on deep nesting"
-	}
-	if wstatus == "crash" {
-		return "oracle crashed: " + field("message")
-	}
-	if wstatus != got.status {
-		return fmt.Sprintf("status %s, expected %s (%s %s)", got.status, wstatus, got.err, got.message)
-	}
-	if wstatus == "error" && field("error") != got.err {
-		return fmt.Sprintf("error %s, expected %s (%s); library message: %q",
-			got.err, field("error"), field("message"), got.message)
-	}
-	if wstatus == "value" {
-		expected, err := parsePyJSON(field("json"))
-		if err != nil {
-			return "the expected JSON does not parse: " + err.Error()
-		}
-		value, err := parsePyJSON(got.jsonBytes)
-		if err != nil {
-			return fmt.Sprintf("GetJSON wrote invalid JSON: %q", clip(got.jsonBytes, 80))
-		}
-		if !same(expected, value) {
-			return fmt.Sprintf("GetJSON %q, expected %q", clip(got.jsonBytes, 120), clip(field("json"), 120))
-		}
-		if got.rawStatus != "value" {
-			return fmt.Sprintf("Get status %s where GetJSON found a value", got.rawStatus)
-		}
-		if s, ok := expected.(string); ok {
-			if !hasSurrogate(s) && string(got.raw) != s {
-				return fmt.Sprintf("Get %q, expected the string itself %q", clip(string(got.raw), 80), clip(s, 80))
+func judge(want confExpected, got outcome) string {
+	switch {
+	case want.Status != got.status:
+		return fmt.Sprintf("status %s, expected %s (%s %s)", got.status, want.Status, got.err, got.message)
+	case want.Status == "error" && want.Error != got.err:
+		return fmt.Sprintf("error %s, expected %s (%s); library message: %q", got.err, want.Error, want.Message, got.message)
+	case want.Status == "value" && !sameJSON(want.JSON, got.json):
+		return fmt.Sprintf("GetJSON %q, expected %q", clip(got.json, 120), clip(want.JSON, 120))
+	case want.Status == "value" && got.rawStatus != "value":
+		return fmt.Sprintf("Get status %s where GetJSON found a value", got.rawStatus)
+	case want.Status == "value":
+		var s string
+		if json.Unmarshal([]byte(want.JSON), &s) == nil {
+			if got.raw != s {
+				return fmt.Sprintf("Get %q, expected the string itself %q", clip(got.raw, 80), clip(s, 80))
 			}
-		} else {
-			v, err := parsePyJSON(string(got.raw))
-			if err != nil {
-				return fmt.Sprintf("Get %q is not JSON of a non-string value", clip(string(got.raw), 80))
-			}
-			if !same(expected, v) {
-				return fmt.Sprintf("Get %q, expected JSON of %q", clip(string(got.raw), 80), clip(field("json"), 80))
-			}
+		} else if !sameJSON(want.JSON, got.raw) {
+			return fmt.Sprintf("Get %q, expected JSON of %q", clip(got.raw, 80), clip(want.JSON, 80))
 		}
 	}
-	var wreq []interface{}
-	if v, ok := want.get("requests"); ok {
-		wreq, _ = v.([]interface{})
-	}
-	greq := got.requests
-	prefixOK := len(greq) >= len(wreq)
-	for i := 0; prefixOK && i < len(wreq); i++ {
-		prefixOK = pyEq(wreq[i], greq[i])
-	}
-	if !prefixOK || (len(wreq) == 0 && len(greq) > 0) || len(greq) > 2*len(wreq) {
-		return fmt.Sprintf("requests %s, expected %s", clip(pyDumps(greq), 300), clip(pyDumps(wreq), 300))
+	wreq, greq := want.Requests, got.requests
+	if len(greq) < len(wreq) || (len(wreq) > 0 && !reflect.DeepEqual(wreq, greq[:len(wreq)])) ||
+		(len(wreq) == 0 && len(greq) > 0) || len(greq) > 2*len(wreq) {
+		g, _ := json.Marshal(greq)
+		w, _ := json.Marshal(wreq)
+		return fmt.Sprintf("requests %s, expected %s", clip(string(g), 300), clip(string(w), 300))
 	}
 	return ""
 }
 
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
+// sameJSON is run.py's same() on two JSON texts: equal values, object key order aside.
+// Numbers are compared as written (json.Number): both sides write them as Python does
+// (an int's digits, a float's repr), so 1 and 1.0 differ, as in Python. NaN and Infinity,
+// which JSON has not, are compared as text.
+func sameJSON(a, b string) bool {
+	switch a {
+	case "NaN", "Infinity", "-Infinity":
+		return a == b
 	}
-	return s
+	var va, vb interface{}
+	for _, x := range []struct {
+		text string
+		v    *interface{}
+	}{{a, &va}, {b, &vb}} {
+		d := json.NewDecoder(strings.NewReader(x.text))
+		d.UseNumber()
+		if d.Decode(x.v) != nil || d.More() {
+			return false
+		}
+	}
+	return reflect.DeepEqual(va, vb)
 }

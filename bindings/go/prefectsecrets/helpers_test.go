@@ -1,23 +1,22 @@
 package prefectsecrets
 
 import (
-	"bufio"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
-	"strconv"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
-// isolate gives a test a clean library state: a fresh empty HOME, no PREFECT__* or
-// PREFECT_API_* variables, and a reset configuration; the environment and the library
-// are put back afterwards. Tests using it must not run in parallel (the library state is
-// process-wide).
+// isolate gives a test a clean library state (a fresh HOME, no PREFECT__* or PREFECT_API_*
+// variables, a reset configuration), put back afterwards. The state is process-wide: tests
+// using it must not run in parallel.
 func isolate(t *testing.T) string {
 	t.Helper()
 	home := t.TempDir()
@@ -29,228 +28,187 @@ func isolate(t *testing.T) string {
 			os.Unsetenv(k)
 		}
 	}
-	if err := ResetConfig(); err != nil {
-		t.Fatalf("ResetConfig: %v", err)
-	}
-	t.Cleanup(func() {
-		// t.Setenv's restores run after this; reset once more with a clean slate so
-		// the next test does not inherit this one's context.
-		_ = ResetConfig()
-	})
+	mustOK(t, ResetConfig())
+	t.Cleanup(func() { _ = ResetConfig() }) // the next test must not inherit this one's context
 	return home
 }
 
-// mustJSON parses a JSON literal of a test (Python's json.loads).
-func mustJSON(t *testing.T, s string) interface{} {
+var allSentinels = []*Error{ErrInvalidArgument, ErrBufferTooSmall, ErrFlowBuilding, ErrAuth,
+	ErrClient, ErrConfig, ErrInternal}
+
+// wantErr checks that err matches sentinel (and no other), is an *Error with the right
+// code, an op and a message.
+func wantErr(t *testing.T, err error, sentinel *Error) *Error {
 	t.Helper()
-	v, err := parsePyJSON(s)
-	if err != nil {
-		t.Fatalf("bad JSON in test %q: %v", s, err)
+	if !errors.Is(err, sentinel) {
+		t.Fatalf("error %v does not match %v", err, sentinel)
 	}
-	return v
+	for _, other := range allSentinels {
+		if other != sentinel && errors.Is(err, other) {
+			t.Fatalf("error %v also matches %v", err, other)
+		}
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Code != sentinel.Code || e.Op == "" || e.Message == "" {
+		t.Fatalf("error %#v: want an *Error with code %d, an op and a message", err, sentinel.Code)
+	}
+	return e
 }
 
-// scriptServer is the conformance kit's loopback GraphQL server (run.py's Script and
-// Handler): it answers the scripted responses in order, /refresh_token with the
-// refresh reply, then HTTP 500 with an empty body, and logs every request.
-//
-// It speaks HTTP the way run.py's server (Python 3's http.server) does, rather than
-// through net/http, because the log must record what that server records: header
-// values keep their trailing spaces (net/http trims them), a leading "//" in the path
-// is reduced to "/" (gh-87389), and each connection serves one request (HTTP/1.0).
-type scriptServer struct {
-	URL       string // http://127.0.0.1:PORT
-	ln        net.Listener
-	wg        sync.WaitGroup
-	mu        sync.Mutex
-	responses []interface{}
-	refresh   interface{}
-	log       []interface{}
+func mustOK(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
-// newScriptServer starts a server for spec, a case's "server" object (or nil).
-func newScriptServer(spec interface{}) *scriptServer {
-	s := &scriptServer{refresh: mustParse(`{"status": 200, "body": {"token": "refreshed-token"}}`)}
-	if o, ok := spec.(*pyObj); ok {
-		if r, ok := o.get("responses"); ok {
-			s.responses, _ = r.([]interface{})
-		}
-		if r, ok := o.get("refresh"); ok {
-			s.refresh = r
-		}
+func wantValue(t *testing.T, get func(string) (string, bool, error), name, want string) {
+	t.Helper()
+	if v, found, err := get(name); err != nil || !found || v != want {
+		t.Fatalf("get(%q) = %q, %v, %v; want %q, true, nil", name, clip(v, 80), found, err, clip(want, 80))
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
+}
+
+func wantNotFound(t *testing.T, get func(string) (string, bool, error), name string) {
+	t.Helper()
+	if v, found, err := get(name); err != nil || found || v != "" {
+		t.Fatalf("get(%q) = %q, %v, %v; want \"\", false, nil", name, v, found, err)
 	}
-	s.ln = ln
-	s.URL = "http://" + ln.Addr().String()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				defer conn.Close()
-				_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
-				s.serve(conn)
-			}()
-		}
-	}()
+}
+
+func writeFile(path, text string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
 	return s
 }
 
-// Close stops the server and waits for its connections to end.
-func (s *scriptServer) Close() {
-	s.ln.Close()
-	s.wg.Wait()
+// reply is a scripted answer of scriptServer: a status and a JSON body, or a raw body.
+type reply struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body"`
+	Raw    *string         `json:"raw"`
 }
 
-func mustParse(s string) interface{} {
-	v, err := parsePyJSON(s)
-	if err != nil {
-		panic(err)
-	}
-	return v
+// logged is what scriptServer records of a request (run.py's log entry).
+type logged struct {
+	Method        string      `json:"method"`
+	Path          string      `json:"path"`
+	Authorization *string     `json:"authorization"`
+	Variables     interface{} `json:"variables"`
 }
 
-// serve answers one request on conn, as BaseHTTPRequestHandler with run.py's do_POST.
-func (s *scriptServer) serve(conn net.Conn) {
-	br := bufio.NewReader(conn)
-	line, err := br.ReadString('\n')
-	if err != nil {
-		return
-	}
-	words := strings.Fields(line)
-	if len(words) != 3 {
-		return
-	}
-	method, path := words[0], words[1]
-	if strings.HasPrefix(path, "//") {
-		path = "/" + strings.TrimLeft(path, "/")
-	}
-	// http.client.parse_headers and email's compat32 policy: the value is what follows
-	// the first colon, leading blanks removed, line ending removed; the first of
-	// repeated headers wins for .get().
-	headers := map[string]string{}
-	for {
-		h, err := br.ReadString('\n')
-		if err != nil {
-			return
-		}
-		if h == "\r\n" || h == "\n" {
-			break
-		}
-		i := strings.IndexByte(h, ':')
-		if i < 0 || h[0] == ' ' || h[0] == '\t' {
-			continue
-		}
-		key := strings.ToLower(h[:i])
-		if _, dup := headers[key]; !dup {
-			headers[key] = strings.TrimRight(strings.TrimLeft(h[i+1:], " \t"), "\r\n")
-		}
-	}
-	if method != "POST" && method != "GET" {
-		fmt.Fprintf(conn, "HTTP/1.0 501 Unsupported method\r\nConnection: close\r\n\r\n")
-		return
-	}
-	length, _ := strconv.Atoi(strings.TrimSpace(headers["content-length"]))
-	raw := make([]byte, length)
-	if _, err := io.ReadFull(br, raw); err != nil {
-		return
-	}
-	status, payload := s.record(method, path, headers, raw)
-	fmt.Fprintf(conn, "HTTP/1.0 %d %s\r\nServer: BaseHTTP/0.6 Python/3\r\nDate: %s\r\n"+
-		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		status, http.StatusText(status), time.Now().UTC().Format(http.TimeFormat), len(payload), payload)
+// scriptServer is the conformance kit's loopback GraphQL server (run.py's Script and
+// Handler), as far as the public cases need it: it answers the scripted replies in
+// order, /refresh_token with the refresh reply, then HTTP 500 with an empty body, and
+// logs every request.
+type scriptServer struct {
+	*httptest.Server
+	mu      sync.Mutex
+	replies []reply
+	refresh reply
+	log     []logged
 }
 
-// record logs a request and picks its reply (run.py's do_POST).
-func (s *scriptServer) record(method, path string, headers map[string]string, raw []byte) (int, string) {
-	text := string(raw)
-	if text == "" {
-		text = "null"
+func newScriptServer(replies []reply, refresh *reply) *scriptServer {
+	s := &scriptServer{replies: replies, refresh: reply{Status: 200, Body: json.RawMessage(`{"token": "refreshed-token"}`)}}
+	if refresh != nil {
+		s.refresh = *refresh
 	}
-	body, err := parsePyJSON(text)
-	if err != nil {
-		o := newObj()
-		o.set("unparsed", strings.ToValidUTF8(string(raw), "\uFFFD"))
-		body = o
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+func (s *scriptServer) serve(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	entry := logged{Method: r.Method, Path: strings.TrimRight(r.URL.Path, "/")}
+	if a, ok := r.Header["Authorization"]; ok {
+		entry.Authorization = &a[0]
 	}
-	var variables interface{}
-	if o, ok := body.(*pyObj); ok {
-		variables, _ = o.get("variables")
-		if vs, ok := variables.(string); ok {
-			if v, err := parsePyJSON(vs); err == nil {
-				variables = v
-			}
+	var body struct{ Variables interface{} }
+	if json.Unmarshal(raw, &body) == nil {
+		entry.Variables = body.Variables
+		if vs, ok := body.Variables.(string); ok { // variables sent as a JSON text
+			_ = json.Unmarshal([]byte(vs), &entry.Variables)
 		}
 	}
-	path = strings.TrimRight(path, "/")
-	entry := newObj()
-	entry.set("method", method)
-	entry.set("path", path)
-	var auth interface{}
-	if v, ok := headers["authorization"]; ok {
-		auth = v
-	}
-	entry.set("authorization", auth)
-	entry.set("variables", variables)
-
 	s.mu.Lock()
 	s.log = append(s.log, entry)
-	var spec interface{}
+	rep := reply{Status: 500, Raw: new(string)}
 	switch {
-	case strings.HasSuffix(path, "/refresh_token"):
-		spec = s.refresh
-	case len(s.responses) > 0:
-		spec, s.responses = s.responses[0], s.responses[1:]
-	default:
-		spec = mustParse(`{"status": 500, "raw": ""}`)
+	case strings.HasSuffix(entry.Path, "/refresh_token"):
+		rep = s.refresh
+	case len(s.replies) > 0:
+		rep, s.replies = s.replies[0], s.replies[1:]
 	}
 	s.mu.Unlock()
-
-	status, payload := 200, "null"
-	if o, ok := spec.(*pyObj); ok {
-		if v, ok := o.get("status"); ok {
-			if n, ok := v.(pyInt); ok {
-				status, _ = strconv.Atoi(string(n))
-			}
-		}
-		if v, ok := o.get("raw"); ok && v != nil {
-			payload, _ = v.(string)
-		} else {
-			b, _ := o.get("body")
-			payload = pyDumps(b)
-		}
+	payload := string(rep.Body)
+	if rep.Raw != nil {
+		payload = *rep.Raw
+	} else if payload == "" {
+		payload = "null"
 	}
-	return status, payload
+	if rep.Status == 0 {
+		rep.Status = 200
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(rep.Status)
+	_, _ = io.WriteString(w, payload)
 }
 
-// requests is the log so far.
-func (s *scriptServer) requests() []interface{} {
+func (s *scriptServer) requests() []logged {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]interface{}(nil), s.log...)
+	return append([]logged(nil), s.log...)
 }
 
-// cloud points the library at the server at url with token tok (none when tok is "").
+// cloud points the library at the GraphQL server at url with token tok (none when tok is "").
 func cloud(t *testing.T, url, tok string) {
 	t.Helper()
-	if err := SetUseLocalSecrets(false); err != nil {
-		t.Fatal(err)
-	}
-	if err := SetCloudGraphQL(url + "/graphql/alpha"); err != nil {
-		t.Fatal(err)
-	}
+	mustOK(t, SetUseLocalSecrets(false))
+	mustOK(t, SetCloudGraphQL(url+"/graphql/alpha"))
 	if tok != "" {
-		if err := SetAuthToken(tok); err != nil {
-			t.Fatal(err)
-		}
+		mustOK(t, SetAuthToken(tok))
 	}
+}
+
+// blocksServer answers what Prefect 3's Secret.load(name) asks (GET
+// <api>/block_types/slug/secret/block_documents/name/<name>?include_secrets=true) with
+// a block document whose data.value is the secret, 404 for other names, and logs the
+// Authorization header of each request.
+type blocksServer struct {
+	*httptest.Server
+	mu     sync.Mutex
+	values map[string]string // block name -> its value as JSON text
+	auths  []string
+}
+
+func newBlocksServer(t *testing.T, values map[string]string) *blocksServer {
+	s := &blocksServer{values: values}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.auths = append(s.auths, r.Header.Get("Authorization"))
+		value, ok := s.values[strings.TrimPrefix(r.URL.Path, "/api/block_types/slug/secret/block_documents/name/")]
+		if !ok || r.URL.RawQuery != "include_secrets=true" {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		fmt.Fprintf(w, `{"id": "6f1a2b3c-0000-4000-8000-000000000001", "data": {"value": %s}}`, value)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *blocksServer) authorizations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.auths...)
 }
