@@ -416,10 +416,14 @@ class SettersTest < LibraryTest
     end
   end
 
+  # A String or a Pathname reaches the library as the path; nil unsets it.
   def test_ca_bundle
     P.ca_bundle = File.join(@home, "ca.pem")
-    P.ca_bundle = Pathname.new(@home).join("ca.pem")
+    assert_includes P.config_view, File.join(@home, "ca.pem")
+    P.ca_bundle = Pathname.new(@home).join("other.pem")
+    assert_includes P.config_view, File.join(@home, "other.pem")
     P.ca_bundle = nil
+    refute_includes P.config_view, "other.pem"
   end
 
   # A name other than localhost that /etc/hosts maps to 127.0.0.1 (many systems list the
