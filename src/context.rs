@@ -195,7 +195,7 @@ impl State {
         let secrets = match context_secrets(&config)? {
             SecretsTable::Absent => Secrets::Absent,
             SecretsTable::NotATable(kind) => Secrets::NotATable(kind),
-            SecretsTable::Table => {
+            SecretsTable::Table(_) => {
                 let Some(Value::Dict(context)) = config.get_mut("context") else {
                     unreachable!("context_secrets found a table");
                 };

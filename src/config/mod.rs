@@ -84,6 +84,13 @@ impl From<ConfigError> for Error {
 const OVER_CAP_NOTE: &str =
     "(a limit of this library: Prefect 0.5.3 would try to build it until memory runs out)";
 
+/// `load_config_file` on configuration text: parse, flatten, environment overrides,
+/// interpolation, references, nest again. `source` names the text in messages. (The
+/// fuzz targets load text through it.)
+pub fn load_text(text: &str, source: &str, host: &Host) -> Result<Dict, ConfigError> {
+    Ok(build(text, source, &Origin::Defaults, host)?.config)
+}
+
 /// The configuration of `text`, with the source of every value, `origin` being the text's.
 fn build(text: &str, source: &str, origin: &Origin, host: &Host) -> Result<Built, ConfigError> {
     let (tree, lines) = toml_file::parse_with_lines(text, source)?;

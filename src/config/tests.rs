@@ -5,12 +5,6 @@ use super::host::{Environment, Host, NoAccounts};
 use super::*;
 use crate::pyjson::to_json;
 
-/// `load_config_file` on configuration text: parse, flatten, environment overrides,
-/// interpolation, references, nest again. `source` names the text in messages.
-pub fn load_text(text: &str, source: &str, host: &Host) -> Result<Dict, ConfigError> {
-    Ok(build(text, source, &Origin::Defaults, host)?.config)
-}
-
 /// `secret_config_load_file`: another file merged over `current`, loaded exactly like the
 /// user file (environment overrides apply to it too).
 pub fn load_file_over(current: &Built, path: &str, host: &Host) -> Result<Built, ConfigError> {

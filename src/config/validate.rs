@@ -116,16 +116,17 @@ fn not_a_table(key: &str, v: &Value) -> ConfigError {
 }
 
 /// What `prefect.context.get("secrets")` is, right after start.
-pub enum SecretsTable {
+pub enum SecretsTable<'a> {
     /// No `secrets` key in the context: every name is None.
     Absent,
-    Table,
+    /// The table (read by the fuzz targets; the library takes it out of the context).
+    Table(&'a Dict),
     /// A non-table value: `secrets.get(name)` raises in Python.
     NotATable(&'static str),
 }
 
 /// `Context.update(config.context)`, and the `secrets` entry it yields.
-pub fn context_secrets(config: &Dict) -> Result<SecretsTable, ConfigError> {
+pub fn context_secrets(config: &Dict) -> Result<SecretsTable<'_>, ConfigError> {
     let context = match config.get("context") {
         None => return Ok(SecretsTable::Absent),
         Some(Value::Dict(d)) => d,
@@ -145,7 +146,7 @@ pub fn context_secrets(config: &Dict) -> Result<SecretsTable, ConfigError> {
     }
     Ok(match context.get("secrets") {
         None => SecretsTable::Absent,
-        Some(Value::Dict(_)) => SecretsTable::Table,
+        Some(Value::Dict(d)) => SecretsTable::Table(d),
         Some(other) => SecretsTable::NotATable(other.type_name()),
     })
 }
