@@ -33,7 +33,7 @@ impl Rendered {
         json.shrink_to_fit();
         let text = match v {
             Value::Str(s) => {
-                let quoted = json.get(1..json.len() - 1);
+                let quoted = json.len().checked_sub(1).and_then(|end| json.get(1..end));
                 // Valid UTF-8 is its own WTF-8 (the text rendering): compared without a copy.
                 if s.as_str().is_some() && quoted == Some(s.as_bytes()) {
                     Text::Quoted
