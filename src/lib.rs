@@ -36,3 +36,8 @@ pub mod wiping_allocator;
 #[cfg(test)]
 #[path = "../tests/support/header.rs"]
 mod header_text;
+
+/// The crate's source files, for the unit tests that read them (shared likewise).
+#[cfg(test)]
+#[path = "../tests/support/source_files.rs"]
+mod source_files;

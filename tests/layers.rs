@@ -6,7 +6,11 @@
 //! from that module to `name`. A cycle fails with the files that make it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod support;
+
+use support::source_files::rust_files;
 
 /// Module -> module it names -> the files that name it.
 type Edges = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
@@ -64,19 +68,6 @@ fn edges(src: &Path) -> Edges {
         }
     }
     edges
-}
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// The text without line comments and without what follows a `#[cfg(test)]` line (the

@@ -296,7 +296,7 @@ fn panics_stop_at_the_boundary() {
 )]
 fn every_export_goes_through_the_boundary() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
-    let files = boundary_scan::rust_files(&dir);
+    let files = crate::source_files::rust_files(&dir);
     assert!(files.len() >= 5, "src/ffi has the export files");
     let mut exports = Vec::new();
     let mut faults = Vec::new();

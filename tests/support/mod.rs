@@ -9,5 +9,6 @@ pub mod header;
 pub mod proxy;
 pub mod pyvalue;
 pub mod server;
+pub mod source_files;
 pub mod tempdir;
 pub mod tls;

@@ -2,7 +2,6 @@
 //! of each file of `src/ffi` (syn), so that a comment or a string can prove nothing.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
@@ -10,21 +9,6 @@ use syn::{Attribute, Expr, File, Item, ItemFn, Meta, Stmt, UnOp, UseTree, Visibi
 
 /// The boundary's two entry points, as absolute paths.
 const BOUNDARY: [&str; 2] = ["crate::ffi::boundary::call", "crate::ffi::boundary::guard"];
-
-/// Every `.rs` file under `dir`, sorted.
-pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
-}
 
 /// Each export of the file (a top-level `no_mangle` or `export_name` fn) with what is
 /// wrong with it, if anything. An export anywhere else (nested, in an `impl`, a
