@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::store::Store;
-use prefect_secrets::sys;
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::store::Store;
+use prefect_secrets::testing::sys;
 
 /// Loading a big user file (issue 19): 40,000 keys (three quarters plain secrets, the
 /// rest in two-key tables), 400,000 one-key tables in an array of tables (`[[a]]`), and a
@@ -26,7 +26,7 @@ use prefect_secrets::sys;
 fn big_file(cr: &mut Criterion) {
     let root =
         std::env::temp_dir().join(format!("prefect-secrets-bench-big-{}", std::process::id()));
-    let cap = usize::try_from(prefect_secrets::files::CONFIG_FILE_CAP).unwrap();
+    let cap = usize::try_from(prefect_secrets::testing::files::CONFIG_FILE_CAP).unwrap();
     let files: [(&str, &dyn Fn() -> String); 3] = [
         ("40,000 keys", &|| big_config::keys(40_000)),
         ("400,000 [[a]] tables", &|| {

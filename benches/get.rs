@@ -25,11 +25,11 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::ffi::api::*;
-use prefect_secrets::server::flavors::graphql::request_body;
-use prefect_secrets::store::Store;
-use prefect_secrets::sys;
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::ffi::api::*;
+use prefect_secrets::testing::server::flavors::request_body;
+use prefect_secrets::testing::store::Store;
+use prefect_secrets::testing::sys;
 use server::{Action, TestServer};
 
 const OBJECT: &str = r#"{"user": "svc", "password": "p4ss", "port": 5432}"#;

@@ -1,9 +1,13 @@
-//! `prefect-secrets`: Prefect 0.5.3's `Secret(name).get()` for C, Go and Ruby programs.
+//! `prefect-secrets`: Prefect's `Secret(name).get()` for C, Go and Ruby programs.
 //!
-//! The safe core — [`config`] (Prefect's configuration loading), [`pyjson`] (Python-exact
-//! JSON), [`value`], [`context`] (the state `get` reads), [`store`] (one shared snapshot),
-//! [`resolve`] (the four steps of `get`) and [`server`] — holds no `unsafe` and no C types.
-//! [`ffi`] is the C ABI over it, and [`sys`] the few operating-system calls.
+//! Its API is the C ABI (`include/prefect_secrets.h`); nothing of this crate is a Rust
+//! API. Every module is private: the safe core — `config` (Prefect's configuration
+//! loading), `pyjson` (Python-exact JSON), `value`, `context` (the state `get` reads),
+//! `store` (one shared snapshot), `resolve` (the steps of `get`) and `server` — holds no
+//! `unsafe` and no C types; `ffi` is the C ABI over it, and `sys` the few
+//! operating-system calls. [`cli`] and [`testing`] re-export, hidden, what the command
+//! line and the tests, benches and fuzz targets reach (`docs/architecture.md`). Read it
+//! with `cargo doc --document-private-items`.
 
 // `unsafe` only where C meets Rust (`ffi`), in the OS calls (`sys`) and in the allocator
 // that wipes what is freed (`wiping_allocator`), which allow it
@@ -11,25 +15,25 @@
 // (`clippy::undocumented_unsafe_blocks`, Cargo.toml).
 #![deny(unsafe_code)]
 
-pub mod config;
-pub mod context;
-pub mod error;
+mod config;
+mod context;
+mod error;
 #[allow(unsafe_code)]
-pub mod ffi;
-pub mod files;
-pub mod process;
-pub mod pyjson;
-pub mod pystr;
-pub mod rendered;
-pub mod report;
-pub mod resolve;
-pub mod server;
-pub mod store;
+mod ffi;
+mod files;
+mod process;
+mod pyjson;
+mod pystr;
+mod rendered;
+mod report;
+mod resolve;
+mod server;
+mod store;
 #[allow(unsafe_code)]
-pub mod sys;
-pub mod value;
+mod sys;
+mod value;
 #[allow(unsafe_code)]
-pub mod wiping_allocator;
+mod wiping_allocator;
 
 /// The header's declarations, read from its text, for the unit tests (shared with the
 /// integration tests).
@@ -41,3 +45,66 @@ mod header_text;
 #[cfg(test)]
 #[path = "../tests/support/source_files.rs"]
 mod source_files;
+
+/// What the command line (`src/bin/prefect-secrets.rs`) uses: the same core the C layer
+/// calls, without C types. Not an API: hidden from the documentation and free to change.
+#[doc(hidden)]
+pub mod cli {
+    pub use crate::error::Error;
+    pub use crate::ffi::status::SecretStatus;
+    pub use crate::report::{explain::explain, secret_names, view::config_view};
+    pub use crate::resolve::{Format, get};
+    pub use crate::store::global;
+    pub use crate::sys::{note_stdout_at_start, stdout_closed_at_start};
+}
+
+/// The internals the integration tests, benches and fuzz targets reach, by the paths the
+/// crate uses for them. Not an API: hidden from the documentation and free to change;
+/// everything else is private to the crate.
+#[doc(hidden)]
+pub mod testing {
+    pub mod config {
+        pub use crate::config::{
+            defaults, escape, expand, flat, host, load_text, merge, toml_file, typing, validate,
+        };
+    }
+    pub mod context {
+        pub use crate::context::{Lookup, Outcome, State};
+    }
+    pub mod error {
+        pub use crate::error::{Error, ErrorKind};
+    }
+    pub mod ffi {
+        pub use crate::ffi::{api, status};
+    }
+    pub mod files {
+        pub use crate::files::CONFIG_FILE_CAP;
+    }
+    pub mod pyjson {
+        pub use crate::pyjson::{DecodeError, decode, loads, repr, to_json, to_raw};
+    }
+    pub mod pystr {
+        pub use crate::pystr::PyStr;
+    }
+    pub mod report {
+        pub use crate::report::{explain, view};
+    }
+    pub mod resolve {
+        pub use crate::resolve::{Format, get};
+    }
+    pub mod server {
+        pub use crate::server::{cache, transport::with_deadline};
+        pub mod flavors {
+            pub use crate::server::flavors::graphql::request_body;
+        }
+    }
+    pub mod store {
+        pub use crate::store::Store;
+    }
+    pub mod sys {
+        pub use crate::sys::accounts;
+    }
+    pub mod value {
+        pub use crate::value::{Dict, Int, List, Value};
+    }
+}

@@ -57,7 +57,7 @@ macro_rules! note_stdout_at_start {
             unsafe(link_section = "__DATA,__mod_init_func")
         )]
         #[cfg_attr(not(target_vendor = "apple"), unsafe(link_section = ".init_array"))]
-        static NOTE_STDOUT_AT_START: extern "C" fn() = $crate::sys::note_stdout_at_start;
+        static NOTE_STDOUT_AT_START: extern "C" fn() = $crate::cli::note_stdout_at_start;
     };
 }
 

@@ -9,10 +9,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::resolve::{self, Format};
-use prefect_secrets::store::Store;
-use prefect_secrets::sys;
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::resolve::{self, Format};
+use prefect_secrets::testing::store::Store;
+use prefect_secrets::testing::sys;
 
 use support::big_config;
 use support::tempdir::TempDir;

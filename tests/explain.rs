@@ -12,12 +12,12 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::pystr::PyStr;
-use prefect_secrets::report::{explain::explain, view::config_view};
-use prefect_secrets::resolve::{self, Format};
-use prefect_secrets::store::Store;
-use prefect_secrets::sys;
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::pystr::PyStr;
+use prefect_secrets::testing::report::{explain::explain, view::config_view};
+use prefect_secrets::testing::resolve::{self, Format};
+use prefect_secrets::testing::store::Store;
+use prefect_secrets::testing::sys;
 use support::cases::{apply_sets, load_cases, prepare};
 use support::server::{Action, TestServer};
 use support::tempdir::TempDir;
@@ -468,7 +468,12 @@ fn the_configuration_view_masks_secrets_and_credentials() {
         &home,
     );
     store
-        .update(|s| s.set_cloud("api_key", Some(prefect_secrets::value::Value::str(API_KEY))))
+        .update(|s| {
+            s.set_cloud(
+                "api_key",
+                Some(prefect_secrets::testing::value::Value::str(API_KEY)),
+            )
+        })
         .unwrap();
     let view = config_view(&store, true).unwrap();
     assert_clean(&view);

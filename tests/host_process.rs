@@ -16,11 +16,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::error::Error;
-use prefect_secrets::resolve::{self, Format};
-use prefect_secrets::store::Store;
-use prefect_secrets::sys;
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::error::Error;
+use prefect_secrets::testing::resolve::{self, Format};
+use prefect_secrets::testing::store::Store;
+use prefect_secrets::testing::sys;
 
 use support::server::{Action, Request, TestServer};
 use support::tempdir::TempDir;
@@ -257,7 +257,7 @@ fn after_fork_blocks_https_each_process_gets_its_own_values() {
 /// through the C ABI on the global store): every child finishes its own library calls.
 #[test]
 fn forking_while_threads_are_inside_the_library_never_hangs_a_child() {
-    use prefect_secrets::ffi::api::*;
+    use prefect_secrets::testing::ffi::api::*;
     use std::ffi::CString;
 
     let server = TestServer::start(answer);

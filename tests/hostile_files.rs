@@ -24,16 +24,16 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::error::{Error, ErrorKind};
-use prefect_secrets::ffi::api::{
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::error::{Error, ErrorKind};
+use prefect_secrets::testing::ffi::api::{
     secret_config_load_file, secret_context_set, secret_get, secret_last_error,
 };
-use prefect_secrets::ffi::status::SecretStatus;
-use prefect_secrets::pystr::PyStr;
-use prefect_secrets::resolve::{self, Format};
-use prefect_secrets::store::Store;
-use prefect_secrets::sys;
+use prefect_secrets::testing::ffi::status::SecretStatus;
+use prefect_secrets::testing::pystr::PyStr;
+use prefect_secrets::testing::resolve::{self, Format};
+use prefect_secrets::testing::store::Store;
+use prefect_secrets::testing::sys;
 
 use support::tempdir::TempDir;
 

@@ -27,11 +27,11 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::error::{Error, ErrorKind};
-use prefect_secrets::resolve::{self, Format};
-use prefect_secrets::store::Store;
-use prefect_secrets::sys;
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::error::{Error, ErrorKind};
+use prefect_secrets::testing::resolve::{self, Format};
+use prefect_secrets::testing::store::Store;
+use prefect_secrets::testing::sys;
 use serde_json::Value as Json;
 
 /// How long the helper waits for `GET /api/health` (a fresh server migrates its SQLite

@@ -8,11 +8,11 @@
 
 mod support;
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::error::{Error, ErrorKind};
-use prefect_secrets::resolve::{self, Format};
-use prefect_secrets::store::Store;
-use prefect_secrets::sys;
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::error::{Error, ErrorKind};
+use prefect_secrets::testing::resolve::{self, Format};
+use prefect_secrets::testing::store::Store;
+use prefect_secrets::testing::sys;
 
 use support::proxy::TestProxy;
 use support::server::{Action, TestServer};

@@ -27,10 +27,10 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 
-use prefect_secrets::pyjson::decode::{DecodeError, INT_MAX_STR_DIGITS, MAX_DEPTH};
-use prefect_secrets::pyjson::{loads, to_json, to_raw};
-use prefect_secrets::pystr::PyStr;
-use prefect_secrets::value::{Dict, Int, List, Value};
+use prefect_secrets::testing::pyjson::decode::{DecodeError, INT_MAX_STR_DIGITS, MAX_DEPTH};
+use prefect_secrets::testing::pyjson::{loads, to_json, to_raw};
+use prefect_secrets::testing::pystr::PyStr;
+use prefect_secrets::testing::value::{Dict, Int, List, Value};
 
 mod support;
 use support::pyvalue;

@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::error::{Error, ErrorKind};
-use prefect_secrets::resolve::{self, Format};
-use prefect_secrets::store::Store;
-use prefect_secrets::sys;
-use prefect_secrets::value::Value;
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::error::{Error, ErrorKind};
+use prefect_secrets::testing::resolve::{self, Format};
+use prefect_secrets::testing::store::Store;
+use prefect_secrets::testing::sys;
+use prefect_secrets::testing::value::Value;
 
 use support::server::{Action, Request, TestServer};
 use support::tempdir::TempDir;
@@ -102,7 +102,7 @@ fn a_server_that_never_answers_times_out() {
 /// the exchange by then; a longer one leaves the request timeout in charge.
 #[test]
 fn a_callers_deadline_ends_the_exchange_first() {
-    use prefect_secrets::server::transport::with_deadline;
+    use prefect_secrets::testing::server::with_deadline;
     let server = TestServer::start(|_| Action::Hang);
     let home = TempDir::new("srv");
     let store = store_for(
@@ -525,7 +525,7 @@ fn failure_messages_never_carry_secrets() {
 
 #[test]
 fn the_opt_in_cache_serves_every_thread_until_it_expires() {
-    use prefect_secrets::server::cache;
+    use prefect_secrets::testing::server::cache;
     let calls = Arc::new(AtomicUsize::new(0));
     let n = calls.clone();
     let server =
@@ -900,8 +900,8 @@ fn b64(bytes: &[u8], url_safe: bool, padded: bool) -> String {
 /// JSON's escapes of it, percent-encoded, and 8-character pieces of the part of its base64
 /// that is the same wherever it sits (each alignment, each alphabet).
 fn token_forms(token: &str) -> Vec<String> {
-    use prefect_secrets::pyjson::repr::repr_str;
-    use prefect_secrets::pystr::PyStr;
+    use prefect_secrets::testing::pyjson::repr::repr_str;
+    use prefect_secrets::testing::pystr::PyStr;
     let repr = repr_str(&PyStr::from(token)).to_string_lossy();
     let json = serde_json::to_string(token).unwrap();
     let mut forms = vec![

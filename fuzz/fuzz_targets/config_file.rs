@@ -8,12 +8,12 @@ use std::sync::OnceLock;
 
 use fuzz_common::check_round_trip;
 use libfuzzer_sys::fuzz_target;
-use prefect_secrets::config::defaults::DEFAULT_CONFIG;
-use prefect_secrets::config::host::{Environment, Host, NoAccounts};
-use prefect_secrets::config::validate::{SecretsTable, check_task_defaults, context_secrets};
-use prefect_secrets::config::{load_text, merge, toml_file};
-use prefect_secrets::pyjson::loads;
-use prefect_secrets::value::{Dict, Value};
+use prefect_secrets::testing::config::defaults::DEFAULT_CONFIG;
+use prefect_secrets::testing::config::host::{Environment, Host, NoAccounts};
+use prefect_secrets::testing::config::validate::{SecretsTable, check_task_defaults, context_secrets};
+use prefect_secrets::testing::config::{load_text, merge, toml_file};
+use prefect_secrets::testing::pyjson::loads;
+use prefect_secrets::testing::value::{Dict, Value};
 
 fn environment() -> &'static Environment {
     static ENV: OnceLock<Environment> = OnceLock::new();

@@ -10,18 +10,18 @@
 
 use fuzz_common::check_round_trip;
 use libfuzzer_sys::fuzz_target;
-use prefect_secrets::config::flat::MAX_KEY_DEPTH;
-use prefect_secrets::config::defaults::DEFAULT_CONFIG;
-use prefect_secrets::config::escape::unicode_escape;
-use prefect_secrets::config::expand::{expanduser, expandvars, interpolate_env_var};
-use prefect_secrets::config::host::{Environment, Host, NoAccounts};
-use prefect_secrets::config::typing::string_to_type;
-use prefect_secrets::config::validate::{check_task_defaults, context_secrets};
-use prefect_secrets::config::{load_text, merge};
-use prefect_secrets::context::{Lookup, Outcome, State};
-use prefect_secrets::pyjson::{DecodeError, loads};
-use prefect_secrets::pystr::PyStr;
-use prefect_secrets::value::{Dict, Value};
+use prefect_secrets::testing::config::flat::MAX_KEY_DEPTH;
+use prefect_secrets::testing::config::defaults::DEFAULT_CONFIG;
+use prefect_secrets::testing::config::escape::unicode_escape;
+use prefect_secrets::testing::config::expand::{expanduser, expandvars, interpolate_env_var};
+use prefect_secrets::testing::config::host::{Environment, Host, NoAccounts};
+use prefect_secrets::testing::config::typing::string_to_type;
+use prefect_secrets::testing::config::validate::{check_task_defaults, context_secrets};
+use prefect_secrets::testing::config::{load_text, merge};
+use prefect_secrets::testing::context::{Lookup, Outcome, State};
+use prefect_secrets::testing::pyjson::{DecodeError, loads};
+use prefect_secrets::testing::pystr::PyStr;
+use prefect_secrets::testing::value::{Dict, Value};
 
 const PREFIX: &str = "PREFECT__";
 const SECRET_X: &str = "CONTEXT__SECRETS__X";

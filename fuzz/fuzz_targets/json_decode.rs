@@ -5,7 +5,7 @@
 
 use fuzz_common::check_round_trip;
 use libfuzzer_sys::fuzz_target;
-use prefect_secrets::pyjson::{DecodeError, loads};
+use prefect_secrets::testing::pyjson::{DecodeError, loads};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

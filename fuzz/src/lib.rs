@@ -3,10 +3,10 @@
 
 use std::collections::HashSet;
 
-use prefect_secrets::pyjson::decode::MAX_DEPTH;
-use prefect_secrets::pyjson::{loads, to_json, to_raw};
-use prefect_secrets::pystr::PyStr;
-use prefect_secrets::value::{Dict, Int, List, Value};
+use prefect_secrets::testing::pyjson::decode::MAX_DEPTH;
+use prefect_secrets::testing::pyjson::{loads, to_json, to_raw};
+use prefect_secrets::testing::pystr::PyStr;
+use prefect_secrets::testing::value::{Dict, Int, List, Value};
 
 /// Compact JSON of `v`.
 pub fn render(v: &Value) -> Vec<u8> {

@@ -26,11 +26,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use prefect_secrets::error::Error;
-use prefect_secrets::ffi::status::SecretStatus;
-use prefect_secrets::report;
-use prefect_secrets::resolve::{self, Format};
-use prefect_secrets::store;
+use prefect_secrets::cli::{self, Error, Format, SecretStatus};
 
 // Whether standard output was closed at start, recorded before Rust's runtime puts
 // /dev/null in its place (see `sys::stdout_closed_at_start`).
@@ -220,7 +216,7 @@ fn print_out(parts: &[&[u8]]) -> u8 {
 #[cfg(unix)]
 fn stdout() -> io::Result<impl Write> {
     use std::os::fd::AsFd;
-    if prefect_secrets::sys::stdout_closed_at_start() {
+    if cli::stdout_closed_at_start() {
         return Err(io::Error::from_raw_os_error(libc::EBADF));
     }
     Ok(File::from(io::stdout().as_fd().try_clone_to_owned()?))
@@ -236,9 +232,7 @@ fn stdout() -> io::Result<impl Write> {
 /// `explain NAME`.
 fn explain(args: &[String]) -> u8 {
     match arguments("explain", args, &[], 1, "NAME") {
-        Ok((_, operands)) => {
-            print_out(&[report::explain::explain(store::global(), &operands[0]).as_bytes()])
-        }
+        Ok((_, operands)) => print_out(&[cli::explain(cli::global(), &operands[0]).as_bytes()]),
         Err(status) => status,
     }
 }
@@ -249,7 +243,7 @@ fn config(args: &[String]) -> u8 {
         Ok((flags, _)) => !flags.is_empty(),
         Err(status) => return status,
     };
-    match report::view::config_view(store::global(), show_sources) {
+    match cli::config_view(cli::global(), show_sources) {
         Ok(text) => print_out(&[text.as_bytes()]),
         Err(e) => report(&e),
     }
@@ -260,7 +254,7 @@ fn list(args: &[String]) -> u8 {
     if let Err(status) = arguments("list", args, &[], 0, "") {
         return status;
     }
-    match report::secret_names(store::global()) {
+    match cli::secret_names(cli::global()) {
         Ok(names) => {
             let text: String = names.iter().map(|n| format!("{n}\n")).collect();
             print_out(&[text.as_bytes()])
@@ -281,7 +275,7 @@ fn get(args: &[String]) -> u8 {
         Format::Json
     };
     let name = &operands[0];
-    match resolve::get(store::global(), name, format, |value| {
+    match cli::get(cli::global(), name, format, |value| {
         print_out(&[value, b"\n"])
     }) {
         Ok(Some(status)) => status,

@@ -6,9 +6,6 @@ use zeroize::Zeroizing;
 /// The standard alphabet.
 pub const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// The URL- and file-name-safe alphabet (`-` and `_` for `+` and `/`).
-pub const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 /// Standard base64 with padding, in a buffer wiped when dropped (it may encode a
 /// credential).
 pub fn standard(bytes: &[u8]) -> Zeroizing<String> {

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use serde_json::Value as Json;
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::error::{Error, ErrorKind};
-use prefect_secrets::pystr::PyStr;
-use prefect_secrets::resolve::{self, Format};
-use prefect_secrets::store::Store;
-use prefect_secrets::sys;
-use prefect_secrets::value::Value;
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::error::{Error, ErrorKind};
+use prefect_secrets::testing::pystr::PyStr;
+use prefect_secrets::testing::resolve::{self, Format};
+use prefect_secrets::testing::store::Store;
+use prefect_secrets::testing::sys;
+use prefect_secrets::testing::value::Value;
 
 use super::pyvalue::{parse, same};
 use super::server::{Action, Request, TestServer};

@@ -3,8 +3,8 @@
 //! character). Iterative, so deep values are fine. Shared by the golden tests, the
 //! property tests and the fuzz targets (`fuzz/src/lib.rs` includes this file).
 
-use prefect_secrets::pyjson;
-use prefect_secrets::value::Value;
+use prefect_secrets::testing::pyjson;
+use prefect_secrets::testing::value::Value;
 
 /// Whether two dicts must also list their keys in the same order.
 #[derive(Clone, Copy, PartialEq, Eq)]

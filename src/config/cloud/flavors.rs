@@ -1,31 +1,26 @@
-//! The server flavours the configuration can name (`cloud.server_flavor`): each one's
-//! name and the C constant that chooses it (`secret_config_set_server_flavor`), whose
-//! number is its position. How each asks the server is `server::flavors`, in the same
+//! The server flavours the configuration can name (`cloud.server_flavor`), in the order
+//! of the C constants that choose them (`secret_config_set_server_flavor`): a flavour's
+//! number is its position, its constant's name is `SECRET_SERVER_` and its name in upper
+//! case with `_` for `-` and `.`. How each asks the server is `server::flavors`, in the same
 //! order (an array of this length, so neither can grow alone).
 //!
 //! Adding a flavour: its entry here, its file and entry in `server::flavors`, and the C
 //! constant in `ffi/status.rs` (`SecretServerFlavor`); tests fail until the header, these
 //! tables and the bindings agree (CONTRIBUTING.md).
 
-/// A flavour's names.
+/// A flavour's name.
 #[derive(Debug)]
 pub struct FlavorName {
     /// The `cloud.server_flavor` text.
     pub name: &'static str,
-    /// The C constant's name in the header (`SecretServerFlavor`).
-    pub c_name: &'static str,
 }
 
 /// Every flavour; the first is the default.
 pub const FLAVORS: [FlavorName; 2] = [
     FlavorName {
         name: "prefect-0.5",
-        c_name: "SECRET_SERVER_PREFECT_0_5",
     },
-    FlavorName {
-        name: "prefect-3",
-        c_name: "SECRET_SERVER_PREFECT_3",
-    },
+    FlavorName { name: "prefect-3" },
 ];
 
 /// One of [`FLAVORS`], by position.
@@ -83,7 +78,10 @@ mod tests {
         let expected: Vec<(String, i32)> = FLAVORS
             .iter()
             .enumerate()
-            .map(|(i, f)| (f.c_name.to_string(), i as i32))
+            .map(|(i, f)| {
+                let upper = f.name.to_uppercase().replace(['-', '.'], "_");
+                (format!("SECRET_SERVER_{upper}"), i as i32)
+            })
             .collect();
         assert_eq!(declared, expected);
         assert_eq!(numbered(1).map(Flavor::name), Some("prefect-3"));

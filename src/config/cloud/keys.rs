@@ -102,11 +102,6 @@ pub fn all_keys() -> String {
         .join(", ")
 }
 
-/// Whether `cloud.<key>` holds a credential.
-pub fn is_credential(key: &str) -> bool {
-    named(key).is_some_and(|s| s.credential)
-}
-
 impl Setting {
     /// The value `text` sets (`None`: remove the key), or why it cannot. Messages name
     /// the setting and what it needs, never the text (it may be a credential).
