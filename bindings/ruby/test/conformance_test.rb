@@ -3,8 +3,8 @@
 require_relative "test_helper"
 
 # The public conformance cases, through the binding, against the outcomes Prefect 0.5.3
-# gave for them (tests/conformance/public-*.json; judged like judge() in
-# shared/conformance/run.py). One test per case; cloud-* cases get a loopback server.
+# gave for them (tests/conformance/public-*.json; judged like disagreement() in
+# tests/oracle/oracle.py). One test per case; cloud-* cases get a loopback server.
 class ConformanceTest < Minitest::Test
   include PythonValues
 
@@ -103,7 +103,7 @@ class ConformanceTest < Minitest::Test
     { "status" => "error", "error" => ERROR_KINDS.fetch(e.status, e.status.to_s), "message" => e.message }
   end
 
-  # Like judge() in shared/conformance/run.py: nil when the outcome agrees.
+  # Like disagreement() in tests/oracle/oracle.py: nil when the outcome agrees.
   def judge(want, got)
     return nil if want["status"] == "error" && want["error"] == "recursion"
     return "oracle crashed: #{want['message']}" if want["status"] == "crash"
