@@ -938,3 +938,47 @@ fn graphql_errors_that_are_not_a_list_are_shown_as_python_shows_them() {
     let store = store_for(&home, &server.url(), &[]);
     expect_client_error(&store, "GraphQL issue!");
 }
+
+/// Prefect 3's client retries 429/503 (here with `Retry-After: 0`); Prefect 0.5.3's had
+/// no retries, and its flavour keeps none. Recorded from Prefect 3.9.1: 429, 503, 429,
+/// then the block gives the value after 4 requests.
+#[test]
+fn prefect3_retries_what_prefect_retries_and_prefect05_does_not() {
+    let retry_now = |status: u16| Action::Respond {
+        status,
+        headers: vec![("Retry-After".into(), "0".into())],
+        body: b"{}".to_vec(),
+    };
+    let script = std::sync::Mutex::new(vec![
+        retry_now(429),
+        retry_now(503),
+        retry_now(429),
+        block(&format!("\"{VALUE}\"")),
+    ]);
+    let server = TestServer::start(move |_| {
+        let mut s = script.lock().unwrap();
+        if s.is_empty() {
+            retry_now(429)
+        } else {
+            s.remove(0)
+        }
+    });
+    let home = TempDir::new("p3retry");
+    let store = prefect3_store(&home, &format!("{}/api", server.url()), &[]);
+    assert_eq!(get(&store, "db-pass").unwrap().as_deref(), Some(VALUE));
+    assert_eq!(server.requests().len(), 4);
+
+    // Out of tries: the 429 is the answer, and the message says it was retried.
+    let e = get(&store, "other").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Client);
+    assert!(
+        e.message.contains("HTTP 429 (after 5 retries)"),
+        "{}",
+        e.message
+    );
+    assert_eq!(server.requests().len(), 4 + 6);
+
+    let v053 = store_for(&home, &server.url(), &[]);
+    assert_eq!(get(&v053, "s").unwrap_err().kind, ErrorKind::Client);
+    assert_eq!(server.requests().len(), 4 + 6 + 1);
+}

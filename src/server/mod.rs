@@ -7,7 +7,7 @@
 //!
 //! - [`flavors`]: the table of server APIs, each in its own file below it (Prefect 0.5.3's
 //!   GraphQL client, a Prefect 3 server's Secret blocks)
-//! - [`transport`]: the shared HTTP agent, limits, TLS
+//! - [`transport`]: the shared HTTP agent, limits, TLS; [`retry`]: Prefect 3's client retries
 //! - [`reuse`]: a thread's immediate repeat of a get does not ask again
 //! - [`cache`]: the opt-in time-to-live cache (`cloud.cache_ttl`)
 //! - [`dns`]: name resolution without a thread per request; [`tcp`]: a lean TCP transport
@@ -17,6 +17,7 @@ pub mod cache;
 pub mod dns;
 pub mod flavors;
 pub mod redact;
+pub mod retry;
 pub mod reuse;
 pub mod tcp;
 pub mod transport;

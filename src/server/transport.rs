@@ -30,6 +30,37 @@ pub struct Reply {
     /// A 3xx reply that points elsewhere (redirects are never followed).
     pub redirect: bool,
     pub body: Zeroizing<Vec<u8>>,
+    /// Its `Retry-After` header, when it has one that is text.
+    pub retry_after: Option<String>,
+    /// `Prefect-Maintenance: true` (Prefect Cloud under maintenance).
+    pub maintenance: bool,
+    /// How many times the request was sent again before this reply (`retry`).
+    pub retries: u32,
+}
+
+/// A request that got no reply: the error, and whether Prefect 3's client would send it
+/// again (`retry`). Prefect 0.5.3's flavour only takes the error.
+pub struct Failure {
+    pub error: Error,
+    pub retry: Retry,
+}
+
+/// Which failures Prefect 3's client retries (`PrefectHttpxAsyncClient.send`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Timeouts, resets, protocol errors: the connection was there, or slow to come.
+    Always,
+    /// No connection could be made (refused, unknown host, TLS): retried only once the
+    /// client has had a reply, so a wrong URL fails fast.
+    OnceConnected,
+    /// The library's own limits (reply cap, deadline) and requests that cannot be made.
+    Never,
+}
+
+impl From<Failure> for Error {
+    fn from(f: Failure) -> Error {
+        f.error
+    }
 }
 
 /// The agent-level settings; a change builds a new agent (and a new connection pool).
@@ -181,7 +212,7 @@ pub fn with_deadline<R>(deadline: Instant, f: impl FnOnce() -> R) -> R {
 }
 
 /// The time left before this thread's call deadline, when there is one.
-fn time_left() -> Option<Duration> {
+pub fn time_left() -> Option<Duration> {
     CALL_DEADLINE
         .with(Cell::get)
         .map(|d| d.saturating_duration_since(Instant::now()))
@@ -200,21 +231,21 @@ pub fn send(
     authorization: Option<&HeaderValue>,
     limits: &Limits,
     proxies: &ProxyEnv,
-) -> Result<Reply, Error> {
+) -> Result<Reply, Failure> {
     let key = AgentKey {
         connect_timeout: limits.connect_timeout,
         request_timeout: limits.request_timeout,
         ca_bundle: limits.ca_bundle.clone(),
-        proxy: proxies.for_target(uri)?,
+        proxy: proxies.for_target(uri).map_err(Failure::never)?,
     };
-    let agent = agent_for(&key)?;
+    let agent = agent_for(&key).map_err(Failure::never)?;
     // The caller's deadline, when it leaves less than cloud.request_timeout.
     let shorter = time_left().filter(|left| *left < limits.request_timeout);
     if shorter.is_some_and(|left| left.is_zero()) {
-        return Err(Error::client(format!(
+        return Err(Failure::never(Error::client(format!(
             "no request sent to {}: the call's deadline had passed",
             describe(uri)
-        )));
+        ))));
     }
     let failed = |e: ureq::Error| transport_error(e, uri, limits, shorter);
     tcp::begin_attempt();
@@ -228,8 +259,15 @@ pub fn send(
         Err(e) => return Err(failed(e)),
     };
     let status = response.status().as_u16();
-    let redirect =
-        (300..400).contains(&status) && response.headers().contains_key(header::LOCATION);
+    let headers = response.headers();
+    let redirect = (300..400).contains(&status) && headers.contains_key(header::LOCATION);
+    let retry_after = headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let maintenance = headers
+        .get("prefect-maintenance")
+        .is_some_and(|v| v.as_bytes() == b"true");
     let body = response
         .body_mut()
         .with_config()
@@ -240,6 +278,9 @@ pub fn send(
         status,
         redirect,
         body: Zeroizing::new(body),
+        retry_after,
+        maintenance,
+        retries: 0,
     })
 }
 
@@ -305,7 +346,58 @@ fn closed_before_reply(e: &ureq::Error) -> bool {
     ))
 }
 
-fn transport_error(e: ureq::Error, uri: &Uri, limits: &Limits, shorter: Option<Duration>) -> Error {
+impl Failure {
+    fn never(error: Error) -> Failure {
+        Failure {
+            error,
+            retry: Retry::Never,
+        }
+    }
+}
+
+/// Which of httpx's exceptions Prefect would have seen: `ConnectError` for a connection
+/// never made (refused, unknown host, TLS), `ConnectTimeout`/`ReadTimeout`, `ReadError`/
+/// `WriteError` and protocol errors on a connection that was there.
+fn retry_of(e: &ureq::Error, uri: &Uri, shorter: Option<Duration>) -> Retry {
+    match e {
+        // The caller's own deadline ended it: nothing to retry within it.
+        ureq::Error::Timeout(_) if shorter.is_some() => Retry::Never,
+        ureq::Error::Timeout(_) => Retry::Always,
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => Retry::OnceConnected,
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => Retry::OnceConnected,
+        // rustls reports a failed handshake as invalid data.
+        ureq::Error::Io(io)
+            if uri.scheme_str() == Some("https")
+                && io.kind() == std::io::ErrorKind::InvalidData =>
+        {
+            Retry::OnceConnected
+        }
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Retry::OnceConnected
+        }
+        ureq::Error::Io(_) | ureq::Error::Protocol(_) => Retry::Always,
+        _ => Retry::Never,
+    }
+}
+
+fn transport_error(
+    e: ureq::Error,
+    uri: &Uri,
+    limits: &Limits,
+    shorter: Option<Duration>,
+) -> Failure {
+    Failure {
+        retry: retry_of(&e, uri, shorter),
+        error: transport_message(e, uri, limits, shorter),
+    }
+}
+
+fn transport_message(
+    e: ureq::Error,
+    uri: &Uri,
+    limits: &Limits,
+    shorter: Option<Duration>,
+) -> Error {
     let to = describe(uri);
     let ms = |d: Duration| d.as_millis();
     Error::client(match e {

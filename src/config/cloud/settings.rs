@@ -69,6 +69,29 @@ pub struct Prefect3 {
     pub api_url: Option<Sourced>,
     pub api_key: Option<Sourced>,
     pub auth_string: Option<Sourced>,
+    pub retries: ClientRetries,
+}
+
+/// How Prefect 3's client retries (`server::retry`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientRetries {
+    /// `PREFECT_CLIENT_MAX_RETRIES`: tries after the first.
+    pub max_retries: u32,
+    /// `PREFECT_CLIENT_RETRY_JITTER_FACTOR`: 0 waits exactly.
+    pub jitter_factor: f64,
+    /// `PREFECT_CLIENT_RETRY_EXTRA_CODES`: statuses retried besides 408, 429, 502, 503.
+    pub extra_codes: Vec<u16>,
+}
+
+impl Default for ClientRetries {
+    /// Prefect 3's defaults (`prefect.settings.models.client`).
+    fn default() -> Self {
+        ClientRetries {
+            max_retries: 5,
+            jitter_factor: 0.2,
+            extra_codes: Vec::new(),
+        }
+    }
 }
 
 /// A Prefect 3 setting's text and where it was read (for `secret_explain`).
@@ -177,6 +200,7 @@ fn prefect3(cloud: &Dict, env: &Environment) -> Result<Prefect3, Error> {
         api_url: text(key::API_URL, "PREFECT_API_URL")?,
         api_key: text(key::API_KEY, "PREFECT_API_KEY")?,
         auth_string: text(key::API_AUTH_STRING, "PREFECT_API_AUTH_STRING")?,
+        retries: ClientRetries::default(),
     })
 }
 

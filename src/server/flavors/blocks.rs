@@ -15,6 +15,7 @@ use crate::config::cloud::settings::{ReadFrom, Sourced};
 use crate::config::source::{Sources, key_and_source};
 use crate::server::base64;
 use crate::server::decode_reply;
+use crate::server::retry::{Client, Sleeper};
 use crate::server::transport::{self, Method};
 
 /// What a get would do, for `secret_explain` (see `flavors::Explain`).
@@ -112,7 +113,9 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
         )?),
         (None, None) => None,
     };
-    let reply = transport::send(Method::Get, &url, auth.as_ref(), &limits, &settings.proxies)?;
+    let reply = Client::default().send(&p3.retries, &mut Sleeper, || {
+        transport::send(Method::Get, &url, auth.as_ref(), &limits, &settings.proxies)
+    })?;
     match reply.status {
         200..=299 => {}
         404 => return Ok(None),
@@ -133,6 +136,12 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
             return Err(Error::client(format!(
                 "the Prefect server answered HTTP {} with a redirect, which is not followed",
                 reply.status
+            )));
+        }
+        status if reply.retries > 0 => {
+            return Err(Error::client(format!(
+                "the Prefect server answered HTTP {status} (after {} retries)",
+                reply.retries
             )));
         }
         status => {
