@@ -401,6 +401,20 @@ impl State {
         Ok(())
     }
 
+    /// `secret_config_set`: the `[cloud]` setting `key` (any case, `cloud.` or not) from
+    /// text, as its kind reads it; `None` removes it. Messages never repeat the key or the
+    /// text (either may be a credential passed by mistake).
+    pub fn set_setting(&mut self, key: &str, text: Option<&str>) -> Result<(), Error> {
+        use crate::config::cloud::keys;
+        let setting = keys::named(key).ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "key is not a [cloud] setting of this library; the settings are {}",
+                keys::all_keys()
+            ))
+        })?;
+        self.set_cloud(setting.key, setting.parse(text)?)
+    }
+
     fn secrets_mut(&mut self) -> Result<&mut SecretMap, Error> {
         match &self.secrets {
             Secrets::NotATable(kind) => {
@@ -470,10 +484,19 @@ fn cloud_table(config: &Dict) -> Result<&Dict, Error> {
     }
 }
 
-/// `config.cloud.use_local_secrets is True`: the boolean true only, not `1` or `"yes"`.
+/// `config.cloud.use_local_secrets is True`: the boolean true only, not `1` or `"yes"`;
+/// never under the Prefect 3 flavour, whose `Secret.load` has no local secrets (so
+/// choosing that flavour is all a Prefect 3 user sets).
 fn use_local_secrets(config: &Dict) -> Result<bool, Error> {
+    use crate::config::cloud::{flavors, keys};
+    let cloud = cloud_table(config)?;
+    if let Some(Value::Str(f)) = cloud.get(keys::SERVER_FLAVOR)
+        && flavors::named(f.as_bytes()) == Some(flavors::Flavor::PREFECT_3)
+    {
+        return Ok(false);
+    }
     Ok(matches!(
-        cloud_table(config)?.get(crate::config::cloud::keys::USE_LOCAL_SECRETS),
+        cloud.get(keys::USE_LOCAL_SECRETS),
         Some(Value::Bool(true))
     ))
 }

@@ -56,6 +56,11 @@ pub mod cli {
     pub use crate::resolve::{Format, get};
     pub use crate::store::global;
     pub use crate::sys::{note_stdout_at_start, stdout_closed_at_start};
+
+    /// `secret_config_set(key, text)` on the process-wide store.
+    pub fn set_setting(key: &str, text: &str) -> Result<(), Error> {
+        crate::store::global().update(|s| s.set_setting(key, Some(text)))
+    }
 }
 
 /// The internals the integration tests, benches and fuzz targets reach, by the paths the

@@ -242,3 +242,39 @@ fn broken_pipe() -> Stdio {
     drop(read);
     write.into()
 }
+
+/// `--flavor prefect-3` (or `PREFECT_SECRETS_FLAVOR`) is Prefect 3: no local secrets, so
+/// with no API URL a get is an error that says what to set; a bad name is a usage error.
+#[test]
+fn the_flavor_option_chooses_prefect_3() {
+    let local = ("PREFECT__CONTEXT__SECRETS__CLI_FLAVOR", "v");
+    let out = run(&["--flavor", "prefect-0.5", "get", "cli_flavor"], &[local]);
+    assert_eq!((out.status.code(), stdout(&out)), (Some(0), "v\n"));
+    for args in [
+        &["--flavor", "prefect-3", "get", "cli_flavor"][..],
+        &["--flavor=prefect-3", "get", "cli_flavor"][..],
+    ] {
+        let out = run(args, &[local]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("PREFECT_API_URL"), "{}", stderr(&out));
+    }
+    let out = run(
+        &["get", "cli_flavor"],
+        &[local, ("PREFECT_SECRETS_FLAVOR", "prefect-3")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    // The option wins over the variable.
+    let out = run(
+        &["--flavor", "prefect-0.5", "get", "cli_flavor"],
+        &[local, ("PREFECT_SECRETS_FLAVOR", "prefect-3")],
+    );
+    assert_eq!((out.status.code(), stdout(&out)), (Some(0), "v\n"));
+    for args in [
+        &["--flavor"][..],
+        &["--flavor", "prefect-4", "get", "x"][..],
+    ] {
+        let out = run(args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("--flavor"), "{}", stderr(&out));
+    }
+}

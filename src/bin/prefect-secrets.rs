@@ -8,6 +8,9 @@
 //! prefect-secrets --help | --version
 //! ```
 //!
+//! `--flavor NAME` before the command chooses the server flavour (`prefect-3`: Prefect 3's
+//! `Secret.load`), as `PREFECT_SECRETS_FLAVOR` and `secret_config_set_server_flavor` do.
+//!
 //! `get` resolves NAME exactly as the C ABI's `secret_get` / `secret_get_json` do (the same
 //! core call, `resolve::get` on the process-wide store) and prints the value and a newline.
 //! Exit status: 0 found, 1 not found (Python's None; nothing printed), 2 an error or a
@@ -52,7 +55,7 @@ const COMMANDS: &[Command] = &[
     Command {
         name: "get",
         usage: "get NAME [--json]",
-        help: "print the secret NAME as Prefect 0.5.3's Secret(NAME).get() resolves it:\n      \
+        help: "print the secret NAME as Prefect's Secret(NAME).get() resolves it:\n      \
                a string as its text, anything else as compact JSON (--json: always JSON).\n      \
                Exit status 0 found, 1 not found (None), 2 error (message on stderr).",
         run: get,
@@ -89,6 +92,24 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(_) => return ExitCode::from(usage_error("arguments must be UTF-8")),
     };
+    // Options before the command apply to every command.
+    let mut args = &args[..];
+    while let Some(option) = args.first().filter(|a| a.starts_with("--flavor")) {
+        let (flavor, used) = match option.strip_prefix("--flavor=") {
+            Some(name) => (Some(name), 1),
+            None if option == "--flavor" => (args.get(1).map(String::as_str), 2),
+            None => break,
+        };
+        let Some(flavor) = flavor else {
+            return ExitCode::from(usage_error(
+                "--flavor needs a name: prefect-0.5 or prefect-3",
+            ));
+        };
+        if let Err(e) = cli::set_setting("server_flavor", flavor) {
+            return ExitCode::from(usage_error(&format!("--flavor: {e}")));
+        }
+        args = &args[used..];
+    }
     let status = match args.first().map(String::as_str) {
         None => usage_error("no command given"),
         Some("-h" | "--help" | "help") => print_out(&[help().as_bytes()]),
@@ -105,7 +126,7 @@ fn main() -> ExitCode {
 
 fn help() -> String {
     let mut text = format!(
-        "{PROGRAM} {}: Prefect 0.5.3 secrets for shell scripts\n\nUsage:\n",
+        "{PROGRAM} {}: Prefect secrets for shell scripts\n\nUsage:\n",
         env!("CARGO_PKG_VERSION")
     );
     for c in COMMANDS {
@@ -113,8 +134,12 @@ fn help() -> String {
     }
     text += &format!(
         "  {PROGRAM} --help | --version\n\n\
-         Configuration as Prefect's: PREFECT__* environment variables and \
-         ~/.prefect/config.toml.\nExample: DB_PASSWORD=$({PROGRAM} get db_password)\n"
+         Which Prefect (--flavor NAME before the command, or PREFECT_SECRETS_FLAVOR=NAME):\n  \
+         prefect-0.5 (the default): Prefect 0.5.3's Secret(NAME).get(), configured by \
+         PREFECT__*\n      environment variables and ~/.prefect/config.toml.\n  \
+         prefect-3: Prefect 3's Secret.load(NAME).get() from a Prefect 3 server or Prefect \
+         Cloud,\n      with Prefect 3's settings (PREFECT_API_URL, PREFECT_API_KEY, ...).\n\
+         Example: DB_PASSWORD=$({PROGRAM} get db_password)\n"
     );
     text
 }

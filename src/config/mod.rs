@@ -178,9 +178,30 @@ pub fn load_startup(host: &Host) -> Result<Built, ConfigError> {
         let user = load_path(&path, host)?;
         built = merge_built(built, user);
     }
+    apply_flavor_switch(&mut built, host);
     validate::check_task_defaults(&built.config)?;
     validate::context_secrets(&built.config)?;
     Ok(built)
+}
+
+/// `PREFECT_SECRETS_FLAVOR` (when set and not empty) as `cloud.server_flavor`, over what
+/// the files and `PREFECT__` variables said. Its value is checked where every flavour
+/// name is, when a get needs it.
+fn apply_flavor_switch(built: &mut Built, host: &Host) {
+    let name = cloud::flavors::SWITCH_VARIABLE;
+    let Some(flavor) = host.env.get(name.as_bytes()).filter(|v| !v.is_empty()) else {
+        return;
+    };
+    if let Some(Value::Dict(cloud)) = built.config.get_mut("cloud") {
+        cloud.insert(
+            PyStr::from(cloud::keys::SERVER_FLAVOR),
+            Value::Str(flavor.clone()),
+        );
+        built.sources.insert(
+            keypath::KeyPath::of_strs(&["cloud", cloud::keys::SERVER_FLAVOR]),
+            source::Source::new(Origin::Env(name.to_string())),
+        );
+    }
 }
 
 /// `secret_config_load_file`'s merge: a file already loaded with [`load_path`] merged

@@ -118,3 +118,49 @@ fn loading_a_file_keeps_secrets_set_before() {
     assert_eq!(text(&next, "t").unwrap().as_deref(), Some(r#"{"b":2}"#));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The one switch: `PREFECT_SECRETS_FLAVOR=prefect-3` chooses the Prefect 3 flavour over
+/// files and `PREFECT__` variables, and under it there are no local secrets, whatever
+/// `use_local_secrets` says. Empty, it is not set. A setter afterwards still wins.
+#[test]
+fn the_prefect3_switch_turns_the_server_path_on() {
+    let local = [("PREFECT__CONTEXT__SECRETS__S", "v")];
+    assert_eq!(
+        text(&state_with(&local), "s").unwrap().as_deref(),
+        Some("v")
+    );
+
+    for env in [
+        vec![("PREFECT_SECRETS_FLAVOR", "prefect-3")],
+        vec![
+            ("PREFECT_SECRETS_FLAVOR", "prefect-3"),
+            ("PREFECT__CLOUD__SERVER_FLAVOR", "prefect-0.5"),
+            ("PREFECT__CLOUD__USE_LOCAL_SECRETS", "true"),
+        ],
+        vec![("PREFECT__CLOUD__SERVER_FLAVOR", "prefect-3")],
+    ] {
+        let mut all = env.clone();
+        all.extend(local);
+        let state = state_with(&all);
+        assert!(matches!(state.lookup("s"), Ok(Lookup::Server)), "{env:?}");
+        assert!(!state.uses_local_secrets().unwrap());
+    }
+    let switched = state_with(&[("PREFECT_SECRETS_FLAVOR", "prefect-3")]);
+    let path = KeyPath::of_strs(&["cloud", "server_flavor"]);
+    assert_eq!(
+        switched
+            .provenance
+            .sources
+            .get(&path)
+            .map(|s| s.origin.to_string()),
+        Some("environment variable PREFECT_SECRETS_FLAVOR".to_string())
+    );
+
+    let empty = state_with(&[("PREFECT_SECRETS_FLAVOR", ""), local[0]]);
+    assert_eq!(text(&empty, "s").unwrap().as_deref(), Some("v"));
+
+    let mut back = state_with(&[("PREFECT_SECRETS_FLAVOR", "prefect-3"), local[0]]);
+    back.set_cloud("server_flavor", Some(Value::str("prefect-0.5")))
+        .unwrap();
+    assert_eq!(text(&back, "s").unwrap().as_deref(), Some("v"));
+}

@@ -43,14 +43,8 @@ pub unsafe extern "C" fn secret_config_set(key: *const c_char, value: *const c_c
         let name = unsafe { str_arg(key, "key") }?;
         // SAFETY: the caller passes NULL or a valid C string.
         let value = unsafe { opt_str_arg(value, "value") }?;
-        let setting = key::named(name).ok_or_else(|| {
-            // The key is not repeated: it may be a value passed in its place by mistake.
-            Error::invalid_argument(format!(
-                "key is not a [cloud] setting of this library; the settings are {}",
-                key::all_keys()
-            ))
-        })?;
-        set_cloud(setting.key, setting.parse(value)?)
+        store::global().update(|s| s.set_setting(name, value))?;
+        Ok(SECRET_OK)
     })
 }
 

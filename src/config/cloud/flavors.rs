@@ -8,6 +8,12 @@
 //! constant in `ffi/status.rs` (`SecretServerFlavor`); tests fail until the header, these
 //! tables and the bindings agree (CONTRIBUTING.md).
 
+/// The environment variable that chooses the flavour for a process, over
+/// `cloud.server_flavor` from files and `PREFECT__` variables (a call that sets the
+/// flavour afterwards still wins): `PREFECT_SECRETS_FLAVOR=prefect-3` is the one switch a
+/// Prefect 3 user needs (`docs/prefect3.md`). Read when the configuration loads.
+pub const SWITCH_VARIABLE: &str = "PREFECT_SECRETS_FLAVOR";
+
 /// A flavour's name.
 #[derive(Debug)]
 pub struct FlavorName {
@@ -30,6 +36,9 @@ pub struct Flavor(usize);
 impl Flavor {
     /// The default, `prefect-0.5`.
     pub const DEFAULT: Flavor = Flavor(0);
+    /// `prefect-3`: a get is Prefect 3's `Secret.load(name).get()`, which has no local
+    /// secrets (`cloud.use_local_secrets` does not apply).
+    pub const PREFECT_3: Flavor = Flavor(1);
 
     /// Its position in [`FLAVORS`] (and its C number).
     pub fn index(self) -> usize {
@@ -89,5 +98,6 @@ mod tests {
         assert_eq!(named(b"prefect-3"), numbered(1));
         // The first two, whatever is added after them.
         assert!(names().starts_with("\"prefect-0.5\" or \"prefect-3\""));
+        assert_eq!(Flavor::PREFECT_3.name(), "prefect-3");
     }
 }
