@@ -619,6 +619,32 @@ fn prefect3_server_secret_blocks() {
     check_all(&store, &agreed);
 
     let plain = get(&store, "plain-text", Format::Json).unwrap().unwrap();
+
+    // The one switch, and nothing of Prefect 0.5.3: the same value.
+    let home = server.dir.join("switch-home");
+    fs::create_dir_all(&home).unwrap();
+    let switched = Store::with_env(
+        Environment::from_pairs([
+            ("HOME", home.to_str().unwrap()),
+            ("PREFECT_SECRETS_FLAVOR", "prefect-3"),
+            ("PREFECT_API_URL", server.api_url.as_str()),
+        ]),
+        sys::accounts(),
+    );
+    assert_eq!(
+        get(&switched, "plain-text", Format::Json).unwrap().unwrap(),
+        plain
+    );
+    // The server's URL without /api: Prefect's server has no such route, which is an
+    // error about the URL, not a missing secret.
+    let root = server.api_url.trim_end_matches("/api").to_string();
+    let rootless = self::store(&server, &[("PREFECT_API_URL", &root)]);
+    let e = get(&rootless, "plain-text", Format::Json).unwrap_err();
+    assert!(
+        e.message.contains("API URL is probably wrong"),
+        "{}",
+        e.message
+    );
     for (name, prefect) in &unencoded {
         let got = get(&store, name, Format::Json);
         loud(&format!(

@@ -982,3 +982,32 @@ fn prefect3_retries_what_prefect_retries_and_prefect05_does_not() {
     assert_eq!(get(&v053, "s").unwrap_err().kind, ErrorKind::Client);
     assert_eq!(server.requests().len(), 4 + 6 + 1);
 }
+
+/// A URL without `/api` reaches Prefect's server but no route: its 404 is an error that
+/// says the URL is wrong; only the block's own 404 ("Block document not found") is not
+/// found. A proxy's page (not JSON) is a wrong URL too.
+#[test]
+fn prefect3_a_route_404_is_a_wrong_url_not_a_missing_secret() {
+    let server = TestServer::start(|req: &Request| {
+        if req.path.starts_with("/api/") {
+            Action::json(404, r#"{"detail": "Block document not found"}"#)
+        } else if req.path.starts_with("/proxy/") {
+            Action::json(404, "<html>nothing here</html>")
+        } else {
+            Action::json(404, r#"{"detail":"Not Found"}"#)
+        }
+    });
+    let home = TempDir::new("p3route");
+    let store = prefect3_store(&home, &format!("{}/api", server.url()), &[]);
+    assert_eq!(get(&store, "db-pass").unwrap(), None);
+    for base in ["", "/proxy"] {
+        let store = prefect3_store(&home, &format!("{}{base}", server.url()), &[]);
+        let e = get(&store, "db-pass").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Client);
+        assert!(
+            e.message.contains("API URL is probably wrong"),
+            "{}",
+            e.message
+        );
+    }
+}

@@ -118,6 +118,15 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
     })?;
     match reply.status {
         200..=299 => {}
+        404 if is_route_miss(&reply.body) => {
+            return Err(Error::client(format!(
+                "the Prefect API has no Secret block route at {}: HTTP 404 {{\"detail\": \"Not \
+                 Found\"}}, so the API URL is probably wrong (it ends in /api, e.g. \
+                 http://127.0.0.1:4200/api, or for Prefect Cloud \
+                 https://api.prefect.cloud/api/accounts/<account>/workspaces/<workspace>)",
+                shown_url(&url)
+            )));
+        }
         404 => return Ok(None),
         401 | 403 if auth.is_none() => {
             return Err(Error::auth(format!(
@@ -169,6 +178,19 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
         Err(e) => Err(Error::client(format!(
             "the secret value cannot be decoded: {e}"
         ))),
+    }
+}
+
+/// A 404 that is not about the block: the web framework's answer for a path it has no
+/// route for (`{"detail": "Not Found"}`, what a URL without `/api` gets), or a reply that
+/// is not a JSON object at all (a proxy's page). The block's own 404 says "Block document
+/// not found".
+fn is_route_miss(body: &[u8]) -> bool {
+    match pyjson::loads(body) {
+        Ok(Value::Dict(d)) => {
+            matches!(d.get("detail"), Some(Value::Str(s)) if s.as_bytes() == b"Not Found")
+        }
+        _ => true,
     }
 }
 
