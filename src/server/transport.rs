@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ureq::http::{HeaderValue, Uri, header};
+use ureq::http::{HeaderName, HeaderValue, Uri, header};
 use ureq::tls::Certificate;
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
 use ureq::{Agent, Proxy};
@@ -69,6 +69,8 @@ struct AgentKey {
     connect_timeout: Duration,
     request_timeout: Duration,
     ca_bundle: Option<PathBuf>,
+    ca_bundle_from: &'static str,
+    skip_verify: bool,
     /// The proxy chosen for the target (`None`: direct).
     proxy: Option<Proxy>,
 }
@@ -111,8 +113,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
     let roots = match &key.ca_bundle {
         None => RootCerts::PlatformVerifier,
-        Some(path) => RootCerts::Specific(Arc::new(read_ca_bundle(path)?)),
+        Some(path) => RootCerts::Specific(Arc::new(read_ca_bundle(path, key.ca_bundle_from)?)),
     };
+    let tls = TlsConfig::builder()
+        .root_certs(roots)
+        .disable_verification(key.skip_verify)
+        .build();
     let config = Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -123,7 +129,7 @@ fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
         .max_idle_connections(64)
         .max_idle_connections_per_host(64)
         .proxy(key.proxy.clone())
-        .tls_config(TlsConfig::builder().root_certs(roots).build())
+        .tls_config(tls)
         .build();
     // ureq's own chain, with our TCP transport in place of its TcpConnector.
     let connector =
@@ -137,14 +143,12 @@ fn build_agent(key: &AgentKey) -> Result<Agent, Error> {
     ))
 }
 
-/// The certificates of `cloud.ca_bundle`: a regular PEM file within `files::CA_BUNDLE_CAP`.
-fn read_ca_bundle(path: &Path) -> Result<Vec<Certificate<'static>>, Error> {
+/// The certificates of a CA bundle (`from`: the setting that named it): a regular PEM
+/// file within `files::CA_BUNDLE_CAP`.
+fn read_ca_bundle(path: &Path, from: &str) -> Result<Vec<Certificate<'static>>, Error> {
     let shown = path.display();
-    let pem = files::read_regular(path, files::CA_BUNDLE_CAP).map_err(|e| {
-        Error::config(format!(
-            "cannot read the CA bundle {shown} (cloud.ca_bundle): {e}"
-        ))
-    })?;
+    let pem = files::read_regular(path, files::CA_BUNDLE_CAP)
+        .map_err(|e| Error::config(format!("cannot read the CA bundle {shown} ({from}): {e}")))?;
     let certs: Vec<_> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {
             Ok(PemItem::Certificate(c)) => Some(c),
@@ -153,7 +157,7 @@ fn read_ca_bundle(path: &Path) -> Result<Vec<Certificate<'static>>, Error> {
         .collect();
     if certs.is_empty() {
         return Err(Error::config(format!(
-            "the CA bundle {shown} (cloud.ca_bundle) holds no PEM certificate"
+            "the CA bundle {shown} ({from}) holds no PEM certificate"
         )));
     }
     Ok(certs)
@@ -218,7 +222,8 @@ pub fn time_left() -> Option<Duration> {
         .map(|d| d.saturating_duration_since(Instant::now()))
 }
 
-/// Sends a request with an optional `Authorization` header, and reads the whole reply
+/// Sends a request with an optional `Authorization` header and `extra` headers (Prefect
+/// 3's custom headers, which replace it when they name it), and reads the whole reply
 /// within the limits. Any HTTP status is a `Reply`; failures to get one are client
 /// errors with plain messages.
 ///
@@ -229,13 +234,18 @@ pub fn send(
     method: Method,
     uri: &Uri,
     authorization: Option<&HeaderValue>,
+    extra: &[(HeaderName, HeaderValue)],
     limits: &Limits,
     proxies: &ProxyEnv,
 ) -> Result<Reply, Failure> {
+    let authorization =
+        authorization.filter(|_| !extra.iter().any(|(n, _)| n == header::AUTHORIZATION));
     let key = AgentKey {
         connect_timeout: limits.connect_timeout,
         request_timeout: limits.request_timeout,
         ca_bundle: limits.ca_bundle.clone(),
+        ca_bundle_from: limits.ca_bundle_from,
+        skip_verify: limits.skip_verify,
         proxy: proxies.for_target(uri).map_err(Failure::never)?,
     };
     let agent = agent_for(&key).map_err(Failure::never)?;
@@ -249,12 +259,12 @@ pub fn send(
     }
     let failed = |e: ureq::Error| transport_error(e, uri, limits, shorter);
     tcp::begin_attempt();
-    let mut response = match call(&agent, &method, uri, authorization, false, shorter) {
+    let mut response = match call(&agent, &method, uri, authorization, extra, false, shorter) {
         Ok(r) => r,
         Err(e) if !tcp::connected_fresh() && closed_before_reply(&e) => {
             // The retry gets what is left of the caller's deadline, not a new one.
             let shorter = time_left().filter(|left| *left < limits.request_timeout);
-            call(&agent, &method, uri, authorization, true, shorter).map_err(failed)?
+            call(&agent, &method, uri, authorization, extra, true, shorter).map_err(failed)?
         }
         Err(e) => return Err(failed(e)),
     };
@@ -292,6 +302,7 @@ fn call(
     method: &Method,
     uri: &Uri,
     authorization: Option<&HeaderValue>,
+    extra: &[(HeaderName, HeaderValue)],
     fresh: bool,
     timeout: Option<Duration>,
 ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
@@ -319,12 +330,18 @@ fn call(
             if let Some(auth) = authorization {
                 request = request.header(header::AUTHORIZATION, auth.clone());
             }
+            for (name, value) in extra {
+                request = request.header(name, value);
+            }
             request.call()
         }
         Method::Post(body) => {
             let mut request = apart!(agent.post(uri.clone()));
             if let Some(auth) = authorization {
                 request = request.header(header::AUTHORIZATION, auth.clone());
+            }
+            for (name, value) in extra {
+                request = request.header(name, value);
             }
             match body {
                 Some(b) => request

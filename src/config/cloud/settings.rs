@@ -36,6 +36,11 @@ pub struct Limits {
     pub max_reply_bytes: u64,
     /// `cloud.ca_bundle`: PEM file of trusted roots; `None` uses the system's trust store.
     pub ca_bundle: Option<PathBuf>,
+    /// The setting `ca_bundle` came from, for messages.
+    pub ca_bundle_from: &'static str,
+    /// Certificates are not checked at all (Prefect 3's
+    /// `PREFECT_API_TLS_INSECURE_SKIP_VERIFY`; never for Prefect 0.5.3).
+    pub skip_verify: bool,
     /// `cloud.allow_insecure_http`: plain `http://` to hosts that are not loopback.
     pub allow_insecure_http: bool,
     /// `cloud.reuse_window`: how long a thread may reuse the value it just fetched.
@@ -53,6 +58,8 @@ impl Default for Limits {
             request_timeout: Duration::from_secs_f64(DEFAULT_REQUEST_TIMEOUT),
             max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
             ca_bundle: None,
+            ca_bundle_from: "cloud.ca_bundle",
+            skip_verify: false,
             allow_insecure_http: false,
             reuse_window: Duration::from_secs_f64(DEFAULT_REUSE_WINDOW),
             cache_ttl: Duration::from_secs_f64(DEFAULT_CACHE_TTL),
@@ -266,6 +273,8 @@ pub fn limits(cloud: &Dict) -> Result<Limits, Error> {
         request_timeout: seconds(key::REQUEST_TIMEOUT, d.request_timeout, false)?,
         max_reply_bytes: positive(key::MAX_REPLY_BYTES, d.max_reply_bytes)?,
         ca_bundle,
+        ca_bundle_from: d.ca_bundle_from,
+        skip_verify: false,
         allow_insecure_http,
         reuse_window: seconds(key::REUSE_WINDOW, d.reuse_window, true)?,
         cache_ttl: seconds(key::CACHE_TTL, d.cache_ttl, true)?,

@@ -114,7 +114,14 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
         (None, None) => None,
     };
     let reply = Client::default().send(&p3.retries, &mut Sleeper, || {
-        transport::send(Method::Get, &url, auth.as_ref(), &limits, &settings.proxies)
+        transport::send(
+            Method::Get,
+            &url,
+            auth.as_ref(),
+            &[],
+            &limits,
+            &settings.proxies,
+        )
     })?;
     match reply.status {
         200..=299 => {}

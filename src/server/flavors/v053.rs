@@ -54,7 +54,7 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
     let mut redactor = Redactor::default();
     redactor.add(token.as_bytes());
 
-    let mut reply = transport::send(query, &url, Some(&bearer(&token)?), &limits, proxies)?;
+    let mut reply = transport::send(query, &url, Some(&bearer(&token)?), &[], &limits, proxies)?;
     if reply.status == 401 {
         // refresh_token(): POST os.path.join(graphql, "refresh_token"), take `token`
         // from whatever comes back, and try once more.
@@ -68,6 +68,7 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
             Method::Post(None),
             &refresh_url,
             Some(&bearer(&token)?),
+            &[],
             &limits,
             proxies,
         )?;
@@ -75,7 +76,7 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
         let fresh = refreshed.insert(py_str(&fresh));
         redactor.add(fresh.as_bytes());
         let query = Method::Post(Some(&body));
-        reply = transport::send(query, &url, Some(&bearer(fresh)?), &limits, proxies)?;
+        reply = transport::send(query, &url, Some(&bearer(fresh)?), &[], &limits, proxies)?;
         if reply.status == 401 {
             return Err(Error::auth(
                 "the server refused the token (HTTP 401 Unauthorized), also after refreshing it",
