@@ -168,3 +168,94 @@ fn every_recorded_case_matches_prefect() {
         failures.join("\n")
     );
 }
+
+/// Reads with the given environment (plus HOME) and files, in `<root>/cwd`.
+fn read_with(
+    root: &Path,
+    env: &[(&str, &str)],
+) -> Result<Prefect3Settings, prefect_secrets::config::ConfigError> {
+    let home = root.join("home");
+    let cwd = root.join("cwd");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&cwd).unwrap();
+    let home_text = home.to_str().unwrap().to_owned();
+    let mut pairs = vec![("HOME", home_text.as_str())];
+    pairs.extend_from_slice(env);
+    prefect3::read(&Environment::from_pairs(pairs), Some(&home), &cwd)
+}
+
+/// A settings file that is a FIFO, a device or a huge file is refused at once (Python
+/// would block on the first two and read the third whole); a `.env` that is not a
+/// regular file is skipped, as Prefect skips it.
+#[test]
+fn hostile_settings_files_answer_at_once() {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    for rel in [
+        "cwd/.env",
+        "cwd/prefect.toml",
+        "cwd/pyproject.toml",
+        "home/.prefect/profiles.toml",
+    ] {
+        for kind in ["fifo", "device", "huge"] {
+            let dir = TempDir::new("p3hostile");
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            match kind {
+                "fifo" => {
+                    let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+                    // SAFETY: a valid C string.
+                    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+                }
+                "device" => std::os::unix::fs::symlink("/dev/zero", &path).unwrap(),
+                _ => std::fs::File::create(&path)
+                    .unwrap()
+                    .set_len(1 << 30)
+                    .unwrap(),
+            }
+            let (tx, rx) = mpsc::channel();
+            let root = dir.path().to_owned();
+            std::thread::spawn(move || {
+                let _ = tx.send(read_with(&root, &[]).map(|_| ()));
+            });
+            let got = rx
+                .recv_timeout(Duration::from_secs(5))
+                .unwrap_or_else(|_| panic!("{rel} as a {kind}: no answer within 5 s"));
+            let skipped = rel.ends_with(".env") && kind != "huge";
+            match got {
+                Ok(()) => assert!(skipped, "{rel} as a {kind} was read"),
+                Err(e) => {
+                    assert!(!skipped, "{rel} as a {kind}: {}", e.0);
+                    let file = Path::new(rel).file_name().unwrap().to_str().unwrap();
+                    assert!(e.0.contains(file), "{rel} as a {kind}: {}", e.0);
+                }
+            }
+        }
+    }
+}
+
+/// Credentials never appear in an error message.
+#[test]
+fn errors_do_not_quote_credentials() {
+    let dir = TempDir::new("p3secret");
+    let bad_headers = r#"{"Authorization": "Bearer s3cr3t", "X-N": 1}"#;
+    let e = read_with(
+        dir.path(),
+        &[("PREFECT_CLIENT_CUSTOM_HEADERS", bad_headers)],
+    )
+    .unwrap_err();
+    assert!(!e.0.contains("s3cr3t"), "{}", e.0);
+    let e = read_with(
+        dir.path(),
+        &[("PREFECT_CLIENT_CUSTOM_HEADERS", "Bearer s3cr3t")],
+    )
+    .unwrap_err();
+    assert!(!e.0.contains("s3cr3t"), "{}", e.0);
+    dir.write(
+        "cwd/prefect.toml",
+        "[api]\nkey = \"s3cr3t\nauth_string = 1\n",
+    );
+    let e = read_with(dir.path(), &[]).unwrap_err();
+    assert!(!e.0.contains("s3cr3t"), "{}", e.0);
+}
