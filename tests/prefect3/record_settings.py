@@ -42,9 +42,9 @@ SETTINGS = [
     "profiles_path",
 ]
 
-# Runs inside the subprocess. `get_client` builds its client from
-# `get_current_settings()`, which is the global settings context's settings once
-# `prefect` is imported; the profile name is that context's profile.
+# Runs inside the subprocess. `get_client` reads `PREFECT_API_URL.value()` and the like,
+# that is `get_current_settings()`: the global settings context's settings once `prefect`
+# is imported. The profile name is that context's profile.
 CHILD = r"""
 import json, sys, warnings
 from pathlib import PurePath
