@@ -8,6 +8,7 @@
 //! - [`escape`], [`expand`], [`typing`]: the pieces applied to single values
 //! - [`validate`]: the checks Prefect makes before anything runs
 //! - [`host`]: the environment and user database the loader reads
+//! - [`prefect3`]: Prefect 3's own client settings (a separate reader, not the above)
 
 pub mod cloud;
 pub mod defaults;
@@ -17,6 +18,7 @@ pub mod flat;
 pub mod host;
 pub mod keypath;
 pub mod ntpath;
+pub mod prefect3;
 pub mod source;
 pub mod toml_file;
 pub mod typing;
