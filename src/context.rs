@@ -7,11 +7,13 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use crate::config::cloud::settings::Settings;
 use crate::config::host::{Environment, Host};
 use crate::config::keypath::KeyPath;
+use crate::config::prefect3::Prefect3Settings;
 use crate::config::source::{Built, Source, Sources, for_each_leaf, sources_of_entries};
 use crate::config::validate::{SecretsTable, context_secrets};
 use crate::config::{self, ConfigError};
@@ -145,6 +147,10 @@ pub struct State {
     /// in any case, as loaded, sorted: `secret_explain`'s near misses read these rather
     /// than the live environment, which a host's `setenv` may be changing.
     prefect_variables: Arc<[String]>,
+    /// Prefect 3's client settings from its own sources (`config::prefect3`), read with
+    /// the configuration whatever the flavour, so switching to Prefect 3 later reads
+    /// nothing new; an error only matters to the Prefect 3 flavour.
+    prefect3: Result<Arc<Prefect3Settings>, Error>,
     server: ServerCache,
 }
 
@@ -180,13 +186,25 @@ pub enum Lookup<'a> {
 }
 
 impl State {
-    /// The state a freshly started Python process has.
-    pub fn load_startup(host: &Host) -> Result<State, ConfigError> {
-        State::from_config(config::load_startup(host)?, host)
+    /// The state a freshly started Python process has, in the working directory `cwd`
+    /// (where Prefect 3 looks for `.env`, `prefect.toml` and `pyproject.toml`).
+    pub fn load_startup(host: &Host, cwd: &Path) -> Result<State, ConfigError> {
+        let home = config::expand::expanduser(&PyStr::from("~"), host)
+            .ok()
+            .filter(|h| h.as_bytes() != b"~")
+            .and_then(|h| config::to_path(&h));
+        let prefect3 = config::prefect3::read(host.env, home.as_deref(), cwd)
+            .map(Arc::new)
+            .map_err(|e| Error::config(format!("Prefect 3's settings: {}", e.0)));
+        State::from_config(config::load_startup(host)?, host, prefect3)
     }
 
     /// Splits `context.secrets` out of a full configuration and decodes each secret.
-    fn from_config(built: Built, host: &Host) -> Result<State, ConfigError> {
+    fn from_config(
+        built: Built,
+        host: &Host,
+        prefect3: Result<Arc<Prefect3Settings>, Error>,
+    ) -> Result<State, ConfigError> {
         let Built {
             mut config,
             mut sources,
@@ -233,6 +251,7 @@ impl State {
                     .subset(&[SNAPSHOT_VARIABLES, crate::config::cloud::proxy::VARIABLES].concat()),
             ),
             prefect_variables: prefect_variables(host.env),
+            prefect3,
             server: ServerCache::default(),
         })
     }
@@ -293,7 +312,7 @@ impl State {
     /// [`config::load_path`] (outside any lock) merged over this state.
     pub fn merge_file(&self, file: Built, host: &Host) -> Result<State, ConfigError> {
         let merged = config::merge_loaded(&self.full_config(), file)?;
-        let mut next = State::from_config(merged, host)?;
+        let mut next = State::from_config(merged, host, self.prefect3.clone())?;
         next.flow_building = self.flow_building;
         Ok(next)
     }
@@ -355,9 +374,10 @@ impl State {
         if let Some(settings) = self.server.0.get() {
             return settings.clone();
         }
-        let settings = self
-            .cloud()
-            .map(|cloud| Arc::new(Settings::new(cloud, self.table("logging"), self.env())));
+        let settings = self.cloud().map(|cloud| {
+            let logging = self.table("logging");
+            Arc::new(Settings::new(cloud, logging, self.env(), &self.prefect3))
+        });
         let _ = self.server.0.set(settings);
         self.server.0.get().expect("set just above").clone()
     }

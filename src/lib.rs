@@ -70,7 +70,8 @@ pub mod cli {
 pub mod testing {
     pub mod config {
         pub use crate::config::{
-            defaults, escape, expand, flat, host, load_text, merge, toml_file, typing, validate,
+            ConfigError, defaults, escape, expand, flat, host, load_text, merge, prefect3,
+            toml_file, typing, validate,
         };
     }
     pub mod context {

@@ -5,6 +5,7 @@
 //! it in. A snapshot that was replaced is freed (and its secrets wiped) when its last
 //! reader is done with it. The configuration loads lazily, on the first call.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
@@ -77,6 +78,9 @@ pub struct Store {
     id: u64,
     env: EnvSource,
     accounts: Box<dyn Accounts>,
+    /// The working directory Prefect 3's settings are read in; `None`: the process's, as
+    /// it is at each load.
+    cwd: Option<PathBuf>,
     /// Resets started, and the ticket of the last one published (see [`Store::reset`]).
     resets_started: AtomicU64,
     reset_published: AtomicU64,
@@ -85,15 +89,21 @@ pub struct Store {
 impl Store {
     /// A store reading this process's environment (as it is at each load or reset).
     pub fn from_process(accounts: Box<dyn Accounts>) -> Store {
-        Store::build(EnvSource::Process, accounts)
+        Store::build(EnvSource::Process, accounts, None)
     }
 
     /// A store that sees `env` as its environment.
     pub fn with_env(env: Environment, accounts: Box<dyn Accounts>) -> Store {
-        Store::build(EnvSource::Fixed(env), accounts)
+        Store::build(EnvSource::Fixed(env), accounts, None)
     }
 
-    fn build(env: EnvSource, accounts: Box<dyn Accounts>) -> Store {
+    /// [`Store::with_env`] in the working directory `cwd` (Prefect 3's `.env` and TOML
+    /// files are looked for there).
+    pub fn with_env_in(env: Environment, accounts: Box<dyn Accounts>, cwd: PathBuf) -> Store {
+        Store::build(EnvSource::Fixed(env), accounts, Some(cwd))
+    }
+
+    fn build(env: EnvSource, accounts: Box<dyn Accounts>, cwd: Option<PathBuf>) -> Store {
         static IDS: AtomicU64 = AtomicU64::new(0);
         let mut store = Store {
             current: ArcSwap::from_pointee(Snapshot {
@@ -107,6 +117,7 @@ impl Store {
             id: IDS.fetch_add(1, Ordering::Relaxed),
             env,
             accounts,
+            cwd,
             resets_started: AtomicU64::new(0),
             reset_published: AtomicU64::new(0),
         };
@@ -138,7 +149,12 @@ impl Store {
             env: &env,
             accounts: self.accounts(),
         };
-        State::load_startup(&host).map_err(Error::from)
+        let cwd = match &self.cwd {
+            Some(dir) => dir.clone(),
+            // No working directory (it was removed): no Prefect 3 file is found.
+            None => std::env::current_dir().unwrap_or_default(),
+        };
+        State::load_startup(&host, &cwd).map_err(Error::from)
     }
 
     /// Which store, and which of its snapshots, is current.

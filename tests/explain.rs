@@ -423,7 +423,7 @@ fn the_prefect_3_flavour_and_the_cache() {
     for line in [
         "  server API: prefect-3 (cloud.server_flavor, from environment variable PREFECT__CLOUD__SERVER_FLAVOR)",
         &format!(
-            "  URL: {}/api/block_types/slug/secret/block_documents/name/db-password (environment variable PREFECT_API_URL (as when the configuration was loaded))",
+            "  URL: {}/api/block_types/slug/secret/block_documents/name/db-password (environment variable PREFECT_API_URL, as Prefect 3 read it when the configuration loaded)",
             server.url()
         ),
         "  credential: HTTP Basic auth string in environment variable PREFECT_API_AUTH_STRING",

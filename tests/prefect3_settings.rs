@@ -8,8 +8,8 @@ mod support;
 
 use std::path::Path;
 
-use prefect_secrets::config::host::Environment;
-use prefect_secrets::config::prefect3::{self, Prefect3Settings};
+use prefect_secrets::testing::config::host::Environment;
+use prefect_secrets::testing::config::prefect3::{self, Prefect3Settings};
 use serde_json::{Map, Value, json};
 use support::tempdir::TempDir;
 
@@ -173,7 +173,7 @@ fn every_recorded_case_matches_prefect() {
 fn read_with(
     root: &Path,
     env: &[(&str, &str)],
-) -> Result<Prefect3Settings, prefect_secrets::config::ConfigError> {
+) -> Result<Prefect3Settings, prefect_secrets::testing::config::ConfigError> {
     let home = root.join("home");
     let cwd = root.join("cwd");
     std::fs::create_dir_all(&home).unwrap();

@@ -134,7 +134,8 @@ fuzz_target!(|data: &[u8]| {
         [c, s, name] if c == "context" && s == "secrets" => Some(name.as_str()),
         _ => None,
     };
-    if let Ok(state) = State::load_startup(&host)
+    // A working directory without Prefect 3 files: only the variable is fuzzed.
+    if let Ok(state) = State::load_startup(&host, std::path::Path::new("/nonexistent"))
         && let Some(secret) = secret
     {
         match state.lookup(secret) {

@@ -14,10 +14,15 @@ impl State {
 
 fn state_with(env: &[(&str, &str)]) -> State {
     let env = Environment::from_pairs(env.iter().copied());
-    State::load_startup(&Host {
-        env: &env,
-        accounts: &NoAccounts,
-    })
+    // A working directory with no Prefect 3 files in it.
+    let cwd = std::path::Path::new("/nonexistent/prefect-secrets");
+    State::load_startup(
+        &Host {
+            env: &env,
+            accounts: &NoAccounts,
+        },
+        cwd,
+    )
     .unwrap()
 }
 

@@ -12,6 +12,7 @@
 use std::fmt::Write as _;
 
 use super::{kind_of, near};
+use crate::config::cloud::flavors::Flavor;
 use crate::config::cloud::keys as key;
 use crate::config::source::{Origin, Source, from_text, key_and_source};
 use crate::context::{Entry, Outcome, Secrets, State};
@@ -59,10 +60,19 @@ fn explain_state(out: &mut String, store: &Store, version: Version, state: &Stat
         }
         Ok(false) => {
             lines.append(&mut server(store, version, state, name));
-            format!(
-                "asked of the server at each get (cloud.use_local_secrets is not true, \
-                 {local_from})"
-            )
+            let prefect3 = state
+                .server_settings()
+                .is_ok_and(|s| s.flavor == Ok(Flavor::PREFECT_3));
+            if prefect3 {
+                "asked of the server at each get (the prefect-3 flavour: Prefect 3's \
+                 Secret.load has no local secrets)"
+                    .to_string()
+            } else {
+                format!(
+                    "asked of the server at each get (cloud.use_local_secrets is not true, \
+                     {local_from})"
+                )
+            }
         }
     };
     let _ = writeln!(out, "secret {name:?}: {verdict}");

@@ -11,7 +11,10 @@ use super::flavors::{self, Flavor};
 use super::keys::{self as key, valid_seconds};
 use super::proxy::ProxyEnv;
 use super::url::check_url;
+use zeroize::Zeroizing;
+
 use crate::config::host::Environment;
+use crate::config::prefect3::{self as p3, Prefect3Settings};
 use crate::error::Error;
 use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
@@ -70,13 +73,48 @@ impl Default for Limits {
 
 /// How to reach a Prefect 3 server: `cloud.api_url`, `cloud.api_key` and
 /// `cloud.api_auth_string`, each defaulting to the Prefect 3 setting of the same meaning
-/// (`PREFECT_API_URL`, `PREFECT_API_KEY`, `PREFECT_API_AUTH_STRING`) from the environment.
+/// (`PREFECT_API_URL`, `PREFECT_API_KEY`, `PREFECT_API_AUTH_STRING`) from Prefect 3's
+/// sources (`config::prefect3`); the rest is Prefect 3's settings as they are.
 #[derive(Clone, Debug, Default)]
 pub struct Prefect3 {
     pub api_url: Option<Sourced>,
     pub api_key: Option<Sourced>,
     pub auth_string: Option<Sourced>,
     pub retries: ClientRetries,
+    /// `client.custom_headers`, in order (values are credentials).
+    pub custom_headers: Vec<(String, Zeroizing<String>)>,
+    /// What Prefect 3's settings change in the transport (see [`Prefect3::limits`]).
+    pub transport: Prefect3Transport,
+}
+
+/// Prefect 3's transport settings, where no `cloud.*` key says otherwise.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Prefect3Transport {
+    /// `api.request_timeout`, for `cloud.connect_timeout` and `cloud.request_timeout`
+    /// when they are not set.
+    pub connect_timeout: Option<Duration>,
+    pub request_timeout: Option<Duration>,
+    /// `api.ssl_cert_file` (default `SSL_CERT_FILE`), when `cloud.ca_bundle` is not set.
+    pub ca_bundle: Option<PathBuf>,
+    /// `api.tls_insecure_skip_verify`.
+    pub skip_verify: bool,
+}
+
+impl Prefect3 {
+    /// The transport limits of a Prefect 3 get: `base` (the `cloud.*` settings) with
+    /// Prefect 3's settings where those are not set.
+    pub fn limits(&self, base: &Limits) -> Limits {
+        let t = &self.transport;
+        let mut limits = base.clone();
+        limits.connect_timeout = t.connect_timeout.unwrap_or(base.connect_timeout);
+        limits.request_timeout = t.request_timeout.unwrap_or(base.request_timeout);
+        if let Some(path) = &t.ca_bundle {
+            limits.ca_bundle = Some(path.clone());
+            limits.ca_bundle_from = "Prefect 3's api.ssl_cert_file";
+        }
+        limits.skip_verify = t.skip_verify;
+        limits
+    }
 }
 
 /// How Prefect 3's client retries (`server::retry`).
@@ -109,10 +147,11 @@ pub struct Sourced {
     pub from: ReadFrom,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReadFrom {
     Key(&'static str),
-    Env(&'static str),
+    /// One of Prefect 3's sources, described (`config::prefect3::Source`).
+    Prefect3(String),
 }
 
 /// Everything one server `get` needs, copied out of a snapshot.
@@ -135,8 +174,14 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// From a snapshot's `[cloud]` and `[logging]` tables and its environment.
-    pub fn new(cloud: &Dict, logging: Option<&Value>, env: Arc<Environment>) -> Settings {
+    /// From a snapshot's `[cloud]` and `[logging]` tables, its environment and the
+    /// Prefect 3 settings read with it.
+    pub fn new(
+        cloud: &Dict,
+        logging: Option<&Value>,
+        env: Arc<Environment>,
+        read: &Result<Arc<Prefect3Settings>, Error>,
+    ) -> Settings {
         let token = match cloud.get(key::AUTH_TOKEN) {
             None | Some(Value::None) => None,
             Some(v) => Some(v.clone()),
@@ -157,7 +202,7 @@ impl Settings {
         };
         Settings {
             flavor: flavor(cloud),
-            prefect3: prefect3(cloud, &env),
+            prefect3: prefect3(cloud, read),
             token,
             logging: check_logging(logging),
             proxies: ProxyEnv::from_env(&env),
@@ -181,33 +226,77 @@ fn bad_flavor() -> Error {
     Error::config(format!("cloud.server_flavor must be {}", flavors::names()))
 }
 
-fn prefect3(cloud: &Dict, env: &Environment) -> Result<Prefect3, Error> {
-    let text =
-        |key: &'static str, var: &'static str| -> Result<Option<Sourced>, Error> {
-            match cloud.get(key) {
-                None | Some(Value::None) => Ok(env
-                    .get(var.as_bytes())
-                    .filter(|v| !v.is_empty())
-                    .map(|v| Sourced {
-                        value: v.clone(),
-                        from: ReadFrom::Env(var),
-                    })),
-                Some(Value::Str(s)) if s.is_empty() => Ok(None),
-                Some(Value::Str(s)) => Ok(Some(Sourced {
-                    value: s.clone(),
-                    from: ReadFrom::Key(key),
-                })),
-                Some(other) => Err(Error::config(format!(
-                    "cloud.{key} must be text, not a {}",
-                    other.type_name()
-                ))),
-            }
-        };
+fn prefect3(cloud: &Dict, read: &Result<Arc<Prefect3Settings>, Error>) -> Result<Prefect3, Error> {
+    let p3 = read.as_ref().map_err(Clone::clone)?;
+    // A `cloud.*` key when set; else Prefect 3's setting, where an empty text is no value
+    // (Prefect: `if not api`).
+    let text = |key: &'static str, prefect: Option<&str>, source: &p3::Source| match cloud.get(key)
+    {
+        None | Some(Value::None) => Ok(prefect.filter(|v| !v.is_empty()).map(|v| Sourced {
+            value: PyStr::from(v),
+            from: ReadFrom::Prefect3(source.to_string()),
+        })),
+        Some(Value::Str(s)) if s.is_empty() => Ok(None),
+        Some(Value::Str(s)) => Ok(Some(Sourced {
+            value: s.clone(),
+            from: ReadFrom::Key(key),
+        })),
+        Some(other) => Err(Error::config(format!(
+            "cloud.{key} must be text, not a {}",
+            other.type_name()
+        ))),
+    };
+    fn secret(r: &p3::Resolved<Option<p3::Secret>>) -> Option<&str> {
+        r.value.as_ref().map(|s| s.0.as_str())
+    }
+    let timeout = p3.api_request_timeout.value;
+    let seconds = if timeout > 0.0 && timeout.is_finite() {
+        Duration::try_from_secs_f64(timeout).ok()
+    } else {
+        None
+    };
+    let Some(seconds) = seconds else {
+        return Err(Error::config(format!(
+            "Prefect 3's api.request_timeout ({}) is not a positive number of seconds, so \
+             every request would time out at once",
+            p3.api_request_timeout.source
+        )));
+    };
+    let unset = |key: &str| cloud.get(key).is_none();
     Ok(Prefect3 {
-        api_url: text(key::API_URL, "PREFECT_API_URL")?,
-        api_key: text(key::API_KEY, "PREFECT_API_KEY")?,
-        auth_string: text(key::API_AUTH_STRING, "PREFECT_API_AUTH_STRING")?,
-        retries: ClientRetries::default(),
+        api_url: text(
+            key::API_URL,
+            p3.api_url.value.as_deref(),
+            &p3.api_url.source,
+        )?,
+        api_key: text(key::API_KEY, secret(&p3.api_key), &p3.api_key.source)?,
+        auth_string: text(
+            key::API_AUTH_STRING,
+            secret(&p3.api_auth_string),
+            &p3.api_auth_string.source,
+        )?,
+        retries: ClientRetries {
+            max_retries: u32::try_from(p3.client_max_retries.value).unwrap_or(u32::MAX),
+            jitter_factor: p3.client_retry_jitter_factor.value,
+            extra_codes: p3.client_retry_extra_codes.value.clone(),
+        },
+        custom_headers: p3
+            .client_custom_headers
+            .value
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        transport: Prefect3Transport {
+            connect_timeout: unset(key::CONNECT_TIMEOUT).then_some(seconds),
+            request_timeout: unset(key::REQUEST_TIMEOUT).then_some(seconds),
+            ca_bundle: match &p3.api_ssl_cert_file.value {
+                Some(path) if !path.is_empty() && unset(key::CA_BUNDLE) => {
+                    Some(PathBuf::from(path))
+                }
+                _ => None,
+            },
+            skip_verify: p3.api_tls_insecure_skip_verify.value,
+        },
     })
 }
 

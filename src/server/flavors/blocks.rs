@@ -17,6 +17,8 @@ use crate::server::base64;
 use crate::server::decode_reply;
 use crate::server::retry::{Client, Sleeper};
 use crate::server::transport::{self, Method};
+use ureq::http::{HeaderName, HeaderValue};
+use zeroize::Zeroizing;
 
 /// What a get would do, for `secret_explain` (see `flavors::Explain`).
 pub fn explain(request: &Request, name: &str, sources: &Sources) -> Vec<String> {
@@ -29,10 +31,10 @@ pub fn explain(request: &Request, name: &str, sources: &Sources) -> Vec<String> 
             return out;
         }
     };
-    let from = |s: &Sourced| match s.from {
+    let from = |s: &Sourced| match &s.from {
         ReadFrom::Key(k) => key_and_source(sources, &["cloud", k]),
-        ReadFrom::Env(var) => {
-            format!("environment variable {var} (as when the configuration was loaded)")
+        ReadFrom::Prefect3(source) => {
+            format!("{source}, as Prefect 3 read it when the configuration loaded")
         }
     };
     match &p3.api_url {
@@ -75,13 +77,13 @@ pub fn explain(request: &Request, name: &str, sources: &Sources) -> Vec<String> 
 
 pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
     let settings = request.settings;
-    let p3 = settings.prefect3.clone()?;
-    let Some(api) = p3.api_url else {
+    let p3 = settings.prefect3.as_ref().map_err(Clone::clone)?;
+    let Some(api) = &p3.api_url else {
         return Err(Error::client(
             "no Prefect API URL: set PREFECT_API_URL or cloud.api_url (e.g. http://127.0.0.1:4200/api)",
         ));
     };
-    let limits = settings.limits.clone()?;
+    let limits = p3.limits(&settings.limits.clone()?);
     if !is_block_name(name) {
         // No Secret block can have this name: Prefect's server refuses to create one.
         return Ok(None);
@@ -113,12 +115,13 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
         )?),
         (None, None) => None,
     };
+    let headers = custom_headers(&p3.custom_headers)?;
     let reply = Client::default().send(&p3.retries, &mut Sleeper, || {
         transport::send(
             Method::Get,
             &url,
             auth.as_ref(),
-            &[],
+            &headers,
             &limits,
             &settings.proxies,
         )
@@ -186,6 +189,40 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
             "the secret value cannot be decoded: {e}"
         ))),
     }
+}
+
+/// Headers Prefect's client manages itself; a custom header of one of these names is
+/// ignored (Prefect logs a warning).
+const PROTECTED_HEADERS: [&str; 3] = ["user-agent", "prefect-csrf-token", "prefect-csrf-client"];
+
+/// `client.custom_headers` as request headers, sent with every request after Prefect's
+/// own (so `Authorization` among them replaces the credential's). Their values may be
+/// credentials: marked sensitive, and never in a message.
+fn custom_headers(
+    headers: &[(String, Zeroizing<String>)],
+) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
+    let mut out: Vec<(HeaderName, HeaderValue)> = Vec::new();
+    for (name, value) in headers {
+        if PROTECTED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::client(format!(
+                "Prefect 3's client.custom_headers: {name:?} is not a valid HTTP header name"
+            ))
+        })?;
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
+            Error::client(format!(
+                "Prefect 3's client.custom_headers: the value of {name:?} cannot go in an \
+                 HTTP header (control characters or non-ASCII text)"
+            ))
+        })?;
+        value.set_sensitive(true);
+        // A name given twice (in another case) keeps the last value, as httpx's headers do.
+        out.retain(|(n, _)| *n != header);
+        out.push((header, value));
+    }
+    Ok(out)
 }
 
 /// A 404 that is not about the block: the web framework's answer for a path it has no
