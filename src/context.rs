@@ -318,6 +318,17 @@ impl State {
     }
 
     /// The configuration without `context.secrets` (for reports).
+    /// Prefect 3's client settings as read with this configuration.
+    pub fn prefect3(&self) -> &Result<Arc<Prefect3Settings>, Error> {
+        &self.prefect3
+    }
+
+    /// Whether the server flavour is Prefect 3's (so reports speak of its settings).
+    pub fn is_prefect3(&self) -> bool {
+        self.server_settings()
+            .is_ok_and(|s| s.flavor == Ok(crate::config::cloud::flavors::Flavor::PREFECT_3))
+    }
+
     pub fn config(&self) -> &Dict {
         &self.config
     }

@@ -631,3 +631,64 @@ fn a_broken_configuration_is_reported_not_hidden() {
     let e = config_view(&store, true).unwrap_err();
     assert!(!e.message.contains(VALUE), "{}", e.message);
 }
+
+/// Under the Prefect 3 flavour the view shows Prefect 3's settings with their sources
+/// (profile, `.env`), the key and header values masked, and a URL carrying a password
+/// masked too; explain names the profile a setting came from.
+#[test]
+fn prefect3_settings_in_the_view_and_explain() {
+    let root = TempDir::new("p3view");
+    root.write(
+        "home/.prefect/profiles.toml",
+        &format!(
+            "active = \"dev\"\n[profiles.dev]\nPREFECT_API_URL = \"http://127.0.0.1:9/api\"\n\
+             PREFECT_API_KEY = \"{API_KEY}\"\n\
+             PREFECT_CLIENT_CUSTOM_HEADERS = '{{\"X-Proxy-Token\": \"{TOKEN}\"}}'\n"
+        ),
+    );
+    root.write("cwd/.env", "PREFECT_CLIENT_MAX_RETRIES=2\n");
+    let home = root.path().join("home");
+    let env = Environment::from_pairs([
+        ("HOME", home.to_str().unwrap()),
+        ("USERPROFILE", home.to_str().unwrap()),
+        ("PREFECT_SECRETS_FLAVOR", "prefect-3"),
+    ]);
+    let store = Store::with_env_in(env, sys::accounts(), root.path().join("cwd"));
+    let view = config_view(&store, true).unwrap();
+    assert_clean(&view);
+    for line in [
+        "[prefect3]",
+        "\"api.url\" = \"http://127.0.0.1:9/api\"  # PREFECT_API_URL of profile \"dev\" in ",
+        "\"api.key\" = \"******** (text)\"  # PREFECT_API_KEY of profile \"dev\"",
+        "\"client.max_retries\" = 2  # PREFECT_CLIENT_MAX_RETRIES in ",
+        "\"client.custom_headers\" = { \"X-Proxy-Token\" = \"******** (text)\" }",
+    ] {
+        assert!(view.contains(line), "{line:?} missing:\n{view}");
+    }
+    let text = explain(&store, "db-pass");
+    assert_clean(&text);
+    assert!(
+        text.contains("credential: bearer API key in PREFECT_API_KEY of profile \"dev\""),
+        "{text}"
+    );
+
+    // A URL with a password in it is masked; and under Prefect 0.5.3 there is no section.
+    let env = Environment::from_pairs([
+        ("HOME", home.to_str().unwrap()),
+        ("PREFECT_SECRETS_FLAVOR", "prefect-3"),
+        (
+            "PREFECT_API_URL",
+            &format!("https://u:{URL_PASSWORD}@example.com/api"),
+        ),
+    ]);
+    let store = Store::with_env_in(env, sys::accounts(), root.path().join("cwd"));
+    let view = config_view(&store, false).unwrap();
+    assert_clean(&view);
+    assert!(view.contains("\"api.url\" = \"******** (text)\""), "{view}");
+    let plain = Store::with_env_in(
+        Environment::from_pairs([("HOME", home.to_str().unwrap())]),
+        sys::accounts(),
+        root.path().join("cwd"),
+    );
+    assert!(!config_view(&plain, false).unwrap().contains("[prefect3]"));
+}

@@ -12,7 +12,6 @@
 use std::fmt::Write as _;
 
 use super::{kind_of, near};
-use crate::config::cloud::flavors::Flavor;
 use crate::config::cloud::keys as key;
 use crate::config::source::{Origin, Source, from_text, key_and_source};
 use crate::context::{Entry, Outcome, Secrets, State};
@@ -60,10 +59,7 @@ fn explain_state(out: &mut String, store: &Store, version: Version, state: &Stat
         }
         Ok(false) => {
             lines.append(&mut server(store, version, state, name));
-            let prefect3 = state
-                .server_settings()
-                .is_ok_and(|s| s.flavor == Ok(Flavor::PREFECT_3));
-            if prefect3 {
+            if state.is_prefect3() {
                 "asked of the server at each get (the prefect-3 flavour: Prefect 3's \
                  Secret.load has no local secrets)"
                     .to_string()

@@ -47,6 +47,9 @@ pub fn config_view(store: &Store, show_sources: bool) -> Result<String, Error> {
         show_sources,
     };
     view.table(&config, &mut Vec::new());
+    if state.is_prefect3() {
+        super::prefect3::view_section(&mut out, state, show_sources);
+    }
     Ok(out)
 }
 
@@ -224,7 +227,7 @@ fn default_keys() -> &'static HashSet<Vec<PyStr>> {
 
 /// Text that could carry a credential: a URL with a user, a query or a fragment, a
 /// `key=value`, whitespace or control characters.
-fn could_carry_credential(text: &str) -> bool {
+pub fn could_carry_credential(text: &str) -> bool {
     // A URL's user (`@`), query (`?`) and fragment (`#`) are among these characters.
     text.contains(['=', '#', '?', '@']) || text.chars().any(|c| c.is_whitespace() || c.is_control())
 }
@@ -243,7 +246,7 @@ fn toml_key(k: &PyStr) -> String {
 }
 
 /// A TOML basic string.
-fn toml_str(s: &str) -> String {
+pub fn toml_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
