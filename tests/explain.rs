@@ -692,3 +692,68 @@ fn prefect3_settings_in_the_view_and_explain() {
     );
     assert!(!config_view(&plain, false).unwrap().contains("[prefect3]"));
 }
+
+/// The dead ends of a Prefect 3 user, each named with its way out: an API URL set while
+/// the flavour reads Prefect 0.5.3's local secrets; no token on Prefect 0.5.3's server
+/// path; no URL at all; a URL without `/api`, a Cloud URL without a workspace; a key set
+/// in a profile that is not the active one.
+#[test]
+fn prefect3_dead_ends_are_named() {
+    let root = TempDir::new("p3dead");
+    let home = root.path().join("home");
+    let cwd = root.path().join("cwd");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let store = |env: &[(&str, &str)]| {
+        let mut all = vec![("HOME", home.to_str().unwrap())];
+        all.extend_from_slice(env);
+        Store::with_env_in(Environment::from_pairs(all), sys::accounts(), cwd.clone())
+    };
+    let report = |env: &[(&str, &str)]| {
+        let text = explain(&store(env), "db-pass");
+        assert_clean(&text);
+        text
+    };
+    let text = report(&[("PREFECT_API_URL", "http://127.0.0.1:4200/api")]);
+    assert!(
+        text.contains("set PREFECT_SECRETS_FLAVOR=prefect-3"),
+        "{text}"
+    );
+    let text = report(&[("PREFECT__CLOUD__USE_LOCAL_SECRETS", "false")]);
+    assert!(
+        text.contains("Client.login()") && text.contains("PREFECT_SECRETS_FLAVOR=prefect-3"),
+        "{text}"
+    );
+    let p3 = ("PREFECT_SECRETS_FLAVOR", "prefect-3");
+    let text = report(&[p3]);
+    assert!(
+        text.contains("`prefect cloud login` or `prefect config set"),
+        "{text}"
+    );
+    let text = report(&[p3, ("PREFECT_API_URL", "http://127.0.0.1:4200")]);
+    assert!(text.contains("does not end in /api"), "{text}");
+    let text = report(&[p3, ("PREFECT_API_URL", "https://api.prefect.cloud/api")]);
+    assert!(text.contains("names a workspace"), "{text}");
+    let text = report(&[
+        p3,
+        (
+            "PREFECT_API_URL",
+            "https://api.prefect.cloud/api/accounts/a/workspaces/w",
+        ),
+    ]);
+    assert!(!text.contains("near miss"), "{text}");
+
+    root.write(
+        "home/.prefect/profiles.toml",
+        &format!(
+            "active = \"dev\"\n[profiles.dev]\nPREFECT_API_URL = \"http://127.0.0.1:4200/api\"\n\
+             [profiles.prod]\nPREFECT_API_KEY = \"{API_KEY}\"\n"
+        ),
+    );
+    let text = report(&[p3]);
+    assert!(
+        text.contains(
+            "PREFECT_API_KEY is set in profile \"prod\", which is not the active one (\"dev\")"
+        ),
+        "{text}"
+    );
+}

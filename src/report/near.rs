@@ -64,7 +64,22 @@ pub fn near_misses(store: &Store, state: &State, name: &str) -> Vec<String> {
         accounts: store.accounts(),
     };
     out.extend(other_files(&host, state, name));
+    out.extend(prefect3_configured(state));
     out
+}
+
+/// The dead end of a Prefect 3 user who has not chosen its flavour: Prefect 3's API URL
+/// is set (by `prefect cloud login`, `prefect config set`, the environment...), but a
+/// get reads Prefect 0.5.3's local secrets.
+pub fn prefect3_configured(state: &State) -> Option<String> {
+    let p3 = state.prefect3().as_ref().ok()?;
+    p3.api_url.value.as_deref().filter(|u| !u.is_empty())?;
+    Some(format!(
+        "Prefect 3's API URL is set ({}), but this get reads Prefect 0.5.3's secrets: for \
+         Prefect 3's Secret blocks, set PREFECT_SECRETS_FLAVOR=prefect-3 (or --flavor \
+         prefect-3, or secret_config_set_server_flavor(SECRET_SERVER_PREFECT_3))",
+        p3.api_url.source
+    ))
 }
 
 /// Names that differ only in case or in whitespace at the ends.

@@ -85,6 +85,10 @@ pub struct Prefect3 {
     pub custom_headers: Vec<(String, Zeroizing<String>)>,
     /// What Prefect 3's settings change in the transport (see [`Prefect3::limits`]).
     pub transport: Prefect3Transport,
+    /// The active profile's name, and the other profiles that set a connection setting
+    /// (for `secret_explain`).
+    pub profile: String,
+    pub other_profiles: Vec<(String, Vec<&'static str>)>,
 }
 
 /// Prefect 3's transport settings, where no `cloud.*` key says otherwise.
@@ -297,6 +301,8 @@ fn prefect3(cloud: &Dict, read: &Result<Arc<Prefect3Settings>, Error>) -> Result
             },
             skip_verify: p3.api_tls_insecure_skip_verify.value,
         },
+        profile: p3.profile.name.clone(),
+        other_profiles: p3.other_profiles.clone(),
     })
 }
 

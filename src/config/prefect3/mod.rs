@@ -137,6 +137,9 @@ pub struct Prefect3Settings {
     /// Which profile the profile source read settings from. It may differ from
     /// [`Self::profile`] (see docs/prefect3-settings.md).
     pub profile_origin: ProfileOrigin,
+    /// Other profiles of the user's file that set `PREFECT_API_URL`, `_KEY` or
+    /// `_AUTH_STRING`, and which (for `secret_explain`'s near misses).
+    pub other_profiles: Vec<(String, Vec<&'static str>)>,
 }
 
 /// A settings file of the working directory.
@@ -598,6 +601,7 @@ pub fn read(
         )?,
         profile: profiles::active(&ctx, &profiles_path.value)?,
         profile_origin: profile.origin.clone(),
+        other_profiles: profile.others.clone(),
         home: home_setting,
         profiles_path,
     };

@@ -52,6 +52,37 @@ pub enum ProfileOrigin {
 pub struct ProfileSettings {
     pub table: Dict,
     pub origin: ProfileOrigin,
+    /// The other profiles of the user's file that set a connection setting, with the
+    /// ones they set: the near miss of a key set in a profile that is not active.
+    pub others: Vec<(String, Vec<&'static str>)>,
+}
+
+/// The settings a get connects with, which a user may have set in another profile.
+pub const CONNECTION_KEYS: [&str; 3] = [
+    "PREFECT_API_URL",
+    "PREFECT_API_KEY",
+    "PREFECT_API_AUTH_STRING",
+];
+
+/// [`ProfileSettings::others`] of a user's profiles table.
+fn others(profiles: Option<&Dict>, active: Option<&str>) -> Vec<(String, Vec<&'static str>)> {
+    let Some(profiles) = profiles else {
+        return Vec::new();
+    };
+    profiles
+        .iter()
+        .filter_map(|(name, table)| {
+            let name = name.to_string_lossy();
+            let Value::Dict(table) = table else {
+                return None;
+            };
+            let set: Vec<&'static str> = CONNECTION_KEYS
+                .into_iter()
+                .filter(|k| table.get(*k).is_some())
+                .collect();
+            (active != Some(name.as_str()) && !set.is_empty()).then_some((name, set))
+        })
+        .collect()
 }
 
 /// Python truthiness of an environment variable: set and not empty.
@@ -127,6 +158,7 @@ fn default_profile(data: &Dict) -> ProfileSettings {
     ProfileSettings {
         table,
         origin: ProfileOrigin::Builtin { name },
+        others: Vec::new(),
     }
 }
 
@@ -138,6 +170,7 @@ pub(crate) fn settings(ctx: &Ctx) -> Result<ProfileSettings, ConfigError> {
         return Ok(ProfileSettings {
             table: Dict::new(),
             origin: ProfileOrigin::TestMode,
+            others: Vec::new(),
         });
     }
     let builtin = builtin();
@@ -162,6 +195,7 @@ pub(crate) fn settings(ctx: &Ctx) -> Result<ProfileSettings, ConfigError> {
                         return Ok(ProfileSettings {
                             table: Dict::new(),
                             origin: ProfileOrigin::Unreadable { path: full },
+                            others: Vec::new(),
                         });
                     }
                 },
@@ -172,22 +206,33 @@ pub(crate) fn settings(ctx: &Ctx) -> Result<ProfileSettings, ConfigError> {
         Some(name) => Some(Value::str(&name)),
         None => data.get("active").cloned(),
     };
+    // Only a user's file has other profiles worth naming.
+    let user_profiles = match (&path, data.get("profiles")) {
+        (Some(_), Some(Value::Dict(d))) => Some(d),
+        _ => None,
+    };
+    let fallback = |active: Option<&str>| {
+        let mut p = default_profile(&builtin);
+        p.others = others(user_profiles, active);
+        p
+    };
     let Some(active) = active.filter(truthy) else {
-        return Ok(default_profile(&builtin));
+        return Ok(fallback(None));
     };
     let profiles = match data.get("profiles") {
-        None => return Ok(default_profile(&builtin)),
+        None => return Ok(fallback(None)),
         Some(Value::Dict(d)) => d,
         Some(_) => return Err(not_a_table(path.as_ref(), "profiles")),
     };
     let Value::Str(name) = &active else {
-        return Ok(default_profile(&builtin));
+        return Ok(fallback(None));
     };
     let name = name.to_string_lossy();
     match profiles.get(name.as_bytes()) {
-        None => Ok(default_profile(&builtin)),
+        None => Ok(fallback(Some(&name))),
         Some(Value::Dict(table)) => Ok(ProfileSettings {
             table: table.clone(),
+            others: others(user_profiles, Some(&name)),
             origin: match path {
                 Some(path) => ProfileOrigin::File { path, name },
                 None => ProfileOrigin::Builtin { name },

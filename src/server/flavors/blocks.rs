@@ -54,11 +54,28 @@ pub fn explain(request: &Request, name: &str, sources: &Sources) -> Vec<String> 
                 Ok(uri) => format!("URL: {} ({})", shown_url(&uri), from(api)),
                 Err(e) => format!("URL: unusable, so a get fails: {e} ({})", from(api)),
             });
+            out.extend(url_near_miss(&api.value.to_string_lossy()));
         }
-        None => out.push(
-            "URL: none: neither cloud.api_url nor PREFECT_API_URL is set, so a get fails"
-                .to_string(),
-        ),
+        None => out.push(format!(
+            "URL: none: Prefect 3 has no API URL here (not in cloud.api_url, the environment, \
+             .env, prefect.toml, pyproject.toml or the active profile {:?}), so a get fails; \
+             `prefect cloud login` or `prefect config set PREFECT_API_URL=...` sets it in the \
+             profile",
+            p3.profile
+        )),
+    }
+    let unset = |key: &str| match key {
+        "PREFECT_API_URL" => p3.api_url.is_none(),
+        _ => p3.api_key.is_none() && p3.auth_string.is_none(),
+    };
+    for (profile, keys) in &p3.other_profiles {
+        for key in keys.iter().filter(|k| unset(k)) {
+            out.push(format!(
+                "near miss: {key} is set in profile {profile:?}, which is not the active one \
+                 ({:?}): `prefect profile use {profile}` or PREFECT_PROFILE={profile} uses it",
+                p3.profile
+            ));
+        }
     }
     out.push(match (&p3.auth_string, &p3.api_key) {
         (Some(auth), _) => format!("credential: HTTP Basic auth string in {}", from(auth)),
@@ -73,6 +90,28 @@ pub fn explain(request: &Request, name: &str, sources: &Sources) -> Vec<String> 
         );
     }
     out
+}
+
+/// What is likely wrong with an API URL a get will use: Prefect's API lives under `/api`,
+/// and a Prefect Cloud URL names an account and a workspace.
+fn url_near_miss(url: &str) -> Option<String> {
+    let url = url.trim_end_matches('/');
+    let path = url.splitn(4, '/').nth(3).unwrap_or("");
+    if url.contains("api.prefect.cloud")
+        && !(path.contains("accounts/") && path.contains("/workspaces/"))
+    {
+        return Some(
+            "near miss: a Prefect Cloud API URL names a workspace \
+             (https://api.prefect.cloud/api/accounts/<account>/workspaces/<workspace>, what \
+             `prefect cloud login` sets); without one the server has no such route"
+                .to_string(),
+        );
+    }
+    (!url.ends_with("/api") && !path.contains("/workspaces/")).then(|| {
+        "near miss: the URL does not end in /api, where a Prefect server's API is \
+         (http://127.0.0.1:4200/api); a get then fails saying the URL is wrong"
+            .to_string()
+    })
 }
 
 pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {

@@ -149,6 +149,14 @@ pub fn explain(request: &Request, _name: &str, sources: &Sources) -> Vec<String>
                 .to_string(),
         },
     });
+    if out.last().is_some_and(|l| l.ends_with("SECRET_ERR_AUTH")) {
+        out.push(
+            "the error then says \"Call Client.login() to set the client token.\", Prefect \
+             0.5.3's words for Python: set cloud.auth_token (PREFECT__CLOUD__AUTH_TOKEN) instead; \
+             a Prefect 3 user sets PREFECT_SECRETS_FLAVOR=prefect-3"
+                .to_string(),
+        );
+    }
     if let Err(e) = &settings.logging {
         out.push(format!("a get fails before asking: {e}"));
     }
