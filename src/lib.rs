@@ -93,7 +93,7 @@ pub mod testing {
         pub use crate::pystr::PyStr;
     }
     pub mod report {
-        pub use crate::report::{explain, view};
+        pub use crate::report::{explain, secret_names, view};
     }
     pub mod resolve {
         pub use crate::resolve::{Format, get};

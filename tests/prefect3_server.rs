@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use prefect_secrets::testing::config::host::Environment;
 use prefect_secrets::testing::error::{Error, ErrorKind};
+use prefect_secrets::testing::report::secret_names;
 use prefect_secrets::testing::resolve::{self, Format};
 use prefect_secrets::testing::store::Store;
 use prefect_secrets::testing::sys;
@@ -619,6 +620,11 @@ fn prefect3_server_secret_blocks() {
     check_all(&store, &agreed);
 
     let plain = get(&store, "plain-text", Format::Json).unwrap().unwrap();
+
+    // `prefect-secrets list`: the Secret blocks' names, sorted, as the server has them.
+    let mut names: Vec<String> = secrets.iter().map(|(n, _)| n.clone()).collect();
+    names.sort();
+    assert_eq!(secret_names(&store).unwrap(), names);
 
     // The one switch, and nothing of Prefect 0.5.3: the same value.
     let home = server.dir.join("switch-home");

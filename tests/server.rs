@@ -1011,3 +1011,36 @@ fn prefect3_a_route_404_is_a_wrong_url_not_a_missing_secret() {
         );
     }
 }
+
+/// `list` under Prefect 3: the Secret blocks' names from the server, sorted, asked for
+/// without secrets; no Secret block type is no names; a route 404 is a wrong URL.
+#[test]
+fn prefect3_list_names_the_secret_blocks() {
+    use prefect_secrets::testing::report::secret_names;
+    let server = TestServer::start(|req: &Request| match req.path.as_str() {
+        "/api/block_types/slug/secret/block_documents?include_secrets=false" => Action::json(
+            200,
+            r#"[{"name": "b-two", "data": {"value": "********"}}, {"name": "a-one", "data": {}}]"#,
+        ),
+        "/none/block_types/slug/secret/block_documents?include_secrets=false" => {
+            Action::json(404, r#"{"detail": "Block type not found"}"#)
+        }
+        _ => Action::json(404, r#"{"detail": "Not Found"}"#),
+    });
+    let home = TempDir::new("p3list");
+    let names = |base: &str| {
+        secret_names(&prefect3_store(
+            &home,
+            &format!("{}{base}", server.url()),
+            &[],
+        ))
+    };
+    assert_eq!(names("/api").unwrap(), ["a-one", "b-two"]);
+    assert_eq!(names("/none").unwrap(), Vec::<String>::new());
+    assert!(
+        names("")
+            .unwrap_err()
+            .message
+            .contains("API URL is probably wrong")
+    );
+}

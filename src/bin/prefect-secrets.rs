@@ -16,7 +16,8 @@
 //! Exit status: 0 found, 1 not found (Python's None; nothing printed), 2 an error or a
 //! usage mistake, with the message on stderr. `explain` and `config` print what
 //! `secret_explain` and `secret_config_view` write (the same core calls); `list` the names
-//! in `context.secrets`. They exit 0, or 2 on an error.
+//! in `context.secrets` (under Prefect 3, the server's Secret blocks). They exit 0, or 2
+//! on an error.
 //!
 //! Output that cannot be written (standard output closed, a full disk, a reader gone) is
 //! an error too: exit status 2 and a message on stderr, for every command ([`print_out`]).
@@ -78,7 +79,8 @@ const COMMANDS: &[Command] = &[
     Command {
         name: "list",
         usage: "list",
-        help: "print the names in context.secrets, one per line (never their values).",
+        help: "print the names in context.secrets (prefect-3: the server's Secret blocks),\n      \
+               one per line (never their values).",
         run: list,
     },
 ];

@@ -20,27 +20,38 @@ pub mod view;
 use crate::context::Secrets;
 use crate::error::Error;
 use crate::pystr::PyStr;
+use crate::server::{Request, flavors};
 use crate::store::Store;
 use crate::value::Value;
 
-/// The names in `context.secrets`, sorted (`prefect-secrets list`); never a value.
+/// The names in `context.secrets`, sorted (`prefect-secrets list`); under the Prefect 3
+/// flavour, the names of the server's Secret blocks. Never a value.
 pub fn secret_names(store: &Store) -> Result<Vec<String>, Error> {
-    store.read(|state| {
-        let mut names: Vec<String> = match state.secrets() {
-            Secrets::Table(map) => map
-                .keys()
-                .map(|k| PyStr::from_gutf8(k.to_vec()).to_string_lossy())
-                .collect(),
-            Secrets::Absent => Vec::new(),
-            Secrets::NotATable(kind) => {
-                return Err(Error::config(format!(
-                    "context.secrets is a {kind}, not a table, so it has no names"
-                )));
-            }
+    let snapshot = store.snapshot();
+    let state = snapshot.loaded.as_ref().map_err(Clone::clone)?;
+    if state.is_prefect3() {
+        let settings = state.server_settings()?;
+        let request = Request {
+            version: snapshot.version,
+            settings: &settings,
+            accounts: store.accounts(),
         };
-        names.sort();
-        Ok(names)
-    })
+        return flavors::blocks::names(&request);
+    }
+    let mut names: Vec<String> = match state.secrets() {
+        Secrets::Table(map) => map
+            .keys()
+            .map(|k| PyStr::from_gutf8(k.to_vec()).to_string_lossy())
+            .collect(),
+        Secrets::Absent => Vec::new(),
+        Secrets::NotATable(kind) => {
+            return Err(Error::config(format!(
+                "context.secrets is a {kind}, not a table, so it has no names"
+            )));
+        }
+    };
+    names.sort();
+    Ok(names)
 }
 
 /// A value's kind and size, never its content: `a dict with 2 keys`, `text of 5 bytes`.

@@ -5,20 +5,17 @@
 //! credentials. Credentials: `PREFECT_API_AUTH_STRING` (`user:pass`, Basic) first, as
 //! Prefect's client prefers it, else `PREFECT_API_KEY` (Bearer), else none.
 
+mod client;
+
+use crate::config::cloud::settings::{ReadFrom, Sourced};
 use crate::config::cloud::url::{check_url, shown_url};
+use crate::config::source::{Sources, key_and_source};
 use crate::error::Error;
 use crate::pyjson;
 use crate::server::Request;
-use crate::value::Value;
-
-use crate::config::cloud::settings::{ReadFrom, Sourced};
-use crate::config::source::{Sources, key_and_source};
-use crate::server::base64;
 use crate::server::decode_reply;
-use crate::server::retry::{Client, Sleeper};
-use crate::server::transport::{self, Method};
-use ureq::http::{HeaderName, HeaderValue};
-use zeroize::Zeroizing;
+use crate::value::Value;
+use client::Api;
 
 /// What a get would do, for `secret_explain` (see `flavors::Explain`).
 pub fn explain(request: &Request, name: &str, sources: &Sources) -> Vec<String> {
@@ -115,14 +112,7 @@ fn url_near_miss(url: &str) -> Option<String> {
 }
 
 pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
-    let settings = request.settings;
-    let p3 = settings.prefect3.as_ref().map_err(Clone::clone)?;
-    let Some(api) = &p3.api_url else {
-        return Err(Error::client(
-            "no Prefect API URL: set PREFECT_API_URL or cloud.api_url (e.g. http://127.0.0.1:4200/api)",
-        ));
-    };
-    let limits = p3.limits(&settings.limits.clone()?);
+    let api = Api::new(request)?;
     if !is_block_name(name) {
         // No Secret block can have this name: Prefect's server refuses to create one.
         return Ok(None);
@@ -134,80 +124,13 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
             name.len()
         )));
     }
-    let api = api.value.to_string_lossy();
-    let url = format!(
-        "{}/block_types/slug/secret/block_documents/name/{}?include_secrets=true",
-        api.trim_end_matches('/'),
+    let path = format!(
+        "block_types/slug/secret/block_documents/name/{}?include_secrets=true",
         encode_path_segment(name)
     );
-    let url = check_url(&url, "the Prefect API URL", &limits)?;
-    let auth = match (&p3.auth_string, &p3.api_key) {
-        (Some(user_pass), _) => Some(transport::authorization(
-            "Basic",
-            base64::standard(user_pass.value.as_bytes()).as_bytes(),
-            "API auth string",
-        )?),
-        (None, Some(key)) => Some(transport::authorization(
-            "Bearer",
-            key.value.as_bytes(),
-            "API key",
-        )?),
-        (None, None) => None,
+    let Some(reply) = api.get(&path)? else {
+        return Ok(None);
     };
-    let headers = custom_headers(&p3.custom_headers)?;
-    let reply = Client::default().send(&p3.retries, &mut Sleeper, || {
-        transport::send(
-            Method::Get,
-            &url,
-            auth.as_ref(),
-            &headers,
-            &limits,
-            &settings.proxies,
-        )
-    })?;
-    match reply.status {
-        200..=299 => {}
-        404 if is_route_miss(&reply.body) => {
-            return Err(Error::client(format!(
-                "the Prefect API has no Secret block route at {}: HTTP 404 {{\"detail\": \"Not \
-                 Found\"}}, so the API URL is probably wrong (it ends in /api, e.g. \
-                 http://127.0.0.1:4200/api, or for Prefect Cloud \
-                 https://api.prefect.cloud/api/accounts/<account>/workspaces/<workspace>)",
-                shown_url(&url)
-            )));
-        }
-        404 => return Ok(None),
-        401 | 403 if auth.is_none() => {
-            return Err(Error::auth(format!(
-                "the Prefect server wants credentials (HTTP {}): set PREFECT_API_KEY or \
-                 PREFECT_API_AUTH_STRING (or cloud.api_key / cloud.api_auth_string)",
-                reply.status
-            )));
-        }
-        401 | 403 => {
-            return Err(Error::auth(format!(
-                "the Prefect server refused the credentials (HTTP {})",
-                reply.status
-            )));
-        }
-        _ if reply.redirect => {
-            return Err(Error::client(format!(
-                "the Prefect server answered HTTP {} with a redirect, which is not followed",
-                reply.status
-            )));
-        }
-        status if reply.retries > 0 => {
-            return Err(Error::client(format!(
-                "the Prefect server answered HTTP {status} (after {} retries)",
-                reply.retries
-            )));
-        }
-        status => {
-            return Err(Error::client(format!(
-                "the Prefect server answered HTTP {status}"
-            )));
-        }
-    }
     let Value::Dict(mut document) = decode_reply(&reply.body, "block document")? else {
         return Err(Error::client(
             "the Prefect server's block document is not a JSON object",
@@ -230,51 +153,35 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
     }
 }
 
-/// Headers Prefect's client manages itself; a custom header of one of these names is
-/// ignored (Prefect logs a warning).
-const PROTECTED_HEADERS: [&str; 3] = ["user-agent", "prefect-csrf-token", "prefect-csrf-client"];
-
-/// `client.custom_headers` as request headers, sent with every request after Prefect's
-/// own (so `Authorization` among them replaces the credential's). Their values may be
-/// credentials: marked sensitive, and never in a message.
-fn custom_headers(
-    headers: &[(String, Zeroizing<String>)],
-) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
-    let mut out: Vec<(HeaderName, HeaderValue)> = Vec::new();
-    for (name, value) in headers {
-        if PROTECTED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-            continue;
-        }
-        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            Error::client(format!(
-                "Prefect 3's client.custom_headers: {name:?} is not a valid HTTP header name"
-            ))
-        })?;
-        let mut value = HeaderValue::from_str(value).map_err(|_| {
-            Error::client(format!(
-                "Prefect 3's client.custom_headers: the value of {name:?} cannot go in an \
-                 HTTP header (control characters or non-ASCII text)"
-            ))
-        })?;
-        value.set_sensitive(true);
-        // A name given twice (in another case) keeps the last value, as httpx's headers do.
-        out.retain(|(n, _)| *n != header);
-        out.push((header, value));
-    }
-    Ok(out)
-}
-
-/// A 404 that is not about the block: the web framework's answer for a path it has no
-/// route for (`{"detail": "Not Found"}`, what a URL without `/api` gets), or a reply that
-/// is not a JSON object at all (a proxy's page). The block's own 404 says "Block document
-/// not found".
-fn is_route_miss(body: &[u8]) -> bool {
-    match pyjson::loads(body) {
-        Ok(Value::Dict(d)) => {
-            matches!(d.get("detail"), Some(Value::Str(s)) if s.as_bytes() == b"Not Found")
-        }
-        _ => true,
-    }
+/// The names of the Secret blocks (`prefect-secrets list`), sorted: `GET
+/// {api}/block_types/slug/secret/block_documents` without secrets, so no value is ever
+/// sent. No Secret block type at all is no names.
+pub fn names(request: &Request) -> Result<Vec<String>, Error> {
+    let api = Api::new(request)?;
+    let Some(reply) = api.get("block_types/slug/secret/block_documents?include_secrets=false")?
+    else {
+        return Ok(Vec::new());
+    };
+    let Value::List(documents) = decode_reply(&reply.body, "list of block documents")? else {
+        return Err(Error::client(
+            "the Prefect server's list of block documents is not a JSON array",
+        ));
+    };
+    let mut names = documents
+        .0
+        .iter()
+        .map(|d| match d {
+            Value::Dict(d) => match d.get("name") {
+                Some(Value::Str(n)) => Ok(n.to_string_lossy()),
+                _ => Err(Error::client("a block document in the list has no name")),
+            },
+            _ => Err(Error::client(
+                "the list of block documents holds a non-object",
+            )),
+        })
+        .collect::<Result<Vec<String>, Error>>()?;
+    names.sort();
+    Ok(names)
 }
 
 /// Longer names are not sent: Prefect's server (uvicorn) refuses request lines past

@@ -1,0 +1,165 @@
+//! One Prefect 3 client for a request: the API URL, the credential, the custom headers,
+//! the transport limits and the retries, as Prefect 3's `PrefectClient` sets them up;
+//! and how its replies are judged.
+
+use ureq::http::{HeaderName, HeaderValue, Uri};
+use zeroize::Zeroizing;
+
+use crate::config::cloud::settings::{Limits, Prefect3};
+use crate::config::cloud::url::{check_url, shown_url};
+use crate::error::Error;
+use crate::pyjson;
+use crate::server::Request;
+use crate::server::base64;
+use crate::server::retry::{self, Sleeper};
+use crate::server::transport::{self, Method, Reply};
+use crate::value::Value;
+
+pub struct Api<'a> {
+    request: &'a Request<'a>,
+    p3: &'a Prefect3,
+    /// The API URL without its trailing `/`.
+    base: String,
+    limits: Limits,
+    auth: Option<HeaderValue>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl<'a> Api<'a> {
+    pub fn new(request: &'a Request<'a>) -> Result<Api<'a>, Error> {
+        let settings = request.settings;
+        let p3 = settings.prefect3.as_ref().map_err(Clone::clone)?;
+        let Some(api) = &p3.api_url else {
+            return Err(Error::client(
+                "no Prefect API URL: set PREFECT_API_URL (or `prefect config set \
+                 PREFECT_API_URL=...`, `prefect cloud login`), e.g. http://127.0.0.1:4200/api",
+            ));
+        };
+        // Prefect's client prefers the auth string.
+        let auth = match (&p3.auth_string, &p3.api_key) {
+            (Some(user_pass), _) => Some(transport::authorization(
+                "Basic",
+                base64::standard(user_pass.value.as_bytes()).as_bytes(),
+                "API auth string",
+            )?),
+            (None, Some(key)) => Some(transport::authorization(
+                "Bearer",
+                key.value.as_bytes(),
+                "API key",
+            )?),
+            (None, None) => None,
+        };
+        Ok(Api {
+            request,
+            p3,
+            base: api
+                .value
+                .to_string_lossy()
+                .trim_end_matches('/')
+                .to_string(),
+            limits: p3.limits(&settings.limits.clone()?),
+            auth,
+            headers: custom_headers(&p3.custom_headers)?,
+        })
+    }
+
+    /// `GET {api}/{path}` with Prefect's retries: the reply when it is a success, `None`
+    /// for a 404 about the object asked for, an error for anything else (a 404 of a
+    /// route the server does not have says the URL is wrong).
+    pub fn get(&self, path: &str) -> Result<Option<Reply>, Error> {
+        let url = check_url(
+            &format!("{}/{path}", self.base),
+            "the Prefect API URL",
+            &self.limits,
+        )?;
+        let proxies = &self.request.settings.proxies;
+        let reply = retry::Client::default().send(&self.p3.retries, &mut Sleeper, || {
+            transport::send(
+                Method::Get,
+                &url,
+                self.auth.as_ref(),
+                &self.headers,
+                &self.limits,
+                proxies,
+            )
+        })?;
+        self.judge(reply, &url)
+    }
+
+    fn judge(&self, reply: Reply, url: &Uri) -> Result<Option<Reply>, Error> {
+        let status = reply.status;
+        Err(match status {
+            200..=299 => return Ok(Some(reply)),
+            404 if is_route_miss(&reply.body) => Error::client(format!(
+                "the Prefect API has no such route at {}: HTTP 404 {{\"detail\": \"Not \
+                 Found\"}}, so the API URL is probably wrong (it ends in /api, e.g. \
+                 http://127.0.0.1:4200/api, or for Prefect Cloud \
+                 https://api.prefect.cloud/api/accounts/<account>/workspaces/<workspace>)",
+                shown_url(url)
+            )),
+            404 => return Ok(None),
+            401 | 403 if self.auth.is_none() => Error::auth(format!(
+                "the Prefect server wants credentials (HTTP {status}): set PREFECT_API_KEY or \
+                 PREFECT_API_AUTH_STRING (or cloud.api_key / cloud.api_auth_string)"
+            )),
+            401 | 403 => Error::auth(format!(
+                "the Prefect server refused the credentials (HTTP {status})"
+            )),
+            _ if reply.redirect => Error::client(format!(
+                "the Prefect server answered HTTP {status} with a redirect, which is not followed"
+            )),
+            _ if reply.retries > 0 => Error::client(format!(
+                "the Prefect server answered HTTP {status} (after {} retries)",
+                reply.retries
+            )),
+            _ => Error::client(format!("the Prefect server answered HTTP {status}")),
+        })
+    }
+}
+
+/// Headers Prefect's client manages itself; a custom header of one of these names is
+/// ignored (Prefect logs a warning).
+const PROTECTED_HEADERS: [&str; 3] = ["user-agent", "prefect-csrf-token", "prefect-csrf-client"];
+
+/// `client.custom_headers` as request headers, sent with every request after Prefect's
+/// own (so `Authorization` among them replaces the credential's). Their values may be
+/// credentials: marked sensitive, and never in a message.
+fn custom_headers(
+    headers: &[(String, Zeroizing<String>)],
+) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
+    let mut out: Vec<(HeaderName, HeaderValue)> = Vec::new();
+    for (name, value) in headers {
+        if PROTECTED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::client(format!(
+                "Prefect 3's client.custom_headers: {name:?} is not a valid HTTP header name"
+            ))
+        })?;
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
+            Error::client(format!(
+                "Prefect 3's client.custom_headers: the value of {name:?} cannot go in an \
+                 HTTP header (control characters or non-ASCII text)"
+            ))
+        })?;
+        value.set_sensitive(true);
+        // A name given twice (in another case) keeps the last value, as httpx's headers do.
+        out.retain(|(n, _)| *n != header);
+        out.push((header, value));
+    }
+    Ok(out)
+}
+
+/// A 404 that is not about the object asked for: the web framework's answer for a path
+/// it has no route for (`{"detail": "Not Found"}`, what a URL without `/api` gets), or a
+/// reply that is not a JSON object at all (a proxy's page). The server's own 404s say
+/// what is missing ("Block document not found", "Block type not found").
+fn is_route_miss(body: &[u8]) -> bool {
+    match pyjson::loads(body) {
+        Ok(Value::Dict(d)) => {
+            matches!(d.get("detail"), Some(Value::Str(s)) if s.as_bytes() == b"Not Found")
+        }
+        _ => true,
+    }
+}
