@@ -1044,3 +1044,82 @@ fn prefect3_list_names_the_secret_blocks() {
             .contains("API URL is probably wrong")
     );
 }
+
+/// Prefect 3's TLS settings: `PREFECT_API_SSL_CERT_FILE` (or `SSL_CERT_FILE`, its
+/// default) names the CA; `PREFECT_API_TLS_INSECURE_SKIP_VERIFY` checks nothing;
+/// `cloud.ca_bundle`, when set, still wins. Custom headers go with the request, one named
+/// `Authorization` replacing the key's, a protected `User-Agent` ignored.
+#[test]
+fn prefect3_tls_settings_and_custom_headers() {
+    let pki = support::tls::make_pki();
+    let server = TestServer::start_tls(pki.server.clone(), |_| block(&format!("\"{VALUE}\"")));
+    let home = TempDir::new("p3tls");
+    let ca = home
+        .write("ca.pem", &pki.ca_pem)
+        .to_str()
+        .unwrap()
+        .replace('\\', "/");
+    let junk = home
+        .write("junk.pem", "not a certificate")
+        .to_str()
+        .unwrap()
+        .replace('\\', "/");
+    let api = format!("{}/api", server.https_url());
+    let value = |extra: &[(&str, &str)]| get(&prefect3_store(&home, &api, extra), "db-pass");
+    assert!(value(&[]).unwrap_err().message.contains("TLS"));
+    for extra in [
+        &[("PREFECT_API_SSL_CERT_FILE", ca.as_str())][..],
+        &[("SSL_CERT_FILE", ca.as_str())][..],
+        &[("PREFECT_API_TLS_INSECURE_SKIP_VERIFY", "true")][..],
+        &[
+            ("PREFECT_API_SSL_CERT_FILE", junk.as_str()),
+            ("PREFECT__CLOUD__CA_BUNDLE", ca.as_str()),
+        ][..],
+    ] {
+        assert_eq!(value(extra).unwrap().as_deref(), Some(VALUE), "{extra:?}");
+    }
+    let e = value(&[("PREFECT_API_SSL_CERT_FILE", junk.as_str())]).unwrap_err();
+    assert!(e.message.contains("api.ssl_cert_file"), "{}", e.message);
+
+    let headers = format!(
+        r#"{{"X-Proxy-Token": "{TOKEN}", "Authorization": "Bearer from-headers", "User-Agent": "mine"}}"#
+    );
+    let before = server.requests().len();
+    let got = value(&[
+        ("PREFECT_API_SSL_CERT_FILE", ca.as_str()),
+        ("PREFECT_API_KEY", "key-not-sent"),
+        ("PREFECT_CLIENT_CUSTOM_HEADERS", &headers),
+    ]);
+    assert_eq!(got.unwrap().as_deref(), Some(VALUE));
+    let sent = &server.requests()[before];
+    assert_eq!(sent.header("X-Proxy-Token"), Some(TOKEN));
+    assert_eq!(sent.header("Authorization"), Some("Bearer from-headers"));
+    assert!(
+        sent.header("User-Agent")
+            .is_some_and(|ua| ua.starts_with("prefect-secrets/"))
+    );
+}
+
+/// A retry wait longer than the caller's deadline ends the get at once with an error
+/// saying what the server answered; no second request is sent.
+#[test]
+fn prefect3_a_wait_past_the_deadline_ends_the_get() {
+    use prefect_secrets::testing::server::with_deadline;
+    let server = TestServer::start(|_| Action::Respond {
+        status: 429,
+        headers: vec![("Retry-After".into(), "30".into())],
+        body: b"{}".to_vec(),
+    });
+    let home = TempDir::new("p3deadline");
+    let store = prefect3_store(&home, &format!("{}/api", server.url()), &[]);
+    let started = std::time::Instant::now();
+    let deadline = started + std::time::Duration::from_secs(2);
+    let e = with_deadline(deadline, || get(&store, "db-pass")).unwrap_err();
+    assert!(
+        e.message.contains("HTTP 429") && e.message.contains("deadline"),
+        "{}",
+        e.message
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(server.requests().len(), 1);
+}
