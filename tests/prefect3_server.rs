@@ -717,6 +717,39 @@ fn prefect3_server_auth_string() {
         check_all(&store(&server, extra), &expected);
     }
 
+    // As a Prefect 3 user sets up: `prefect config set` writes the URL and the auth string
+    // into the active profile; the library, told only PREFECT_SECRETS_FLAVOR, finds them.
+    let prefect_home = server.dir.join("configured");
+    let out = Command::new(venv.join("bin/prefect"))
+        .args([
+            "config",
+            "set",
+            &format!("PREFECT_API_URL={}", server.api_url),
+            &format!("PREFECT_API_AUTH_STRING={AUTH_STRING}"),
+        ])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &prefect_home)
+        .env("PREFECT_HOME", &prefect_home)
+        .output()
+        .expect("run prefect config set");
+    assert!(
+        out.status.success(),
+        "prefect config set: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let home = prefect_home.to_str().unwrap();
+    let configured = Store::with_env(
+        Environment::from_pairs([
+            ("HOME", home),
+            ("PREFECT_HOME", home),
+            ("PREFECT_SECRETS_FLAVOR", "prefect-3"),
+            ("PREFECT__CLOUD__REUSE_WINDOW", "0"),
+        ]),
+        sys::accounts(),
+    );
+    check_all(&configured, &expected);
+
     let values = [
         "value behind basic auth",
         "t-123",
