@@ -195,28 +195,30 @@ int32_t secret_config_set_ca_bundle(const char *path);
 // (127.0.0.0/8, ::1, localhost) are always allowed.
 int32_t secret_config_set_allow_insecure_http(bool allow);
 
-// Chooses the server API of the server path (`cloud.server_flavor`):
-// `SECRET_SERVER_PREFECT_0_5` (the default, Prefect 0.5.3's GraphQL `secretValue`) or
-// `SECRET_SERVER_PREFECT_3` (a Prefect 2/3 server's Secret blocks, reached with
-// `secret_config_set_api_url` / `PREFECT_API_URL`). Another number gives
-// `SECRET_ERR_INVALID_ARGUMENT`. The server path is used when `use_local_secrets` is false.
+// Chooses which Prefect a get follows (`cloud.server_flavor`):
+// `SECRET_SERVER_PREFECT_0_5` (the default: Prefect 0.5.3, whose GraphQL `secretValue`
+// is asked when `use_local_secrets` is false) or `SECRET_SERVER_PREFECT_3` (Prefect 3's
+// `Secret.load(name).get()`: every get reads the server's Secret blocks, with Prefect 3's
+// settings from its own sources, docs/prefect3.md; the one switch a Prefect 3 user
+// needs, like `PREFECT_SECRETS_FLAVOR=prefect-3`). Another number gives
+// `SECRET_ERR_INVALID_ARGUMENT`.
 int32_t secret_config_set_server_flavor(int32_t flavor);
 
 // Sets the Prefect 2/3 API URL (`cloud.api_url`, e.g. `https://api.prefect.cloud/api/
-// accounts/<id>/workspaces/<id>` or `http://127.0.0.1:4200/api`); NULL goes back to the
-// `PREFECT_API_URL` environment variable (as it was when the configuration was loaded);
-// an empty string means none, ignoring the variable.
+// accounts/<id>/workspaces/<id>` or `http://127.0.0.1:4200/api`); NULL goes back to
+// Prefect 3's `PREFECT_API_URL` (from its sources, as read when the configuration was
+// loaded); an empty string means none, ignoring it.
 int32_t secret_config_set_api_url(const char *url);
 
 // Sets the Prefect Cloud API key sent as a bearer token by the Prefect 2/3 flavour
-// (`cloud.api_key`); NULL goes back to the `PREFECT_API_KEY` environment variable (as it
-// was when the configuration was loaded); an empty string means none.
+// (`cloud.api_key`); NULL goes back to Prefect 3's `PREFECT_API_KEY` (from its sources,
+// as read when the configuration was loaded); an empty string means none.
 int32_t secret_config_set_api_key(const char *key);
 
 // Sets the `user:password` a self-hosted Prefect 2/3 server checks with HTTP Basic auth
 // (`cloud.api_auth_string`); it takes precedence over the API key, as in Prefect's
-// client. NULL goes back to the `PREFECT_API_AUTH_STRING` environment variable (as it
-// was when the configuration was loaded); an empty string means none.
+// client. NULL goes back to Prefect 3's `PREFECT_API_AUTH_STRING` (from its sources, as
+// read when the configuration was loaded); an empty string means none.
 int32_t secret_config_set_api_auth_string(const char *auth);
 
 // Sets how long, in seconds, a thread may reuse the value it just fetched from the

@@ -145,11 +145,13 @@ pub extern "C" fn secret_config_set_allow_insecure_http(allow: bool) -> i32 {
     call(|| set_cloud(key::ALLOW_INSECURE_HTTP, Some(Value::Bool(allow))))
 }
 
-/// Chooses the server API of the server path (`cloud.server_flavor`):
-/// `SECRET_SERVER_PREFECT_0_5` (the default, Prefect 0.5.3's GraphQL `secretValue`) or
-/// `SECRET_SERVER_PREFECT_3` (a Prefect 2/3 server's Secret blocks, reached with
-/// `secret_config_set_api_url` / `PREFECT_API_URL`). Another number gives
-/// `SECRET_ERR_INVALID_ARGUMENT`. The server path is used when `use_local_secrets` is false.
+/// Chooses which Prefect a get follows (`cloud.server_flavor`):
+/// `SECRET_SERVER_PREFECT_0_5` (the default: Prefect 0.5.3, whose GraphQL `secretValue`
+/// is asked when `use_local_secrets` is false) or `SECRET_SERVER_PREFECT_3` (Prefect 3's
+/// `Secret.load(name).get()`: every get reads the server's Secret blocks, with Prefect 3's
+/// settings from its own sources, docs/prefect3.md; the one switch a Prefect 3 user
+/// needs, like `PREFECT_SECRETS_FLAVOR=prefect-3`). Another number gives
+/// `SECRET_ERR_INVALID_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub extern "C" fn secret_config_set_server_flavor(flavor: i32) -> i32 {
     call(|| {
@@ -163,9 +165,9 @@ pub extern "C" fn secret_config_set_server_flavor(flavor: i32) -> i32 {
 }
 
 /// Sets the Prefect 2/3 API URL (`cloud.api_url`, e.g. `https://api.prefect.cloud/api/
-/// accounts/<id>/workspaces/<id>` or `http://127.0.0.1:4200/api`); NULL goes back to the
-/// `PREFECT_API_URL` environment variable (as it was when the configuration was loaded);
-/// an empty string means none, ignoring the variable.
+/// accounts/<id>/workspaces/<id>` or `http://127.0.0.1:4200/api`); NULL goes back to
+/// Prefect 3's `PREFECT_API_URL` (from its sources, as read when the configuration was
+/// loaded); an empty string means none, ignoring it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_config_set_api_url(url: *const c_char) -> i32 {
     call(|| {
@@ -176,8 +178,8 @@ pub unsafe extern "C" fn secret_config_set_api_url(url: *const c_char) -> i32 {
 }
 
 /// Sets the Prefect Cloud API key sent as a bearer token by the Prefect 2/3 flavour
-/// (`cloud.api_key`); NULL goes back to the `PREFECT_API_KEY` environment variable (as it
-/// was when the configuration was loaded); an empty string means none.
+/// (`cloud.api_key`); NULL goes back to Prefect 3's `PREFECT_API_KEY` (from its sources,
+/// as read when the configuration was loaded); an empty string means none.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_config_set_api_key(key: *const c_char) -> i32 {
     call(|| {
@@ -189,8 +191,8 @@ pub unsafe extern "C" fn secret_config_set_api_key(key: *const c_char) -> i32 {
 
 /// Sets the `user:password` a self-hosted Prefect 2/3 server checks with HTTP Basic auth
 /// (`cloud.api_auth_string`); it takes precedence over the API key, as in Prefect's
-/// client. NULL goes back to the `PREFECT_API_AUTH_STRING` environment variable (as it
-/// was when the configuration was loaded); an empty string means none.
+/// client. NULL goes back to Prefect 3's `PREFECT_API_AUTH_STRING` (from its sources, as
+/// read when the configuration was loaded); an empty string means none.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn secret_config_set_api_auth_string(auth: *const c_char) -> i32 {
     call(|| {

@@ -16,8 +16,9 @@ const (
 	// (SECRET_SERVER_PREFECT_0_5, the default).
 	ServerPrefect05 = ServerFlavor(C.SECRET_SERVER_PREFECT_0_5)
 	// ServerPrefect3 is a Prefect 2/3 server's Secret blocks (its REST API) at
-	// SetAPIURL or PREFECT_API_URL, read as Prefect 3's Secret.load(name).get() does:
-	// a string value that is JSON is decoded (SECRET_SERVER_PREFECT_3).
+	// SetAPIURL or Prefect 3's PREFECT_API_URL (profile, .env, environment, ...), read as
+	// Prefect 3's Secret.load(name).get() does: a string value that is JSON is decoded
+	// (SECRET_SERVER_PREFECT_3). No local secrets.
 	ServerPrefect3 = ServerFlavor(C.SECRET_SERVER_PREFECT_3)
 )
 

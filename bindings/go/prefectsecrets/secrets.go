@@ -364,9 +364,11 @@ var (
 	_ = [1]struct{}{}[ServerPrefect3-C.SECRET_SERVER_PREFECT_3]
 )
 
-// SetServerFlavor chooses the server API the server path speaks (config.cloud.server_flavor):
-// ServerPrefect05 (the default) or ServerPrefect3. Any other value gives an error
-// matching ErrInvalidArgument. The server path is used when SetUseLocalSecrets(false).
+// SetServerFlavor chooses which Prefect a get follows (config.cloud.server_flavor):
+// ServerPrefect05 (the default; its server is asked when SetUseLocalSecrets(false)) or
+// ServerPrefect3 (Prefect 3's Secret.load: every get reads the server's Secret blocks,
+// with Prefect 3's settings; the one switch, like PREFECT_SECRETS_FLAVOR=prefect-3).
+// Any other value gives an error matching ErrInvalidArgument.
 func SetServerFlavor(flavor ServerFlavor) error {
 	return check("secret_config_set_server_flavor", C.ps_set_server_flavor(C.int32_t(flavor)))
 }
@@ -384,8 +386,8 @@ func SetAPIURL(url string) error {
 	return check(op, C.ps_set_api_url(curl))
 }
 
-// ClearAPIURL removes the URL set with SetAPIURL, going back to the PREFECT_API_URL
-// environment variable (as read when the configuration was loaded).
+// ClearAPIURL removes the URL set with SetAPIURL, going back to Prefect 3's
+// PREFECT_API_URL (from its sources, as read when the configuration was loaded).
 func ClearAPIURL() error {
 	return check("secret_config_set_api_url", C.ps_set_api_url(nil))
 }

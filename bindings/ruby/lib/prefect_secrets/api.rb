@@ -168,16 +168,17 @@ module PrefectSecrets
                          Arguments.boolean(allow, "allow_insecure_http") ? 1 : 0)
     end
 
-    # The server API of the server path (config.cloud.server_flavor): :prefect_0_5
-    # (the default, Prefect 0.5.3's GraphQL API at cloud_graphql) or :prefect_3 (a
-    # Prefect 2/3 server's Secret blocks at api_url). See SERVER_FLAVORS.
+    # Which Prefect a get follows (config.cloud.server_flavor): :prefect_0_5 (the default;
+    # its GraphQL server is asked when use_local_secrets is false) or :prefect_3 (Prefect
+    # 3's Secret.load: every get reads the server's Secret blocks, with Prefect 3's
+    # settings; the one switch, like PREFECT_SECRETS_FLAVOR=prefect-3). See SERVER_FLAVORS.
     def server_flavor=(flavor)
       Native.call_status(:secret_config_set_server_flavor, Arguments.server_flavor(flavor, SERVER_FLAVORS))
     end
 
     # The Prefect 2/3 API URL (config.cloud.api_url), e.g. "http://127.0.0.1:4200/api" or
-    # "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>"; nil goes back to the
-    # PREFECT_API_URL environment variable (as read when the configuration was loaded).
+    # "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>"; nil goes back to
+    # Prefect 3's PREFECT_API_URL (from its sources, as read when the configuration loaded).
     def api_url=(url)
       with_optional_cstring(url, "api_url") { |ptr| Native.call_status(:secret_config_set_api_url, ptr) }
     end
