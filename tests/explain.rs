@@ -646,7 +646,8 @@ fn prefect3_settings_in_the_view_and_explain() {
              PREFECT_CLIENT_CUSTOM_HEADERS = '{{\"X-Proxy-Token\": \"{TOKEN}\"}}'\n"
         ),
     );
-    root.write("cwd/.env", "PREFECT_CLIENT_MAX_RETRIES=2\n");
+    root.write("cwd/.env", "# retries\nPREFECT_CLIENT_MAX_RETRIES=2\n");
+    root.write("cwd/prefect.toml", "[client]\n\nretry_jitter_factor = 0\n");
     let home = root.path().join("home");
     let env = Environment::from_pairs([
         ("HOME", home.to_str().unwrap()),
@@ -656,6 +657,9 @@ fn prefect3_settings_in_the_view_and_explain() {
     let store = Store::with_env_in(env, sys::accounts(), root.path().join("cwd"));
     let view = config_view(&store, true).unwrap();
     assert_clean(&view);
+    assert!(view.contains(".env, line 2\n"), "{view}");
+    assert!(view.contains("client.retry_jitter_factor in "), "{view}");
+    assert!(view.contains("prefect.toml, line 3\n"), "{view}");
     for line in [
         "[prefect3]",
         "\"api.url\" = \"http://127.0.0.1:9/api\"  # PREFECT_API_URL of profile \"dev\" in ",

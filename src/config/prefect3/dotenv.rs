@@ -25,6 +25,8 @@ struct Skip;
 struct Reader<'a> {
     s: &'a str,
     pos: usize,
+    /// Where the binding being read starts (its name, past leading space).
+    start: usize,
 }
 
 impl Reader<'_> {
@@ -132,6 +134,7 @@ impl Reader<'_> {
     /// parse (python-dotenv warns and goes on).
     fn binding(&mut self) -> Result<Option<(String, Option<String>)>, Skip> {
         self.skip_while(is_py_space);
+        self.start = self.pos;
         if self.rest().is_empty() {
             return Ok(None);
         }
@@ -213,13 +216,29 @@ fn unescape(text: &str, escapable: &str) -> String {
 }
 
 /// Parses a `.env` text (a leading byte order mark is dropped) without interpolation.
+#[cfg(test)]
 pub fn parse(text: &str) -> Vec<(String, Option<String>)> {
+    parse_lines(text).into_iter().map(|(b, _)| b).collect()
+}
+
+/// [`parse`], with the line (from 1) each binding starts on, for reports.
+pub fn parse_lines(text: &str) -> Vec<((String, Option<String>), u32)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut r = Reader { s: text, pos: 0 };
+    let mut r = Reader {
+        s: text,
+        pos: 0,
+        start: 0,
+    };
     let mut out = Vec::new();
+    // Lines counted as the reader moves on, never from the start again.
+    let (mut counted, mut line) = (0, 1u32);
     while r.pos < text.len() {
         match r.binding() {
-            Ok(Some(b)) => out.push(b),
+            Ok(Some(b)) => {
+                line += text[counted..r.start].matches('\n').count() as u32;
+                counted = r.start;
+                out.push((b, line));
+            }
             Ok(None) => {}
             Err(Skip) => r.skip_rest_of_line(),
         }
@@ -321,6 +340,16 @@ mod tests {
         );
         assert!(vals("A=\"open\n").is_empty());
         assert_eq!(vals("=x\nB=1")[0].0, "B");
+    }
+
+    #[test]
+    fn each_binding_has_its_line() {
+        let lines: Vec<(String, u32)> = parse_lines("# c\nA=1\n\nB=\"x\ny\"\nC=2\r\nexport D=3")
+            .into_iter()
+            .map(|((n, _), l)| (n, l))
+            .collect();
+        let want = [("A", 1 + 1), ("B", 4), ("C", 6), ("D", 7)];
+        assert_eq!(lines, want.map(|(n, l)| (n.to_string(), l)));
     }
 
     #[test]

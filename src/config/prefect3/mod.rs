@@ -40,11 +40,18 @@ pub enum Source {
     /// An environment variable, named as it is spelled in the environment.
     Env(String),
     /// A binding of the `.env` file.
-    DotEnv { path: PathBuf, name: String },
-    /// `prefect.toml` in the working directory.
-    PrefectToml(PathBuf),
-    /// `[tool.prefect]` of `pyproject.toml` in the working directory.
-    Pyproject(PathBuf),
+    DotEnv {
+        path: PathBuf,
+        name: String,
+        line: u32,
+    },
+    /// A key of `prefect.toml` or of `[tool.prefect]` in `pyproject.toml`, in the working
+    /// directory: the file, the key's dotted path and its line.
+    Toml {
+        path: PathBuf,
+        key: String,
+        line: Option<u32>,
+    },
     /// A key of the active profile.
     Profile { origin: ProfileOrigin, key: String },
     /// A key of a `PREFECT_API` / `PREFECT_CLIENT` JSON object, which came from there.
@@ -58,8 +65,16 @@ impl fmt::Display for Source {
         match self {
             Source::Default => write!(f, "the default"),
             Source::Env(name) => write!(f, "environment variable {name}"),
-            Source::DotEnv { path, name } => write!(f, "{name} in {}", path.display()),
-            Source::PrefectToml(p) | Source::Pyproject(p) => write!(f, "{}", p.display()),
+            Source::DotEnv { path, name, line } => {
+                write!(f, "{name} in {}, line {line}", path.display())
+            }
+            Source::Toml { path, key, line } => {
+                write!(f, "{key} in {}", path.display())?;
+                match line {
+                    Some(n) => write!(f, ", line {n}"),
+                    None => Ok(()),
+                }
+            }
             Source::Profile { origin, key } => match origin {
                 ProfileOrigin::File { path, name } => {
                     write!(f, "{key} of profile {name:?} in {}", path.display())
@@ -145,8 +160,16 @@ pub struct Prefect3Settings {
 /// A settings file of the working directory.
 pub(crate) enum FileState {
     Missing,
-    NotRegular { path: PathBuf, kind: &'static str },
-    Table { path: PathBuf, table: Dict },
+    NotRegular {
+        path: PathBuf,
+        kind: &'static str,
+    },
+    Table {
+        path: PathBuf,
+        table: Dict,
+        /// The text, for the line of a key in use (`toml_sources::line_of`).
+        text: Zeroizing<String>,
+    },
 }
 
 impl FileState {
@@ -157,6 +180,7 @@ impl FileState {
             Found::Text(text) => FileState::Table {
                 table: toml_sources::parse(&text, &path)?,
                 path,
+                text,
             },
         })
     }
@@ -176,6 +200,8 @@ pub(crate) struct DotEnv {
     bindings: dotenv::Bindings,
     /// Lower-cased name to the name as written, the last spelling winning.
     lower: HashMap<String, String>,
+    /// Each name's line.
+    lines: HashMap<String, u32>,
 }
 
 /// Everything read once, for every setting.
@@ -279,6 +305,7 @@ impl Ctx<'_> {
                     Source::DotEnv {
                         path: d.path.clone(),
                         name: name.clone(),
+                        line: d.lines.get(name).copied().unwrap_or(0),
                     },
                 ));
             }
@@ -303,7 +330,7 @@ impl Ctx<'_> {
             (&self.prefect_toml, &[][..]),
             (&self.pyproject, &["tool", "prefect"][..]),
         ] {
-            let FileState::Table { path, table } = file else {
+            let FileState::Table { path, table, text } = file else {
                 continue;
             };
             let keys: Vec<&str> = lead.iter().chain(model.table).copied().collect();
@@ -313,10 +340,12 @@ impl Ctx<'_> {
             let Some(v) = t.get(name.as_bytes()) else {
                 continue;
             };
-            let src = if lead.is_empty() {
-                Source::PrefectToml(path.clone())
-            } else {
-                Source::Pyproject(path.clone())
+            let mut at = keys.clone();
+            at.push(name);
+            let src = Source::Toml {
+                path: path.clone(),
+                key: at.join("."),
+                line: toml_sources::line_of(text, &at),
             };
             let v = match (shape, v) {
                 // A table for a setting that is not a table is taken for a nested
@@ -457,7 +486,10 @@ pub fn read(
     let dotenv_path = cwd.join(".env");
     let dotenv = match toml_sources::read(&dotenv_path)? {
         Found::Text(text) => {
-            let bindings = dotenv::interpolate(dotenv::parse(&text), |n| {
+            let parsed = dotenv::parse_lines(&text);
+            // The line of a name given twice is its last one, whose value counts.
+            let lines = parsed.iter().map(|((n, _), l)| (n.clone(), *l)).collect();
+            let bindings = dotenv::interpolate(parsed.into_iter().map(|(b, _)| b).collect(), |n| {
                 env.get(n.as_bytes()).map(|v| v.to_string_lossy())
             });
             let lower = bindings
@@ -468,6 +500,7 @@ pub fn read(
                 path: dotenv_path,
                 bindings,
                 lower,
+                lines,
             })
         }
         // Prefect reads `.env` only if it is a file.

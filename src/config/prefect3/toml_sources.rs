@@ -84,6 +84,18 @@ fn to_value(v: toml::Value) -> Value {
 
 /// `d[k1][k2]...`: `Ok(None)` where a key is missing, an error where a level is not a
 /// table (Prefect calls `.get` on it).
+/// The line (from 1) of the value at `keys` in a TOML text, for reports; `None` when it
+/// cannot be found (the text is parsed again, with spans: only for a value in use).
+pub fn line_of(text: &str, keys: &[&str]) -> Option<u32> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item = doc.as_item();
+    for k in keys {
+        item = item.get(*k)?;
+    }
+    let start = item.span()?.start;
+    Some(text.get(..start)?.matches('\n').count() as u32 + 1)
+}
+
 pub fn table_at<'a>(
     d: &'a Dict,
     keys: &[&str],
@@ -129,5 +141,21 @@ mod tests {
         assert!(value_at(&d, &["b", "c"]).is_some());
         assert!(parse("k = \"a\\eb\"\n", p).is_err());
         assert!(parse("k = 1\nk = 2\n", p).is_err());
+    }
+
+    #[test]
+    fn lines_of_keys_in_every_toml_shape() {
+        let text = "# c\n[api]\nurl = \"u\"\n\n[tool.prefect]\nclient.max_retries = 2\n";
+        assert_eq!(line_of(text, &["api", "url"]), Some(3));
+        assert_eq!(
+            line_of(text, &["tool", "prefect", "client", "max_retries"]),
+            Some(6)
+        );
+        assert_eq!(line_of("k = 1\nk = 2\n", &["k"]), None);
+        let dotted = "[tool.prefect]\n\napi.url = \"u\"\n";
+        assert_eq!(line_of(dotted, &["tool", "prefect", "api", "url"]), Some(3));
+        let inline = "api = { url = \"u\" }\n";
+        assert_eq!(line_of(inline, &["api", "url"]), Some(1));
+        assert_eq!(line_of(inline, &["api", "key"]), None);
     }
 }
