@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use arc_swap::ArcSwap;
 
+use crate::config::Limits;
 use crate::config::host::{Accounts, Environment, Host};
 use crate::context::State;
 use crate::error::Error;
@@ -77,6 +78,8 @@ pub struct Store {
     id: u64,
     env: EnvSource,
     accounts: Box<dyn Accounts>,
+    /// The caps every load applies (see [`Limits`]).
+    limits: Limits,
     /// Resets started, and the ticket of the last one published (see [`Store::reset`]).
     resets_started: AtomicU64,
     reset_published: AtomicU64,
@@ -85,15 +88,20 @@ pub struct Store {
 impl Store {
     /// A store reading this process's environment (as it is at each load or reset).
     pub fn from_process(accounts: Box<dyn Accounts>) -> Store {
-        Store::build(EnvSource::Process, accounts)
+        Store::build(EnvSource::Process, accounts, Limits::DEFAULT)
     }
 
     /// A store that sees `env` as its environment.
     pub fn with_env(env: Environment, accounts: Box<dyn Accounts>) -> Store {
-        Store::build(EnvSource::Fixed(env), accounts)
+        Store::build(EnvSource::Fixed(env), accounts, Limits::DEFAULT)
     }
 
-    fn build(env: EnvSource, accounts: Box<dyn Accounts>) -> Store {
+    /// [`Store::with_env`] with other caps: tests reach a cap with small ones.
+    pub fn with_limits(env: Environment, accounts: Box<dyn Accounts>, limits: Limits) -> Store {
+        Store::build(EnvSource::Fixed(env), accounts, limits)
+    }
+
+    fn build(env: EnvSource, accounts: Box<dyn Accounts>, limits: Limits) -> Store {
         static IDS: AtomicU64 = AtomicU64::new(0);
         let mut store = Store {
             current: ArcSwap::from_pointee(Snapshot {
@@ -107,6 +115,7 @@ impl Store {
             id: IDS.fetch_add(1, Ordering::Relaxed),
             env,
             accounts,
+            limits,
             resets_started: AtomicU64::new(0),
             reset_published: AtomicU64::new(0),
         };
@@ -132,11 +141,16 @@ impl Store {
         self.accounts.as_ref()
     }
 
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     fn load(&self) -> Loaded {
         let env = self.environment();
         let host = Host {
             env: &env,
             accounts: self.accounts(),
+            limits: self.limits,
         };
         State::load_startup(&host).map_err(Error::from)
     }
@@ -208,6 +222,7 @@ impl Store {
         let host = Host {
             env: &env,
             accounts: self.accounts(),
+            limits: self.limits,
         };
         let file = crate::config::load_path(&PyStr::from(path), &host)?;
         self.update(|state| {

@@ -17,6 +17,7 @@ fn state_with(env: &[(&str, &str)]) -> State {
     State::load_startup(&Host {
         env: &env,
         accounts: &NoAccounts,
+        limits: crate::config::Limits::DEFAULT,
     })
     .unwrap()
 }
@@ -107,6 +108,7 @@ fn loading_a_file_keeps_secrets_set_before() {
             &Host {
                 env: &env,
                 accounts: &NoAccounts,
+                limits: crate::config::Limits::DEFAULT,
             },
         )
         .unwrap();
