@@ -23,15 +23,15 @@ CMAKEDIR     ?= $(LIBDIR)/cmake/prefect_secrets
 LDCONFIG     ?= auto
 CARGO        ?= cargo
 PROFILE      ?= dist
-# The installed library is built on its own, with its SONAME (see build.rs).
-BUILD        ?= target/install/$(PROFILE)
+# cargo's own output for the profile (every build has the SONAME, see build.rs), so `make`
+# after `cargo build --release` or scripts/dist finds it built (the dev profile's is debug).
+BUILD        ?= target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
 TARGET       ?=
 
 .PHONY: all install uninstall test
 
 all:
-	PREFECT_SECRETS_SONAME=1 $(CARGO) build --profile $(PROFILE) --target-dir target/install \
-	    --lib --bin prefect-secrets
+	$(CARGO) build --profile $(PROFILE) --lib --bin prefect-secrets
 
 install:
 	BUILD='$(BUILD)' TARGET='$(TARGET)' DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' \

@@ -14,15 +14,16 @@ fn main() {
 
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
 
-    // The installed shared library's SONAME carries the ABI major version (the crate's
-    // major version), so programs linked against one ABI never load an incompatible one.
-    // `make install` asks for it; in-tree builds keep cargo's plain libprefect_secrets.so,
-    // which programs in the tree link and load as it is.
-    println!("cargo:rerun-if-env-changed=PREFECT_SECRETS_SONAME");
+    // The shared library's SONAME carries the ABI major version (the crate's major
+    // version), so programs linked against one ABI never load an incompatible one. Every
+    // ELF build has it, so `make install` and scripts/dist install the very build the
+    // tests ran against (no second build just for the SONAME).
     let elf = env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os != "windows" && os != "macos");
-    if env::var_os("PREFECT_SECRETS_SONAME").is_some() && elf {
+    if elf {
         let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libprefect_secrets.so.{major}");
+        let soname = format!("libprefect_secrets.so.{major}");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
+        soname_link(&soname);
     }
     // The library is never unloaded: `dlclose` leaves it in place (`-z nodelete`), so no
     // thread of ours (the cache sweeper) can be left running unmapped code, and pooled
@@ -58,4 +59,26 @@ fn main() {
     if env::var_os("PREFECT_SECRETS_UPDATE_HEADER").is_some() {
         bindings.write_to_file(crate_dir.join("include/prefect_secrets.h"));
     }
+}
+
+/// `libprefect_secrets.so.<major>` -> `libprefect_secrets.so` beside the library cargo
+/// builds: a program linked in the tree (`-Ltarget/release -lprefect_secrets`, the C
+/// tests, examples, benches, the Go tests) needs the library by its SONAME, and finds it
+/// there through its rpath. Made before the library exists (it is linked after this
+/// script runs); relative, so it follows the library.
+fn soname_link(soname: &str) {
+    // OUT_DIR is <target dir>/[<triple>/]<profile>/build/<package>-<hash>/out.
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap());
+    let Some(profile_dir) = out.ancestors().nth(3) else {
+        return;
+    };
+    let link = profile_dir.join(soname);
+    if std::fs::read_link(&link).is_ok_and(|to| to == std::path::Path::new("libprefect_secrets.so"))
+    {
+        return;
+    }
+    let _ = std::fs::remove_file(&link);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("libprefect_secrets.so", &link)
+        .unwrap_or_else(|e| panic!("cannot make {}: {e}", link.display()));
 }

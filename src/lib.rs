@@ -70,7 +70,7 @@ pub mod cli {
 pub mod testing {
     pub mod config {
         pub use crate::config::{
-            ConfigError, defaults, escape, expand, flat, host, load_text, merge, prefect3,
+            ConfigError, Limits, defaults, escape, expand, flat, host, load_text, merge, prefect3,
             toml_file, typing, validate,
         };
     }

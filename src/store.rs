@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use arc_swap::ArcSwap;
 
+use crate::config::Limits;
 use crate::config::host::{Accounts, Environment, Host};
 use crate::context::State;
 use crate::error::Error;
@@ -81,6 +82,8 @@ pub struct Store {
     /// The working directory Prefect 3's settings are read in; `None`: the process's, as
     /// it is at each load.
     cwd: Option<PathBuf>,
+    /// The caps every load applies (see [`Limits`]).
+    limits: Limits,
     /// Resets started, and the ticket of the last one published (see [`Store::reset`]).
     resets_started: AtomicU64,
     reset_published: AtomicU64,
@@ -89,21 +92,31 @@ pub struct Store {
 impl Store {
     /// A store reading this process's environment (as it is at each load or reset).
     pub fn from_process(accounts: Box<dyn Accounts>) -> Store {
-        Store::build(EnvSource::Process, accounts, None)
+        Store::build(EnvSource::Process, accounts, Limits::DEFAULT, None)
     }
 
     /// A store that sees `env` as its environment.
     pub fn with_env(env: Environment, accounts: Box<dyn Accounts>) -> Store {
-        Store::build(EnvSource::Fixed(env), accounts, None)
+        Store::build(EnvSource::Fixed(env), accounts, Limits::DEFAULT, None)
     }
 
     /// [`Store::with_env`] in the working directory `cwd` (Prefect 3's `.env` and TOML
     /// files are looked for there).
     pub fn with_env_in(env: Environment, accounts: Box<dyn Accounts>, cwd: PathBuf) -> Store {
-        Store::build(EnvSource::Fixed(env), accounts, Some(cwd))
+        Store::build(EnvSource::Fixed(env), accounts, Limits::DEFAULT, Some(cwd))
     }
 
-    fn build(env: EnvSource, accounts: Box<dyn Accounts>, cwd: Option<PathBuf>) -> Store {
+    /// [`Store::with_env`] with other caps: tests reach a cap with small ones.
+    pub fn with_limits(env: Environment, accounts: Box<dyn Accounts>, limits: Limits) -> Store {
+        Store::build(EnvSource::Fixed(env), accounts, limits, None)
+    }
+
+    fn build(
+        env: EnvSource,
+        accounts: Box<dyn Accounts>,
+        limits: Limits,
+        cwd: Option<PathBuf>,
+    ) -> Store {
         static IDS: AtomicU64 = AtomicU64::new(0);
         let mut store = Store {
             current: ArcSwap::from_pointee(Snapshot {
@@ -118,6 +131,7 @@ impl Store {
             env,
             accounts,
             cwd,
+            limits,
             resets_started: AtomicU64::new(0),
             reset_published: AtomicU64::new(0),
         };
@@ -143,11 +157,16 @@ impl Store {
         self.accounts.as_ref()
     }
 
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     fn load(&self) -> Loaded {
         let env = self.environment();
         let host = Host {
             env: &env,
             accounts: self.accounts(),
+            limits: self.limits,
         };
         let cwd = match &self.cwd {
             Some(dir) => dir.clone(),
@@ -224,6 +243,7 @@ impl Store {
         let host = Host {
             env: &env,
             accounts: self.accounts(),
+            limits: self.limits,
         };
         let file = crate::config::load_path(&PyStr::from(path), &host)?;
         self.update(|state| {

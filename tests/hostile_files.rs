@@ -24,6 +24,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use prefect_secrets::testing::config::Limits;
 use prefect_secrets::testing::config::host::Environment;
 use prefect_secrets::testing::error::{Error, ErrorKind};
 use prefect_secrets::testing::ffi::api::{
@@ -38,6 +39,13 @@ use prefect_secrets::testing::sys;
 use support::tempdir::TempDir;
 
 const WATCHDOG: Duration = Duration::from_secs(5);
+
+/// Caps reached in milliseconds (64 KiB a value, 256 KiB in all).
+const SMALL: Limits = Limits {
+    value_bytes: 64 << 10,
+    config_bytes: 256 << 10,
+    file_bytes: 64 << 10,
+};
 
 /// Runs `f` on its own thread and fails the test when it has not answered within 5 s
 /// (the thread is left behind, blocked: the test has failed anyway).
@@ -290,7 +298,9 @@ fn loading_a_big_file_holds_no_lock() {
     let home = TempDir::new("hostile-big");
     let mut text = String::from("[context.secrets]\n");
     let mut i = 0;
-    while text.len() < 2 << 20 {
+    // Big enough that loading takes far longer than the head start below (a debug build
+    // loads 512 KiB in about a second).
+    while text.len() < 512 << 10 {
         text.push_str(&format!("key_{i} = \"value number {i} of many\"\n"));
         i += 1;
     }
@@ -335,8 +345,8 @@ fn loading_a_big_file_holds_no_lock() {
 
 // ---- expansion ---------------------------------------------------------------------
 
-/// `B='$B$B...'`: 128 bytes, 8 KiB, 512 KiB, then 32 MiB, past the cap, which is refused
-/// before it is built. Python goes on to 2 GiB and 128 GiB; the library used to abort the
+/// `B='$B$B...'`: 128 bytes, 8 KiB, 512 KiB, past the (small) cap, which is refused
+/// before it is built; at the default 16 MiB cap the next round, 32 MiB, would be. Python goes on to 2 GiB and 128 GiB; the library used to abort the
 /// host ("memory allocation of 8388608000 bytes failed").
 #[test]
 fn an_expansion_bomb_is_a_configuration_error_naming_the_variable() {
@@ -344,7 +354,10 @@ fn an_expansion_bomb_is_a_configuration_error_naming_the_variable() {
     let t = Instant::now();
     let e = within_watchdog("the expansion bomb", move || {
         let env = env_of(&[("B", bomb), ("PREFECT__CONTEXT__SECRETS__X", "$B".into())]);
-        get(&Store::with_env(env, sys::accounts()), "x").unwrap_err()
+        // Small caps: refused at 512 KiB rather than 32 MiB (that production uses the
+        // default ones is config::tests::production_loads_with_the_documented_caps).
+        let store = Store::with_limits(env, sys::accounts(), SMALL);
+        get(&store, "x").unwrap_err()
     });
     let took = t.elapsed();
     eprintln!("expansion bomb refused in {took:?}");
@@ -355,7 +368,7 @@ fn an_expansion_bomb_is_a_configuration_error_naming_the_variable() {
         "{}",
         e.message
     );
-    assert!(e.message.contains("16777216 bytes"), "{}", e.message);
+    assert!(e.message.contains("65536 bytes"), "{}", e.message);
     assert!(!e.message.contains("$B$B"), "{}", e.message);
 }
 

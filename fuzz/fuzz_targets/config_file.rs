@@ -36,6 +36,7 @@ fn defaults() -> &'static Dict {
         let host = Host {
             env: environment(),
             accounts: &NoAccounts,
+            limits: prefect_secrets::testing::config::Limits::DEFAULT,
         };
         load_text(DEFAULT_CONFIG, "defaults", &host).expect("the defaults load")
     })
@@ -48,6 +49,7 @@ fuzz_target!(|data: &[u8]| {
     let host = Host {
         env: environment(),
         accounts: &NoAccounts,
+        limits: prefect_secrets::testing::config::Limits::DEFAULT,
     };
     let parsed = toml_file::parse(text, "fuzz.toml");
     let loaded = load_text(text, "fuzz.toml", &host);

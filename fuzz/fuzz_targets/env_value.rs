@@ -54,6 +54,7 @@ fn defaults() -> &'static Dict {
         let host = Host {
             env: &env,
             accounts: &NoAccounts,
+            limits: prefect_secrets::testing::config::Limits::DEFAULT,
         };
         load_text(DEFAULT_CONFIG, "defaults", &host).expect("the defaults load")
     })
@@ -77,6 +78,7 @@ fuzz_target!(|data: &[u8]| {
     let host = Host {
         env: &env,
         accounts: &NoAccounts,
+        limits: prefect_secrets::testing::config::Limits::DEFAULT,
     };
 
     // The pieces on their own.

@@ -6,14 +6,15 @@
 use super::host::{Host, PathRules};
 use super::ntpath;
 use super::typing::string_to_type;
-use super::{ConfigError, MAX_VALUE_BYTES};
+use super::{ConfigError, shown_cap};
 use crate::pystr::PyStr;
 use crate::value::Value;
 
 /// Python gives up (returns `None`) after this many rounds that still change the text.
 const MAX_ROUNDS: usize = 10;
 
-/// `interpolate_env_var`. No round may make the text longer than [`MAX_VALUE_BYTES`] (or
+/// `interpolate_env_var`. No round may make the text longer than the value cap
+/// ([`super::MAX_VALUE_BYTES`], the host's `limits.value_bytes`) (or
 /// than it was to begin with, when it was longer already): that is an error, found before
 /// the text is built, so `B='$B$B...'` costs at most a few rounds of 16 MiB.
 pub fn interpolate_env_var(v: Value, host: &Host) -> Result<Value, ConfigError> {
@@ -21,11 +22,11 @@ pub fn interpolate_env_var(v: Value, host: &Host) -> Result<Value, ConfigError> 
         Value::Str(s) if !s.is_empty() => s,
         other => return Ok(other),
     };
-    let limit = s.byte_len().max(MAX_VALUE_BYTES);
+    let limit = s.byte_len().max(host.limits.value_bytes);
     for round in 0..MAX_ROUNDS {
         let next = expanduser(&expandvars_within(&s, host, limit)?, host)?;
         if next.byte_len() > limit {
-            return Err(too_long("~"));
+            return Err(too_long("~", host.limits.value_bytes));
         }
         if next == s {
             return Ok(if round > 1 {
@@ -50,6 +51,7 @@ pub fn used_other_variables(original: &Value, expanded: &Value, host: &Host) -> 
     let host = Host {
         env: &home_only,
         accounts: host.accounts,
+        limits: host.limits,
     };
     let again = match interpolate_env_var(original.clone(), &host) {
         Ok(v) => v,
@@ -72,10 +74,9 @@ fn is_word(b: u8) -> bool {
 }
 
 /// `os.path.expandvars` under the environment's path rules. A result that would be longer
-/// than [`MAX_VALUE_BYTES`] and than `s` is an error naming the variable (see
-/// [`too_long`]).
+/// than the value cap and than `s` is an error naming the variable (see [`too_long`]).
 pub fn expandvars(s: &PyStr, host: &Host) -> Result<PyStr, ConfigError> {
-    expandvars_within(s, host, s.byte_len().max(MAX_VALUE_BYTES))
+    expandvars_within(s, host, s.byte_len().max(host.limits.value_bytes))
 }
 
 /// `expandvars`, stopping with an error as soon as the result would pass `limit` bytes.
@@ -83,16 +84,23 @@ fn expandvars_within(s: &PyStr, host: &Host, limit: usize) -> Result<PyStr, Conf
     match host.env.rules() {
         PathRules::Posix => posix_expandvars(s, host, limit),
         PathRules::Windows => {
-            ntpath::expandvars(s, &|name| host.env.get(name.as_bytes()).cloned(), limit)
+            let cap = host.limits.value_bytes;
+            ntpath::expandvars(
+                s,
+                &|name| host.env.get(name.as_bytes()).cloned(),
+                limit,
+                cap,
+            )
         }
     }
 }
 
 /// The error for a value whose expansion would grow past the cap: names what was being
-/// expanded (`$NAME`, or `~`), never the text.
-pub fn too_long(what: &str) -> ConfigError {
+/// expanded (`$NAME`, or `~`), never the text. `cap` is the value cap.
+pub fn too_long(what: &str, cap: usize) -> ConfigError {
     ConfigError::over_cap(format!(
-        "expanding {what} would make the value longer than {MAX_VALUE_BYTES} bytes (16 MiB)"
+        "expanding {what} would make the value longer than {}",
+        shown_cap(cap)
     ))
 }
 
@@ -157,7 +165,7 @@ fn posix_expandvars(s: &PyStr, host: &Host, limit: usize) -> Result<PyStr, Confi
         };
         if let Some(value) = host.env.get(name) {
             if out.byte_len() + (p - copied) + value.byte_len() > limit {
-                return Err(too_long(&shown_var("$", name)));
+                return Err(too_long(&shown_var("$", name), host.limits.value_bytes));
             }
             out.push_gutf8(&bytes[copied..p]);
             out.push_py(value);
@@ -166,7 +174,7 @@ fn posix_expandvars(s: &PyStr, host: &Host, limit: usize) -> Result<PyStr, Confi
         i = end;
     }
     if out.byte_len() + (bytes.len() - copied) > limit {
-        return Err(too_long("its $VARIABLES"));
+        return Err(too_long("its $VARIABLES", host.limits.value_bytes));
     }
     out.push_gutf8(&bytes[copied..]);
     Ok(out)
@@ -219,6 +227,8 @@ fn posix_expanduser(s: &PyStr, host: &Host) -> Result<PyStr, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::super::host::{Accounts, Environment};
+    // Small caps: a test reaches them in milliseconds.
+    use super::super::tests::SMALL;
     use super::*;
 
     struct Users;
@@ -236,6 +246,7 @@ mod tests {
         f(&Host {
             env: &env,
             accounts: &Users,
+            limits: SMALL,
         })
     }
 
@@ -293,6 +304,7 @@ mod tests {
         let host = Host {
             env: &env,
             accounts: &Users,
+            limits: crate::config::Limits::DEFAULT,
         };
         let vars = |s: &str| {
             expandvars(&PyStr::from(s), &host)
@@ -329,13 +341,14 @@ mod tests {
             let host = Host {
                 env: &env,
                 accounts: &Users,
+                limits: SMALL,
             };
             let t = std::time::Instant::now();
             let e = interpolate_env_var(Value::str("x$B"), &host).unwrap_err();
             assert!(t.elapsed() < std::time::Duration::from_secs(5));
             assert!(e.is_over_cap(), "{}", e.0);
             assert!(e.0.contains("$B") || e.0.contains("%B%"), "{}", e.0);
-            assert!(e.0.contains("16777216 bytes"), "{}", e.0);
+            assert!(e.0.contains("65536 bytes"), "{}", e.0);
             assert!(
                 !e.0.contains("$B$B"),
                 "the value is not in the message: {}",
@@ -349,7 +362,7 @@ mod tests {
 
     #[test]
     fn growth_up_to_the_cap_is_fine_and_long_text_as_written_is_left_alone() {
-        let half = "x".repeat(MAX_VALUE_BYTES / 2);
+        let half = "x".repeat(SMALL.value_bytes / 2);
         let len = |v: Value| match v {
             Value::Str(s) => s.byte_len(),
             other => panic!("a {}", other.type_name()),
@@ -357,13 +370,13 @@ mod tests {
         let two = with_env(&[("H", &half)], |h| {
             interpolate_env_var(Value::str("$H$H"), h).unwrap()
         });
-        assert_eq!(len(two), MAX_VALUE_BYTES);
+        assert_eq!(len(two), SMALL.value_bytes);
         let e = with_env(&[("H", &half)], |h| {
             interpolate_env_var(Value::str("$H$H$H"), h).unwrap_err()
         });
         assert!(e.0.contains("expanding $H would"), "{}", e.0);
         // Already longer than the cap as written, with nothing to expand or shrinking.
-        let long = format!("$NOPE{}", "y".repeat(MAX_VALUE_BYTES));
+        let long = format!("$NOPE{}", "y".repeat(SMALL.value_bytes));
         let v = with_env(&[], |h| interpolate_env_var(Value::str(&long), h).unwrap());
         assert_eq!(len(v), long.len());
         // A value that is long as written may not grow further, though.

@@ -13,7 +13,10 @@ use super::keypath::KeyPath;
 use super::source::{Built, Origin, Source, Sources};
 use super::toml_file::Lines;
 use super::typing::string_to_type;
-use super::{ConfigError, MAX_CONFIG_BYTES, MAX_VALUE_BYTES, VALUE_OVERHEAD};
+use super::{ConfigError, Limits, VALUE_OVERHEAD, shown_cap};
+// The default caps, named in the documentation (the code applies the `Limits` it is given).
+#[cfg(doc)]
+use super::{MAX_CONFIG_BYTES, MAX_VALUE_BYTES};
 use crate::pyjson::repr::config_str;
 use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
@@ -36,13 +39,15 @@ pub struct Flat {
     /// How much all values may weigh: [`MAX_CONFIG_BYTES`], or what the file's values
     /// weighed as written when that is more (only growth is refused).
     limit: usize,
+    /// The caps as given (for the value cap, and the messages).
+    caps: Limits,
 }
 
 impl Flat {
     /// `dict_to_flatdict`: leaves in depth-first key order; only tables are descended
     /// into, so an empty table vanishes. Each leaf's source is `file` (`Origin::Defaults`
     /// or `Origin::File`) at the line `lines` gives for it.
-    pub fn from_tree(mut tree: Dict, file: &Origin, lines: Lines) -> Flat {
+    pub fn from_tree(mut tree: Dict, file: &Origin, lines: Lines, caps: Limits) -> Flat {
         let mut entries = IndexMap::new();
         let mut stack = vec![(
             Key::new(Vec::<&[u8]>::new()),
@@ -72,8 +77,12 @@ impl Flat {
                 }
             }
         }
-        let mut flat = Flat { entries, limit: 0 };
-        flat.limit = flat.total_weight().max(MAX_CONFIG_BYTES);
+        let mut flat = Flat {
+            entries,
+            limit: 0,
+            caps,
+        };
+        flat.limit = flat.total_weight().max(caps.config_bytes);
         flat
     }
 
@@ -141,7 +150,10 @@ impl Flat {
             let replaced = self.entries.insert(key, (typed, source));
             total = total.saturating_sub(replaced.map_or(0, |(v, _)| weight(&v)));
             if total > self.limit {
-                return Err(over_total(&format!("environment variable {var}")));
+                return Err(over_total(
+                    &format!("environment variable {var}"),
+                    self.caps,
+                ));
             }
         }
         Ok(())
@@ -170,7 +182,7 @@ impl Flat {
             }
             total = total.saturating_add(weight(v)).saturating_sub(before);
             if total > self.limit {
-                return Err(over_total(&format!("configuration key {key}")));
+                return Err(over_total(&format!("configuration key {key}"), self.caps));
             }
         }
         Ok(())
@@ -220,8 +232,8 @@ impl Flat {
                     Some(r) => {
                         let len = bytes.len() - m.whole.len() + r.byte_len();
                         // Only growth past the cap: text longer as written may shrink.
-                        if len > MAX_VALUE_BYTES.max(bytes.len()) {
-                            return Err(over(&value_too_long()));
+                        if len > self.caps.value_bytes.max(bytes.len()) {
+                            return Err(over(&value_too_long(self.caps)));
                         }
                         len + VALUE_OVERHEAD
                     }
@@ -230,7 +242,7 @@ impl Flat {
                     .saturating_add(new_weight)
                     .saturating_sub(weight(&self.entries[idx].0));
                 if total > self.limit {
-                    return Err(over(&total_too_large()));
+                    return Err(over(&total_too_large(self.caps)));
                 }
                 let new = match text {
                     None => referenced.cloned().unwrap_or_else(|| Value::str("")),
@@ -318,18 +330,21 @@ pub fn weight(v: &Value) -> usize {
     total
 }
 
-fn value_too_long() -> String {
-    format!("it longer than {MAX_VALUE_BYTES} bytes (16 MiB)")
+fn value_too_long(caps: Limits) -> String {
+    format!("it longer than {}", shown_cap(caps.value_bytes))
 }
 
-fn total_too_large() -> String {
-    format!("the configuration's values add up to more than {MAX_CONFIG_BYTES} bytes (64 MiB)")
+fn total_too_large(caps: Limits) -> String {
+    format!(
+        "the configuration's values add up to more than {}",
+        shown_cap(caps.config_bytes)
+    )
 }
 
-fn over_total(what: &str) -> ConfigError {
+fn over_total(what: &str, caps: Limits) -> ConfigError {
     ConfigError::over_cap(format!(
-        "{what}: with it, the configuration's values would add up to more than \
-         {MAX_CONFIG_BYTES} bytes (64 MiB)"
+        "{what}: with it, the configuration's values would add up to more than {}",
+        shown_cap(caps.config_bytes)
     ))
 }
 
@@ -412,7 +427,7 @@ mod tests {
 
     fn flat_of(text: &str) -> Flat {
         let (tree, lines) = super::super::toml_file::parse_with_lines(text, "test").unwrap();
-        Flat::from_tree(tree, &Origin::Defaults, lines)
+        Flat::from_tree(tree, &Origin::Defaults, lines, Limits::DEFAULT)
     }
 
     /// The total is kept up to date through every replacement: with a small limit, the

@@ -167,8 +167,9 @@ impl Accounts for NoAccounts {
     }
 }
 
-/// Everything configuration loading reads from outside.
+/// Everything configuration loading reads from outside, and the caps it applies.
 pub struct Host<'a> {
     pub env: &'a Environment,
     pub accounts: &'a dyn Accounts,
+    pub limits: super::Limits,
 }

@@ -51,6 +51,44 @@ pub const MAX_VALUE_BYTES: usize = 16 << 20;
 /// reference holds a copy).
 pub const MAX_CONFIG_BYTES: usize = 64 << 20;
 
+/// The caps configuration loading applies. Production loads with [`Limits::DEFAULT`]
+/// (`Store::with_env` and `Store::from_process`); tests reach a cap in milliseconds with
+/// small ones (`Store::with_limits`, or a [`Host`] of their own) instead of building
+/// tens of megabytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// [`MAX_VALUE_BYTES`]
+    pub value_bytes: usize,
+    /// [`MAX_CONFIG_BYTES`]
+    pub config_bytes: usize,
+    /// [`files::CONFIG_FILE_CAP`]: the largest configuration file read.
+    pub file_bytes: u64,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        value_bytes: MAX_VALUE_BYTES,
+        config_bytes: MAX_CONFIG_BYTES,
+        file_bytes: files::CONFIG_FILE_CAP,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// A cap in messages: "16777216 bytes (16 MiB)"; a cap that is no whole number of MiB
+/// (only tests use one) without the MiB.
+pub fn shown_cap(bytes: usize) -> String {
+    if bytes % (1 << 20) == 0 {
+        format!("{bytes} bytes ({} MiB)", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// What one value weighs towards [`MAX_CONFIG_BYTES`] besides its text: its own size.
 pub const VALUE_OVERHEAD: usize = std::mem::size_of::<Value>();
 
@@ -96,7 +134,7 @@ pub fn load_text(text: &str, source: &str, host: &Host) -> Result<Dict, ConfigEr
 /// The configuration of `text`, with the source of every value, `origin` being the text's.
 fn build(text: &str, source: &str, origin: &Origin, host: &Host) -> Result<Built, ConfigError> {
     let (tree, lines) = toml_file::parse_with_lines(text, source)?;
-    let mut flat = Flat::from_tree(tree, origin, lines);
+    let mut flat = Flat::from_tree(tree, origin, lines, host.limits);
     flat.apply_env(host)?;
     flat.interpolate(host)?;
     flat.resolve_references()?;
@@ -123,7 +161,7 @@ pub fn load_path(path: &PyStr, host: &Host) -> Result<Built, ConfigError> {
     })?;
     // Only a regular file, opened without blocking and read up to the cap: a FIFO, a
     // device or a huge file is refused at once.
-    let bytes = files::read_regular(&os_path, files::CONFIG_FILE_CAP)
+    let bytes = files::read_regular(&os_path, host.limits.file_bytes)
         .map_err(|e| ConfigError::new(format!("cannot read configuration file {shown}: {e}")))?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ConfigError::new(format!("configuration file {shown} is not valid UTF-8")))?;

@@ -37,17 +37,18 @@ fn lookup(env: &dyn Fn(&str) -> Option<PyStr>, name: &[u8]) -> Option<PyStr> {
 }
 
 /// Appends the value of `name`, or `written` (the text as it stands) when it is unknown;
-/// fails, before appending, when the value would take `out` past `limit` bytes.
+/// fails, before appending, when the value would take `out` past `limit` bytes (`cap`,
+/// the value cap, is for the message).
 fn expand(
     out: &mut PyStr,
     env: &dyn Fn(&str) -> Option<PyStr>,
     name: &[u8],
     written: &[u8],
-    limit: usize,
+    (limit, cap): (usize, usize),
 ) -> Result<(), ConfigError> {
     match lookup(env, name) {
         Some(v) if out.byte_len() + v.byte_len() > limit => {
-            Err(too_long(&(shown_var("%", name) + "%")))
+            Err(too_long(&(shown_var("%", name) + "%"), cap))
         }
         Some(v) => {
             out.push_py(&v);
@@ -65,11 +66,12 @@ fn find(bytes: &[u8], from: usize, b: u8) -> Option<usize> {
 }
 
 /// `ntpath.expandvars`; a result longer than `limit` bytes is an error (see
-/// [`super::expand::too_long`]), found before it is built.
+/// [`super::expand::too_long`], told `cap`), found before it is built.
 pub fn expandvars(
     s: &PyStr,
     env: &dyn Fn(&str) -> Option<PyStr>,
     limit: usize,
+    cap: usize,
 ) -> Result<PyStr, ConfigError> {
     let b = s.as_bytes();
     if !b.contains(&b'$') && !b.contains(&b'%') {
@@ -91,7 +93,7 @@ pub fn expandvars(
             }
             b'%' => match find(b, i + 1, b'%') {
                 Some(j) => {
-                    expand(&mut out, env, &b[i + 1..j], &b[i..=j], limit)?;
+                    expand(&mut out, env, &b[i + 1..j], &b[i..=j], (limit, cap))?;
                     i = j + 1;
                 }
                 None => {
@@ -106,7 +108,7 @@ pub fn expandvars(
                 }
                 Some(b'{') => match find(b, i + 2, b'}') {
                     Some(j) => {
-                        expand(&mut out, env, &b[i + 2..j], &b[i..=j], limit)?;
+                        expand(&mut out, env, &b[i + 2..j], &b[i..=j], (limit, cap))?;
                         i = j + 1;
                     }
                     None => {
@@ -116,7 +118,7 @@ pub fn expandvars(
                 },
                 _ => {
                     let end = i + 1 + b[i + 1..].iter().take_while(|&&c| is_varchar(c)).count();
-                    expand(&mut out, env, &b[i + 1..end], &b[i..end], limit)?;
+                    expand(&mut out, env, &b[i + 1..end], &b[i..end], (limit, cap))?;
                     i = end;
                 }
             },
@@ -131,7 +133,7 @@ pub fn expandvars(
         }
     }
     if out.byte_len() > limit {
-        return Err(too_long("its variables"));
+        return Err(too_long("its variables", cap));
     }
     Ok(out)
 }
@@ -308,7 +310,7 @@ mod tests {
         let env = lookup_in(VARS_ENV);
         let mut failed = Vec::new();
         for &(input, expected) in VARS_CASES {
-            let got = expandvars(&PyStr::from(input), &env, usize::MAX)
+            let got = expandvars(&PyStr::from(input), &env, usize::MAX, usize::MAX)
                 .unwrap()
                 .to_string_lossy();
             if got != expected {
@@ -400,7 +402,10 @@ mod tests {
         expected.push_code_point(0xD800);
         expected.push_str("%|");
         expected.push_code_point(0xDFFF);
-        assert_eq!(expandvars(&input, &env, usize::MAX).unwrap(), expected);
+        assert_eq!(
+            expandvars(&input, &env, usize::MAX, usize::MAX).unwrap(),
+            expected
+        );
 
         let mut profile = PyStr::from("C:\\Users\\");
         profile.push_code_point(0xDC80);
@@ -418,7 +423,7 @@ mod tests {
         let none = |_: &str| -> Option<PyStr> { panic!("no lookup expected") };
         for s in ["", "plain", "C:\\x\\y", "a~b", "x/~"] {
             assert_eq!(
-                expandvars(&PyStr::from(s), &none, usize::MAX)
+                expandvars(&PyStr::from(s), &none, usize::MAX, usize::MAX)
                     .unwrap()
                     .as_str(),
                 Some(s)

@@ -27,11 +27,47 @@ fn startup(host: &Host) -> Result<Dict, ConfigError> {
 }
 
 fn with_env<R>(pairs: &[(&str, &str)], f: impl FnOnce(&Host) -> R) -> R {
+    with_caps(Limits::DEFAULT, pairs, f)
+}
+
+/// Caps a test reaches in milliseconds, in the defaults' proportions (a value may grow to
+/// a quarter of the total): 64 KiB a value, 256 KiB in all.
+pub const SMALL: Limits = Limits {
+    value_bytes: 64 << 10,
+    config_bytes: 256 << 10,
+    file_bytes: 64 << 10,
+};
+
+fn with_caps<R>(limits: Limits, pairs: &[(&str, &str)], f: impl FnOnce(&Host) -> R) -> R {
     let env = Environment::from_pairs(pairs.iter().copied());
     f(&Host {
         env: &env,
         accounts: &NoAccounts,
+        limits,
     })
+}
+
+/// The caps production loads with (`Store::with_env`, `Store::from_process`) are the
+/// documented ones; every other cap test runs with [`SMALL`] ones.
+#[test]
+fn production_loads_with_the_documented_caps() {
+    assert_eq!(
+        Limits::DEFAULT,
+        Limits {
+            value_bytes: 16 << 20,
+            config_bytes: 64 << 20,
+            file_bytes: 16 << 20,
+        }
+    );
+    assert_eq!(Limits::default(), Limits::DEFAULT);
+    assert_eq!(shown_cap(16 << 20), "16777216 bytes (16 MiB)");
+    let accounts = || Box::new(NoAccounts);
+    let store = crate::store::Store::with_env(Environment::default(), accounts());
+    assert_eq!(store.limits(), Limits::DEFAULT);
+    assert_eq!(
+        crate::store::Store::from_process(accounts()).limits(),
+        Limits::DEFAULT
+    );
 }
 
 #[test]
@@ -182,7 +218,7 @@ fn timed<R>(f: impl FnOnce() -> R) -> R {
 fn an_expansion_bomb_names_the_variable() {
     let bomb = "$B".repeat(64);
     let env = [("B", bomb.as_str()), ("PREFECT__CONTEXT__SECRETS__X", "$B")];
-    let e = timed(|| with_env(&env, startup)).unwrap_err();
+    let e = timed(|| with_caps(SMALL, &env, startup)).unwrap_err();
     assert!(e.0.contains("PREFECT__CONTEXT__SECRETS__X"), "{}", e.0);
     assert!(
         e.0.contains("expanding $B would") && e.is_over_cap(),
@@ -197,7 +233,7 @@ fn an_expansion_bomb_names_the_variable() {
 
     // The same from a file value: named by its key.
     let e = timed(|| {
-        with_env(&[("B", bomb.as_str())], |h| {
+        with_caps(SMALL, &[("B", bomb.as_str())], |h| {
             load_text("[context.secrets]\ny = \"$B\"\n", "file f", h)
         })
     })
@@ -212,15 +248,15 @@ fn an_expansion_bomb_names_the_variable() {
 /// Many values each under the value cap stop at the total.
 #[test]
 fn many_expanded_values_stop_at_the_total() {
-    let big = "x".repeat(10 << 20);
+    let big = "x".repeat(SMALL.value_bytes / 16 * 10);
     let names: Vec<String> = (0..8)
         .map(|i| format!("PREFECT__CONTEXT__SECRETS__K{i}"))
         .collect();
     let mut env = vec![("H", big.as_str())];
     env.extend(names.iter().map(|n| (n.as_str(), "$H")));
-    let e = with_env(&env, startup).unwrap_err();
+    let e = with_caps(SMALL, &env, startup).unwrap_err();
     assert!(
-        e.0.contains("67108864 bytes (64 MiB)") && e.is_over_cap(),
+        e.0.contains("more than 262144 bytes") && e.is_over_cap(),
         "{}",
         e.0
     );
@@ -230,7 +266,7 @@ fn many_expanded_values_stop_at_the_total() {
         e.0
     );
     // Six of them fit.
-    assert!(with_env(&env[..7], startup).is_ok());
+    assert!(with_caps(SMALL, &env[..7], startup).is_ok());
 }
 
 /// Ten rounds of one reference each keep a doubling chain small (Prefect's own rule);
@@ -240,13 +276,13 @@ fn many_expanded_values_stop_at_the_total() {
 fn references_stop_at_the_value_cap() {
     let text = format!(
         "[s]\na = \"{}\"\nok = \"${{s.a}}${{s.a}}\"\nb = \"{}\"\n",
-        "x".repeat(6 << 20),
+        "x".repeat(SMALL.value_bytes / 16 * 6),
         "${s.a}".repeat(3)
     );
-    let e = with_env(&[], |h| load_text(&text, "file f", h)).unwrap_err();
+    let e = with_caps(SMALL, &[], |h| load_text(&text, "file f", h)).unwrap_err();
     assert!(e.0.contains("configuration key s.b:"), "{}", e.0);
     assert!(
-        e.0.contains("16777216 bytes (16 MiB)") && e.is_over_cap(),
+        e.0.contains("longer than 65536 bytes") && e.is_over_cap(),
         "{}",
         e.0
     );
@@ -257,14 +293,15 @@ fn references_stop_at_the_value_cap() {
 /// times counts towards the total.
 #[test]
 fn copies_of_a_big_list_stop_at_the_total() {
-    let items = vec!["1"; 1 << 19].join(",");
+    // A list weighing a quarter of the total.
+    let items = vec!["1"; SMALL.config_bytes / 4 / VALUE_OVERHEAD].join(",");
     let mut text = format!("[s]\na = [{items}]\n");
     for i in 0..40 {
         text.push_str(&format!("k{i} = \"${{s.a}}\"\n"));
     }
-    let e = with_env(&[], |h| load_text(&text, "file f", h)).unwrap_err();
+    let e = with_caps(SMALL, &[], |h| load_text(&text, "file f", h)).unwrap_err();
     assert!(
-        e.0.contains("configuration key s.k") && e.0.contains("64 MiB"),
+        e.0.contains("configuration key s.k") && e.0.contains("more than 262144 bytes"),
         "{}",
         e.0
     );

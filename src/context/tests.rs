@@ -20,6 +20,7 @@ fn state_with(env: &[(&str, &str)]) -> State {
         &Host {
             env: &env,
             accounts: &NoAccounts,
+            limits: crate::config::Limits::DEFAULT,
         },
         cwd,
     )
@@ -112,6 +113,7 @@ fn loading_a_file_keeps_secrets_set_before() {
             &Host {
                 env: &env,
                 accounts: &NoAccounts,
+                limits: crate::config::Limits::DEFAULT,
             },
         )
         .unwrap();

@@ -62,6 +62,7 @@ pub fn near_misses(store: &Store, state: &State, name: &str) -> Vec<String> {
     let host = Host {
         env: &env,
         accounts: store.accounts(),
+        limits: store.limits(),
     };
     out.extend(other_files(&host, state, name));
     out.extend(prefect3_configured(state));

@@ -108,7 +108,11 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
 /// `~/.prefect/.credentials/auth_token`, expanded as Python expands it; `None` when it
 /// cannot be a path.
 fn credentials_path(env: &Environment, accounts: &dyn Accounts) -> Result<Option<PathBuf>, Error> {
-    let host = Host { env, accounts };
+    let host = Host {
+        env,
+        accounts,
+        limits: crate::config::Limits::DEFAULT,
+    };
     let path = expanduser(&PyStr::from("~/.prefect/.credentials/auth_token"), &host)?;
     Ok(crate::config::to_path(&path))
 }
