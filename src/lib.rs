@@ -46,6 +46,28 @@ mod header_text;
 #[path = "../tests/support/source_files.rs"]
 mod source_files;
 
+/// Registers [`cli::note_stdout_at_start`] as a
+/// constructor of the program that expands it (ELF `.init_array`, Mach-O
+/// `__mod_init_func`): constructors run before Rust's runtime replaces a closed standard
+/// output with `/dev/null`. A macro, expanded in the command line's `main` file only, so
+/// that the library itself, loaded by C, Go and Ruby programs, registers no constructor.
+#[macro_export]
+macro_rules! note_stdout_at_start {
+    () => {
+        // SAFETY: the loader calls each entry of these sections as a C function before
+        // `main`; this one is an `extern "C" fn()` (the arguments glibc passes are
+        // ignored under the C calling convention) that needs nothing initialized.
+        #[cfg(unix)]
+        #[used]
+        #[cfg_attr(
+            target_vendor = "apple",
+            unsafe(link_section = "__DATA,__mod_init_func")
+        )]
+        #[cfg_attr(not(target_vendor = "apple"), unsafe(link_section = ".init_array"))]
+        static NOTE_STDOUT_AT_START: extern "C" fn() = $crate::cli::note_stdout_at_start;
+    };
+}
+
 /// What the command line (`src/bin/prefect-secrets.rs`) uses: the same core the C layer
 /// calls, without C types. Not an API: hidden from the documentation and free to change.
 #[doc(hidden)]
