@@ -181,8 +181,9 @@ func cloud(t *testing.T, url, tok string) {
 
 // blocksServer answers what Prefect 3's Secret.load(name) asks (GET
 // <api>/block_types/slug/secret/block_documents/name/<name>?include_secrets=true) with
-// a block document whose data.value is the secret, 404 for other names, and logs the
-// Authorization header of each request.
+// a block document whose data.value is the secret, Prefect's 404 for other names
+// ({"detail": "Block document not found"}; a bare 404 means a wrong API URL), and logs
+// the Authorization header of each request.
 type blocksServer struct {
 	*httptest.Server
 	mu     sync.Mutex
@@ -198,7 +199,9 @@ func newBlocksServer(t *testing.T, values map[string]string) *blocksServer {
 		s.auths = append(s.auths, r.Header.Get("Authorization"))
 		value, ok := s.values[strings.TrimPrefix(r.URL.Path, "/api/block_types/slug/secret/block_documents/name/")]
 		if !ok || r.URL.RawQuery != "include_secrets=true" {
+			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"detail": "Block document not found"}`)
 			return
 		}
 		fmt.Fprintf(w, `{"id": "6f1a2b3c-0000-4000-8000-000000000001", "data": {"value": %s}}`, value)
