@@ -82,6 +82,10 @@ typedef int32_t SecretServerFlavor;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The results of one `secret_get_many` call: for each name, its status and, when that is
+// `SECRET_OK`, its value (NUL-terminated), else the failure's message. Opaque to C.
+typedef struct SecretBatch SecretBatch;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -143,6 +147,57 @@ int32_t secret_get_json_alloc_within(const char *name,
 // `secret_get_json_alloc`. NULL is ignored. Passing any other pointer, or one already
 // freed, is undefined behaviour, as with `free`.
 void secret_free(char *value);
+
+// Resolves each of the `count` names in `names` as `secret_get` (or, with `json`,
+// `secret_get_json`) would resolve it alone, all from one configuration, and stores the
+// results in a new batch at `*out`; read it with `secret_batch_status`,
+// `secret_batch_value` and `secret_batch_error`, and free it with `secret_batch_free`.
+//
+// With the Prefect 3 flavour the names the server has are asked in one request per 200
+// names (`POST /block_documents/filter`, after a CSRF token when the server wants one);
+// with Prefect 0.5.3's, one request per name, back to back on one connection. Local
+// secrets, cached and reused values are answered as by `secret_get`.
+//
+// Returns `SECRET_OK` when every name was resolved or not found. When any name failed,
+// returns the first failure's status, and `secret_last_error()` says how many failed and
+// why the first did; the batch is made all the same (each entry has its own status and
+// message). `*out` is NULL only when the call itself is refused:
+// `SECRET_ERR_INVALID_ARGUMENT` for a NULL `out`, a NULL `names` with a `count` above 0,
+// or a `count` above 1048576. A NULL or non-UTF-8 name fails its own entry
+// (`SECRET_ERR_INVALID_ARGUMENT`). `count` may be 0 (an empty batch).
+int32_t secret_get_many(const char *const *names, size_t count, bool json, SecretBatch **out);
+
+// Like `secret_get_many`, but every server exchange the call makes ends within
+// `max_seconds` as well (see `secret_get_alloc_within`); names not resolved by then fail
+// with `SECRET_ERR_CLIENT` ("the call's deadline passed"). `max_seconds` must be
+// positive, finite and below 1e9, else `SECRET_ERR_INVALID_ARGUMENT` (and `*out` NULL).
+int32_t secret_get_many_within(const char *const *names,
+                               size_t count,
+                               bool json,
+                               double max_seconds,
+                               SecretBatch **out);
+
+// How many entries `batch` has (the `count` it was made with); 0 for NULL.
+size_t secret_batch_len(const SecretBatch *batch);
+
+// The status of entry `index` of `batch`: `SECRET_OK` (it has a value),
+// `SECRET_NOT_FOUND`, or the error that name met (its message: `secret_batch_error`).
+// `SECRET_ERR_INVALID_ARGUMENT` for a NULL batch or an index past the end.
+int32_t secret_batch_status(const SecretBatch *batch, size_t index);
+
+// The value of entry `index` of `batch` when its status is `SECRET_OK`: its bytes and a
+// terminating NUL, owned by the batch (valid until `secret_batch_free`); `*out_len` (when
+// `out_len` is not NULL) is its length without the NUL. NULL, with `*out_len` 0, for any
+// other status, a NULL batch or an index past the end.
+const char *secret_batch_value(const SecretBatch *batch, size_t index, size_t *out_len);
+
+// Why entry `index` of `batch` failed, in plain words (never a secret value), owned by
+// the batch; NULL when it did not fail, for a NULL batch or an index past the end.
+const char *secret_batch_error(const SecretBatch *batch, size_t index);
+
+// Wipes every value of `batch` and frees it. NULL is ignored. Passing any other pointer,
+// or a batch already freed, is undefined behaviour, as with `free`.
+void secret_batch_free(SecretBatch *batch);
 
 // Sets the `[cloud]` setting `key` (`"cache_ttl"` or `"cloud.cache_ttl"`, in any case)
 // from text, as the typed setters below do: `"true"`/`"false"` (any case) for a switch,

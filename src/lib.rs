@@ -75,9 +75,20 @@ pub mod cli {
     pub use crate::error::Error;
     pub use crate::ffi::status::SecretStatus;
     pub use crate::report::{explain::explain, secret_names, view::config_view};
-    pub use crate::resolve::{Format, get};
+    pub use crate::resolve::{Format, get, get_many};
     pub use crate::store::global;
     pub use crate::sys::{note_stdout_at_start, stdout_closed_at_start};
+
+    /// `text` as a JSON string, as the values of `Format::Json` are written (Python's
+    /// `json.dumps`: non-ASCII escaped).
+    pub fn json_string(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        crate::pyjson::to_json(
+            &crate::value::Value::Str(crate::pystr::PyStr::from(text)),
+            &mut out,
+        );
+        out
+    }
 
     /// `secret_config_set(key, text)` on the process-wide store.
     pub fn set_setting(key: &str, text: &str) -> Result<(), Error> {
@@ -118,7 +129,7 @@ pub mod testing {
         pub use crate::report::{explain, secret_names, view};
     }
     pub mod resolve {
-        pub use crate::resolve::{Format, get};
+        pub use crate::resolve::{Format, get, get_many};
     }
     pub mod server {
         pub use crate::server::{cache, transport::with_deadline};

@@ -41,6 +41,58 @@ pub fn get<R>(
     server::get(&request, name, format, sink)
 }
 
+/// Resolves several names at once (a batch get): one outcome per name, in order, each
+/// what [`get`] gives for that name. All of them are resolved from one snapshot (one
+/// configuration); the names the server has are asked together (`server::get_many`).
+/// `sink(i, bytes)` receives the rendered value of `names[i]`.
+pub fn get_many<R>(
+    store: &Store,
+    names: &[&str],
+    format: Format,
+    mut sink: impl FnMut(usize, &[u8]) -> R,
+) -> Vec<Result<Option<R>, Error>> {
+    let snapshot = store.snapshot();
+    let state = match snapshot.loaded.as_ref() {
+        Ok(state) => state,
+        Err(e) => return names.iter().map(|_| Err(e.clone())).collect(),
+    };
+    let mut remote = Vec::new();
+    let mut out: Vec<Result<Option<R>, Error>> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let mut one = Some(|bytes: &[u8]| sink(i, bytes));
+        out.push(match answer_locally(state, name, format, &mut one) {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => {
+                remote.push(i);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        });
+    }
+    if remote.is_empty() {
+        return out;
+    }
+    let settings = match state.server_settings() {
+        Ok(settings) => settings,
+        Err(e) => {
+            for i in remote {
+                out[i] = Err(e.clone());
+            }
+            return out;
+        }
+    };
+    let request = Request {
+        version: snapshot.version,
+        settings: &settings,
+        accounts: store.accounts(),
+    };
+    let asked: Vec<&str> = remote.iter().map(|&i| names[i]).collect();
+    for (i, answer) in remote.into_iter().zip(server::get_many(&request, &asked)) {
+        out[i] = answer.map(|found| found.map(|r| sink(i, r.bytes(format))));
+    }
+    out
+}
+
 /// Steps 1, 2 and 4 on `state`: `Some` with the answer, or `None` when the server has it.
 /// Inlined: it is most of a local get.
 #[inline(always)]

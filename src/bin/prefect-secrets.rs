@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! prefect-secrets get NAME [--json]
+//! prefect-secrets get NAME NAME... --json
 //! prefect-secrets explain NAME
 //! prefect-secrets config [--show-sources]
 //! prefect-secrets list
@@ -14,7 +15,10 @@
 //! `get` resolves NAME exactly as the C ABI's `secret_get` / `secret_get_json` do (the same
 //! core call, `resolve::get` on the process-wide store) and prints the value and a newline.
 //! Exit status: 0 found, 1 not found (Python's None; nothing printed), 2 an error or a
-//! usage mistake, with the message on stderr. `explain` and `config` print what
+//! usage mistake, with the message on stderr. With several names (`--json` needed) `get`
+//! is a batch get (`resolve::get_many`, as `secret_get_many`): one JSON object of each
+//! name's value (`null` when not found) on one line, exit 0 when every name resolved or
+//! was not found, else 2 with each failure on stderr and nothing on stdout. `explain` and `config` print what
 //! `secret_explain` and `secret_config_view` write (the same core calls); `list` the names
 //! in `context.secrets` (under Prefect 3, the server's Secret blocks). They exit 0, or 2
 //! on an error.
@@ -55,10 +59,12 @@ struct Command {
 const COMMANDS: &[Command] = &[
     Command {
         name: "get",
-        usage: "get NAME [--json]",
+        usage: "get NAME [NAME...] [--json]",
         help: "print the secret NAME as Prefect's Secret(NAME).get() resolves it:\n      \
                a string as its text, anything else as compact JSON (--json: always JSON).\n      \
-               Exit status 0 found, 1 not found (None), 2 error (message on stderr).",
+               Exit status 0 found, 1 not found (None), 2 error (message on stderr).\n      \
+               Several names (with --json), asked together: one JSON object\n      \
+               {\"NAME\": value or null, ...}; exit 0 unless a name failed (then 2).",
         run: get,
     },
     Command {
@@ -189,14 +195,20 @@ fn parse(args: &[String]) -> Parsed {
     Parsed::Args { flags, operands }
 }
 
-/// A subcommand's flags (each one of `known`) and exactly `operands` operands (named
-/// `what` in messages); `Err` is the exit status when help was asked for or on a usage
-/// mistake.
+/// How many operands a subcommand takes.
+#[derive(Clone, Copy)]
+enum Operands {
+    Exactly(usize),
+    AtLeastOne,
+}
+
+/// A subcommand's flags (each one of `known`) and its `operands` (named `what` in
+/// messages); `Err` is the exit status when help was asked for or on a usage mistake.
 fn arguments(
     command: &str,
     args: &[String],
     known: &[&str],
-    operands: usize,
+    operands: Operands,
     what: &str,
 ) -> Result<(Vec<String>, Vec<String>), u8> {
     let (flags, found) = match parse(args) {
@@ -206,11 +218,15 @@ fn arguments(
     if let Some(other) = flags.iter().find(|f| !known.contains(&f.as_str())) {
         return Err(usage_error(&format!("{command}: unknown option '{other}'")));
     }
-    if found.len() != operands {
-        return Err(usage_error(&match operands {
-            0 => format!("{command}: takes no operands"),
-            _ => format!("{command}: expected exactly one {what}"),
-        }));
+    let message = match (operands, found.len()) {
+        (Operands::Exactly(n), m) if n == m => None,
+        (Operands::AtLeastOne, m) if m > 0 => None,
+        (Operands::Exactly(0), _) => Some(format!("{command}: takes no operands")),
+        (Operands::Exactly(_), _) => Some(format!("{command}: expected exactly one {what}")),
+        (Operands::AtLeastOne, _) => Some(format!("{command}: expected a {what}")),
+    };
+    if let Some(message) = message {
+        return Err(usage_error(&message));
     }
     Ok((flags, found))
 }
@@ -258,7 +274,7 @@ fn stdout() -> io::Result<impl Write> {
 
 /// `explain NAME`.
 fn explain(args: &[String]) -> u8 {
-    match arguments("explain", args, &[], 1, "NAME") {
+    match arguments("explain", args, &[], Operands::Exactly(1), "NAME") {
         Ok((_, operands)) => print_out(&[cli::explain(cli::global(), &operands[0]).as_bytes()]),
         Err(status) => status,
     }
@@ -266,7 +282,13 @@ fn explain(args: &[String]) -> u8 {
 
 /// `config [--show-sources]`.
 fn config(args: &[String]) -> u8 {
-    let show_sources = match arguments("config", args, &["--show-sources"], 0, "") {
+    let show_sources = match arguments(
+        "config",
+        args,
+        &["--show-sources"],
+        Operands::Exactly(0),
+        "",
+    ) {
         Ok((flags, _)) => !flags.is_empty(),
         Err(status) => return status,
     };
@@ -278,7 +300,7 @@ fn config(args: &[String]) -> u8 {
 
 /// `list`.
 fn list(args: &[String]) -> u8 {
-    if let Err(status) = arguments("list", args, &[], 0, "") {
+    if let Err(status) = arguments("list", args, &[], Operands::Exactly(0), "") {
         return status;
     }
     match cli::secret_names(cli::global()) {
@@ -290,9 +312,10 @@ fn list(args: &[String]) -> u8 {
     }
 }
 
-/// `get NAME [--json]`.
+/// `get NAME [NAME...] [--json]`.
 fn get(args: &[String]) -> u8 {
-    let (flags, operands) = match arguments("get", args, &["--json"], 1, "NAME") {
+    let (flags, operands) = match arguments("get", args, &["--json"], Operands::AtLeastOne, "NAME")
+    {
         Ok(parsed) => parsed,
         Err(status) => return status,
     };
@@ -301,19 +324,67 @@ fn get(args: &[String]) -> u8 {
     } else {
         Format::Json
     };
-    let name = &operands[0];
-    match cli::get(cli::global(), name, format, |value| {
-        print_out(&[value, b"\n"])
-    }) {
-        Ok(Some(status)) => status,
-        Ok(None) => NOT_FOUND,
-        Err(e) => report(&e),
+    if let [name] = &operands[..] {
+        return match cli::get(cli::global(), name, format, |value| {
+            print_out(&[value, b"\n"])
+        }) {
+            Ok(Some(status)) => status,
+            Ok(None) => NOT_FOUND,
+            Err(e) => report(&e),
+        };
     }
+    if format != Format::Json {
+        return usage_error("get: several names need --json (they are printed as one JSON object)");
+    }
+    get_many(&operands)
+}
+
+/// `get NAME NAME... --json`: one JSON object, each name once, in the order given.
+fn get_many(names: &[String]) -> u8 {
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| seen.insert(*n))
+        .collect();
+    let mut values: Vec<Option<Vec<u8>>> = vec![None; names.len()];
+    let results = cli::get_many(cli::global(), &names, Format::Json, |i, value| {
+        values[i] = Some(value.to_vec());
+    });
+    let mut failed = false;
+    for (name, result) in names.iter().zip(&results) {
+        if let Err(e) = result {
+            failed = true;
+            report_for(name, e);
+        }
+    }
+    if failed {
+        return ERROR;
+    }
+    let mut object = b"{".to_vec();
+    for (i, (name, value)) in names.iter().zip(&values).enumerate() {
+        if i > 0 {
+            object.extend_from_slice(b", ");
+        }
+        object.extend(cli::json_string(name));
+        object.extend_from_slice(b": ");
+        object.extend_from_slice(value.as_deref().unwrap_or(b"null"));
+    }
+    object.extend_from_slice(b"}\n");
+    print_out(&[&object])
 }
 
 /// Reports a library error as the C ABI would describe it: the status, then the message.
 fn report(e: &Error) -> u8 {
-    let status = SecretStatus::describe(SecretStatus::of(e.kind) as i32).trim_end_matches('\0');
-    complain(&format!("{status}: {}", e.message));
+    complain(&format!("{}: {}", describe(e), e.message));
     ERROR
+}
+
+/// Reports the error of one name of a batch.
+fn report_for(name: &str, e: &Error) {
+    complain(&format!("{name:?}: {}: {}", describe(e), e.message));
+}
+
+fn describe(e: &Error) -> &'static str {
+    SecretStatus::describe(SecretStatus::of(e.kind) as i32).trim_end_matches('\0')
 }

@@ -10,6 +10,7 @@
 // these modules from here; `ffi::tests` checks that each goes through the boundary).
 pub mod status;
 
+pub mod batch;
 pub mod get;
 
 pub mod config;
@@ -24,6 +25,7 @@ pub mod boundary;
 
 /// Every export, for the Rust tests that call the C ABI (the command line uses the core).
 pub mod api {
+    pub use super::batch::*;
     pub use super::config::*;
     pub use super::context::*;
     pub use super::get::*;

@@ -22,6 +22,7 @@ pub mod reuse;
 pub mod tcp;
 pub mod transport;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,32 +50,100 @@ pub fn get<R>(
     format: Format,
     sink: impl FnOnce(&[u8]) -> R,
 ) -> Result<Option<R>, Error> {
-    let version = request.version;
-    let (window, ttl, max_entries) = request
-        .settings
-        .limits
-        .as_ref()
-        .map_or((Duration::ZERO, Duration::ZERO, 0), |l| {
-            (l.reuse_window, l.cache_ttl, l.cache_max_entries)
-        });
-    let remembered = if ttl.is_zero() {
-        None
-    } else {
-        cache::lookup(version, name)
-    };
-    let rendered = match remembered.or_else(|| reuse::recall(version, name)) {
+    let keep = Keep::of(request);
+    let rendered = match keep.recall(name) {
         Some(r) => r,
         None => match (flavors::chosen(request.settings)?.fetch)(request, name)? {
             None => return Ok(None),
-            Some(value) => {
-                let r = Arc::new(Rendered::of(&value));
-                cache::insert(version, name, ttl, max_entries, r.clone());
-                reuse::remember(version, name, window, r.clone());
-                r
-            }
+            Some(value) => keep.remember(name, &value),
         },
     };
     Ok(Some(sink(rendered.bytes(format))))
+}
+
+/// Asks the server for several names at once (a batch get): one outcome per name, in
+/// order, each what [`get`] gives for it. Cached and reused values are answered as by
+/// `get`; the rest go to the flavour's `fetch_many`, each name once.
+pub fn get_many(request: &Request, names: &[&str]) -> Vec<Result<Option<Arc<Rendered>>, Error>> {
+    let keep = Keep::of(request);
+    let mut out: Vec<Option<Result<Option<Arc<Rendered>>, Error>>> = names
+        .iter()
+        .map(|name| keep.recall(name).map(|r| Ok(Some(r))))
+        .collect();
+    let mut seen = HashSet::new();
+    let ask: Vec<&str> = names
+        .iter()
+        .zip(&out)
+        .filter(|(name, known)| known.is_none() && seen.insert(**name))
+        .map(|(name, _)| *name)
+        .collect();
+    if !ask.is_empty() {
+        let fetched = match flavors::chosen(request.settings) {
+            Ok(asker) => (asker.fetch_many)(request, &ask),
+            Err(e) => ask.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let by_name: HashMap<&str, Result<Option<Arc<Rendered>>, Error>> = ask
+            .iter()
+            .zip(fetched)
+            .map(|(name, r)| (*name, r.map(|v| v.map(|v| keep.remember(name, &v)))))
+            .collect();
+        for (name, slot) in names.iter().zip(&mut out) {
+            if slot.is_none() {
+                *slot = Some(by_name.get(name).cloned().unwrap_or_else(|| {
+                    Err(Error::new(
+                        ErrorKind::Internal,
+                        "the flavour's batch answered fewer names than it was asked",
+                    ))
+                }));
+            }
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
+/// Where fetched values are kept under the request's snapshot: the time-to-live cache and
+/// this thread's reuse window.
+struct Keep {
+    version: Version,
+    window: Duration,
+    ttl: Duration,
+    max_entries: u64,
+}
+
+impl Keep {
+    fn of(request: &Request) -> Keep {
+        let (window, ttl, max_entries) = request
+            .settings
+            .limits
+            .as_ref()
+            .map_or((Duration::ZERO, Duration::ZERO, 0), |l| {
+                (l.reuse_window, l.cache_ttl, l.cache_max_entries)
+            });
+        Keep {
+            version: request.version,
+            window,
+            ttl,
+            max_entries,
+        }
+    }
+
+    /// A value kept for `name`: the cache's (when on), else this thread's last fetch.
+    fn recall(&self, name: &str) -> Option<Arc<Rendered>> {
+        let cached = if self.ttl.is_zero() {
+            None
+        } else {
+            cache::lookup(self.version, name)
+        };
+        cached.or_else(|| reuse::recall(self.version, name))
+    }
+
+    /// Renders a fetched value and keeps it.
+    fn remember(&self, name: &str, value: &Value) -> Arc<Rendered> {
+        let r = Arc::new(Rendered::of(value));
+        cache::insert(self.version, name, self.ttl, self.max_entries, r.clone());
+        reuse::remember(self.version, name, self.window, r.clone());
+        r
+    }
 }
 
 /// `response.json()`, on a reply that must be UTF-8.

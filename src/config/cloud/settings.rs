@@ -83,6 +83,9 @@ pub struct Prefect3 {
     pub retries: ClientRetries,
     /// `client.custom_headers`, in order (values are credentials).
     pub custom_headers: Vec<(String, Zeroizing<String>)>,
+    /// `client.csrf_support_enabled`: whether a request that changes something (a batch
+    /// get's POST) first fetches a CSRF token, when the server is not Prefect Cloud.
+    pub csrf_support: bool,
     /// What Prefect 3's settings change in the transport (see [`Prefect3::limits`]).
     pub transport: Prefect3Transport,
     /// The active profile's name, and the other profiles that set a connection setting
@@ -290,6 +293,7 @@ fn prefect3(cloud: &Dict, read: &Result<Arc<Prefect3Settings>, Error>) -> Result
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        csrf_support: p3.client_csrf_support_enabled.value,
         transport: Prefect3Transport {
             connect_timeout: unset(key::CONNECT_TIMEOUT).then_some(seconds),
             request_timeout: unset(key::REQUEST_TIMEOUT).then_some(seconds),

@@ -6,6 +6,9 @@
 //! Prefect's client prefers it, else `PREFECT_API_KEY` (Bearer), else none.
 
 mod client;
+mod csrf;
+
+use std::collections::{HashMap, HashSet};
 
 use crate::config::cloud::settings::{ReadFrom, Sourced};
 use crate::config::cloud::url::{check_url, shown_url};
@@ -118,11 +121,7 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
         return Ok(None);
     }
     if name.len() > MAX_NAME_BYTES {
-        return Err(Error::client(format!(
-            "the secret name is {} bytes long, more than the {MAX_NAME_BYTES} bytes a Prefect \
-             server accepts in a request URL",
-            name.len()
-        )));
+        return Err(too_long(name));
     }
     let path = format!(
         "block_types/slug/secret/block_documents/name/{}?include_secrets=true",
@@ -131,7 +130,13 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
     let Some(reply) = api.get(&path)? else {
         return Ok(None);
     };
-    let Value::Dict(mut document) = decode_reply(&reply.body, "block document")? else {
+    value_of(decode_reply(&reply.body, "block document")?)
+}
+
+/// A Secret block document's value, as `Secret.load(name).get()` gives it: `data.value`,
+/// a string through `json.loads` (kept when not JSON); JSON `null` is None.
+fn value_of(document: Value) -> Result<Option<Value>, Error> {
+    let Value::Dict(mut document) = document else {
         return Err(Error::client(
             "the Prefect server's block document is not a JSON object",
         ));
@@ -151,6 +156,101 @@ pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
             "the secret value cannot be decoded: {e}"
         ))),
     }
+}
+
+/// Most names one filter request asks for: the server's largest page
+/// (`PREFECT_API_DEFAULT_LIMIT`), and each name matches at most one Secret block.
+pub const PAGE: usize = 200;
+
+/// A batch get: `POST {api}/block_documents/filter` for the Secret blocks of up to
+/// [`PAGE`] names at a time (anonymous ones included, as the single get finds them),
+/// with their values; a name the server does not list is not found. Names no block can
+/// have are not asked for, as in [`fetch`].
+pub fn fetch_many(request: &Request, names: &[&str]) -> Vec<Result<Option<Value>, Error>> {
+    let api = match Api::new(request) {
+        Ok(api) => api,
+        Err(e) => return names.iter().map(|_| Err(e.clone())).collect(),
+    };
+    let mut found: HashMap<&str, Result<Option<Value>, Error>> = HashMap::new();
+    let mut ask: Vec<&str> = Vec::new();
+    let mut asked: HashSet<&str> = HashSet::new();
+    for name in names {
+        if !is_block_name(name) {
+            found.insert(name, Ok(None));
+        } else if name.len() > MAX_NAME_BYTES {
+            found.insert(name, Err(too_long(name)));
+        } else if asked.insert(name) {
+            ask.push(name);
+        }
+    }
+    for page in ask.chunks(PAGE) {
+        match filter_page(&api, page) {
+            Ok(documents) => {
+                // Only the names asked for (a server listing others is ignored).
+                for (name, document) in documents {
+                    if let Some(name) = asked.get(name.as_str()) {
+                        found.insert(name, value_of(document));
+                    }
+                }
+            }
+            Err(e) => {
+                for name in page {
+                    found.insert(name, Err(e.clone()));
+                }
+            }
+        }
+    }
+    names
+        .iter()
+        .map(|name| found.get(name).cloned().unwrap_or(Ok(None)))
+        .collect()
+}
+
+/// One filter request: the documents the server lists, by name.
+fn filter_page(api: &Api, page: &[&str]) -> Result<Vec<(String, Value)>, Error> {
+    let Some(reply) = api.post("block_documents/filter", &filter_body(page))? else {
+        return Err(Error::client(
+            "the Prefect server answered HTTP 404 to the block document filter",
+        ));
+    };
+    let Value::List(mut documents) = decode_reply(&reply.body, "list of block documents")? else {
+        return Err(Error::client(
+            "the Prefect server's list of block documents is not a JSON array",
+        ));
+    };
+    std::mem::take(&mut documents.0)
+        .into_iter()
+        .map(|d| match &d {
+            Value::Dict(fields) => match fields.get("name") {
+                Some(Value::Str(n)) => Ok((n.to_string_lossy(), d)),
+                _ => Err(Error::client("a block document in the list has no name")),
+            },
+            _ => Err(Error::client(
+                "the list of block documents holds a non-object",
+            )),
+        })
+        .collect()
+}
+
+/// The filter's JSON body (what Prefect's `BlockDocumentFilter` reads); the names are
+/// block names (letters, digits, dashes), which JSON holds as they are.
+fn filter_body(page: &[&str]) -> Vec<u8> {
+    let names: Vec<String> = page.iter().map(|n| format!("\"{n}\"")).collect();
+    format!(
+        "{{\"block_types\": {{\"slug\": {{\"any_\": [\"secret\"]}}}}, \
+         \"block_documents\": {{\"name\": {{\"any_\": [{}]}}, \"is_anonymous\": {{\"eq_\": null}}}}, \
+         \"include_secrets\": true, \"limit\": {PAGE}, \"offset\": 0}}",
+        names.join(", ")
+    )
+    .into_bytes()
+}
+
+fn too_long(name: &str) -> Error {
+    Error::client(format!(
+        "the secret name is {} bytes long, more than the {MAX_NAME_BYTES} bytes a Prefect \
+         server accepts in a request URL",
+        name.len()
+    ))
 }
 
 /// The names of the Secret blocks (`prefect-secrets list`), sorted: `GET

@@ -19,6 +19,10 @@ use super::Request;
 /// Asks the server for one secret: `Ok(None)` is Python's None.
 pub type Fetch = fn(&Request, &str) -> Result<Option<Value>, Error>;
 
+/// Asks the server for several secrets (a batch get): one outcome per name, in order,
+/// each what [`Fetch`] would give for that name alone.
+pub type FetchMany = fn(&Request, &[&str]) -> Vec<Result<Option<Value>, Error>>;
+
 /// What `secret_explain` says about asking for one secret, without asking: lines of the
 /// report (the API, the URL, the credential's source), never a credential or a value.
 /// `Sources` says where each `cloud.*` value came from.
@@ -26,6 +30,7 @@ pub type Explain = fn(&Request, &str, &Sources) -> Vec<String>;
 
 pub struct Asker {
     pub fetch: Fetch,
+    pub fetch_many: FetchMany,
     pub explain: Explain,
 }
 
@@ -33,10 +38,15 @@ pub struct Asker {
 static FLAVORS: [Asker; names::FLAVORS.len()] = [
     Asker {
         fetch: v053::fetch,
+        // Prefect 0.5.3's GraphQL fails a whole query on any error, so one query for many
+        // names could turn one bad name into errors for the others: asked one by one,
+        // back to back on the kept-alive connection.
+        fetch_many: |request, names| names.iter().map(|n| v053::fetch(request, n)).collect(),
         explain: v053::explain,
     },
     Asker {
         fetch: blocks::fetch,
+        fetch_many: blocks::fetch_many,
         explain: blocks::explain,
     },
 ];

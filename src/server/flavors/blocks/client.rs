@@ -2,8 +2,12 @@
 //! the transport limits and the retries, as Prefect 3's `PrefectClient` sets them up;
 //! and how its replies are judged.
 
+use std::time::SystemTime;
+
 use ureq::http::{HeaderName, HeaderValue, Uri};
 use zeroize::Zeroizing;
+
+use super::csrf::{self, Csrf};
 
 use crate::config::cloud::settings::{Limits, Prefect3};
 use crate::config::cloud::url::{check_url, shown_url};
@@ -12,7 +16,7 @@ use crate::pyjson;
 use crate::server::Request;
 use crate::server::base64;
 use crate::server::retry::{self, Sleeper};
-use crate::server::transport::{self, Method, Reply};
+use crate::server::transport::{self, Failure, Method, Reply, Retry};
 use crate::value::Value;
 
 pub struct Api<'a> {
@@ -67,23 +71,86 @@ impl<'a> Api<'a> {
     /// for a 404 about the object asked for, an error for anything else (a 404 of a
     /// route the server does not have says the URL is wrong).
     pub fn get(&self, path: &str) -> Result<Option<Reply>, Error> {
-        let url = check_url(
+        let url = self.url(path)?;
+        let reply = self.retrying(|| self.send(Method::Get, &url, &self.headers))?;
+        self.judge(reply, &url)
+    }
+
+    /// `POST {api}/{path}` with a JSON body, judged as [`Api::get`]: with Prefect's
+    /// retries, and a CSRF token first when the server wants one. A reply saying the
+    /// token is invalid drops it and counts as a failed try, as in Prefect's client
+    /// (the next try fetches a new one).
+    pub fn post(&self, path: &str, body: &[u8]) -> Result<Option<Reply>, Error> {
+        let url = self.url(path)?;
+        let reply = self.retrying(|| {
+            let mut headers = self.headers.clone();
+            if let Csrf::Token(token) = self.csrf().map_err(never)? {
+                headers.extend(token.headers().map_err(never)?);
+            }
+            let reply = self.send(Method::Post(Some(body)), &url, &headers)?;
+            if reply.status == 403 && contains(&reply.body, b"Invalid CSRF token") {
+                csrf::forget(&self.base);
+                return Err(Failure {
+                    error: Error::client(
+                        "the Prefect server refused the CSRF token (HTTP 403 \"Invalid CSRF \
+                         token or client identifier.\")",
+                    ),
+                    retry: Retry::Always,
+                });
+            }
+            Ok(reply)
+        })?;
+        self.judge(reply, &url)
+    }
+
+    /// What the server wants before a change request (`csrf`).
+    fn csrf(&self) -> Result<Csrf, Error> {
+        if !csrf::wanted(&self.base, self.p3.csrf_support) {
+            return Ok(Csrf::Off);
+        }
+        csrf::current(&self.base, SystemTime::now(), |path| {
+            let url = self.url(path)?;
+            let reply = self.retrying(|| self.send(Method::Get, &url, &self.headers))?;
+            // An older server (404) or one with the protection off (422) wants none.
+            let off = reply.status == 404
+                || (reply.status == 422 && contains(&reply.body, b"CSRF protection is disabled."));
+            if off {
+                return Ok(None);
+            }
+            match self.judge(reply, &url)? {
+                Some(reply) => csrf::decode(&reply.body).map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn url(&self, path: &str) -> Result<Uri, Error> {
+        check_url(
             &format!("{}/{path}", self.base),
             "the Prefect API URL",
             &self.limits,
-        )?;
-        let proxies = &self.request.settings.proxies;
-        let reply = retry::Client::default().send(&self.p3.retries, &mut Sleeper, || {
-            transport::send(
-                Method::Get,
-                &url,
-                self.auth.as_ref(),
-                &self.headers,
-                &self.limits,
-                proxies,
-            )
-        })?;
-        self.judge(reply, &url)
+        )
+    }
+
+    /// Sends with Prefect's retries; `attempt` makes one request.
+    fn retrying(&self, attempt: impl FnMut() -> Result<Reply, Failure>) -> Result<Reply, Error> {
+        retry::Client::default().send(&self.p3.retries, &mut Sleeper, attempt)
+    }
+
+    fn send(
+        &self,
+        method: Method,
+        url: &Uri,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> Result<Reply, Failure> {
+        transport::send(
+            method,
+            url,
+            self.auth.as_ref(),
+            headers,
+            &self.limits,
+            &self.request.settings.proxies,
+        )
     }
 
     fn judge(&self, reply: Reply, url: &Uri) -> Result<Option<Reply>, Error> {
@@ -115,6 +182,19 @@ impl<'a> Api<'a> {
             _ => Error::client(format!("the Prefect server answered HTTP {status}")),
         })
     }
+}
+
+/// An error no retry can help.
+fn never(error: Error) -> Failure {
+    Failure {
+        error,
+        retry: Retry::Never,
+    }
+}
+
+/// Whether `text` holds `word` (Prefect's `in response.text`).
+fn contains(text: &[u8], word: &[u8]) -> bool {
+    text.windows(word.len()).any(|w| w == word)
 }
 
 /// Headers Prefect's client manages itself; a custom header of one of these names is
