@@ -182,7 +182,9 @@ struct Server {
 }
 
 impl Server {
-    fn start(venv: &Path, tag: &str, auth_string: Option<&str>) -> Server {
+    /// A server; `csrf` turns on its CSRF protection (off by default in Prefect 3), so
+    /// every POST needs a token from `/csrf-token`.
+    fn start(venv: &Path, tag: &str, auth_string: Option<&str>, csrf: bool) -> Server {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "prefect-secrets-p3-{tag}-{}-{}",
@@ -206,6 +208,10 @@ impl Server {
         if let Some(auth) = auth_string {
             cmd.env("PREFECT_SERVER_API_AUTH_STRING", auth);
         }
+        cmd.env(
+            "PREFECT_SERVER_CSRF_PROTECTION_ENABLED",
+            if csrf { "true" } else { "false" },
+        );
         let started = Instant::now();
         let mut child = match cmd.spawn() {
             Ok(child) => child,
@@ -486,6 +492,48 @@ fn check(store: &Store, name: &str, want: &Expected) -> Result<(), String> {
     }
 }
 
+/// A batch get of every name (`secret_get_many`), in both renderings: each entry must be
+/// what Prefect's `Secret.load(name).get()` gave, as for single gets.
+fn check_batch(store: &Store, expected: &[(String, Expected)]) {
+    let names: Vec<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
+    let mut failures = Vec::new();
+    for format in [Format::Json, Format::Text] {
+        let got = resolve::get_many(store, &names, format, |_, b| b.to_vec());
+        assert_eq!(got.len(), names.len());
+        for ((name, want), got) in expected.iter().zip(got) {
+            let agrees = match (want, &got) {
+                (Expected::Value { json, .. }, Ok(Some(v))) if format == Format::Json => {
+                    same("batch json", v, json.as_bytes())
+                }
+                (Expected::Value { text, .. }, Ok(Some(v))) => {
+                    same("batch text", v, text.as_bytes())
+                }
+                (Expected::None | Expected::NotFound, Ok(None)) => Ok(()),
+                (want, got) => Err(format!(
+                    "Prefect says {want:?}; the batch: {}",
+                    match got {
+                        Ok(Some(v)) => format!("a value ({})", describe(v)),
+                        Ok(None) => "None".into(),
+                        Err(e) => format!("{:?} error: {}", e.kind, e.message),
+                    }
+                )),
+            };
+            if let Err(e) = agrees {
+                failures.push(format!("{name:?} ({format:?}): {e}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the batch disagrees with Prefect 3:\n  {}",
+        failures.join("\n  ")
+    );
+    loud(&format!(
+        "prefect3_server:   a batch of {} names: each the same as Prefect",
+        names.len()
+    ));
+}
+
 fn check_all(store: &Store, expected: &[(String, Expected)]) {
     let mut failures = Vec::new();
     for (name, want) in expected {
@@ -585,7 +633,7 @@ fn prefect3_server_secret_blocks() {
         Err(why) => return skip("prefect3_server_secret_blocks", why),
     };
     let started = Instant::now();
-    let server = Server::start(venv, "noauth", None);
+    let server = Server::start(venv, "noauth", None, false);
     let secrets = secrets();
     let mut load: Vec<&str> = secrets.iter().map(|(n, _)| n.as_str()).collect();
     load.extend(MISSING);
@@ -618,6 +666,8 @@ fn prefect3_server_secret_blocks() {
         .into_iter()
         .partition(|(name, _)| !UNENCODED_BY_PREFECT.contains(&name.as_str()));
     check_all(&store, &agreed);
+    // The same names in one batch (CSRF protection off: the token request is told so).
+    check_batch(&store, &agreed);
 
     let plain = get(&store, "plain-text", Format::Json).unwrap().unwrap();
 
@@ -685,7 +735,7 @@ fn prefect3_server_auth_string() {
         Err(why) => return skip("prefect3_server_auth_string", why),
     };
     let started = Instant::now();
-    let server = Server::start(venv, "auth", Some(AUTH_STRING));
+    let server = Server::start(venv, "auth", Some(AUTH_STRING), true);
     let secrets: Vec<(String, String)> = [
         ("auth-text", r#""value behind basic auth""#),
         ("auth-object", r#"{"user": "svc", "token": "t-123"}"#),
@@ -716,6 +766,11 @@ fn prefect3_server_auth_string() {
         ));
         check_all(&store(&server, extra), &expected);
     }
+    // A batch: this server has CSRF protection on, so the POST needs a token first.
+    check_batch(
+        &store(&server, &[("PREFECT_API_AUTH_STRING", AUTH_STRING)]),
+        &expected,
+    );
 
     // As a Prefect 3 user sets up: `prefect config set` writes the URL and the auth string
     // into the active profile; the library, told only PREFECT_SECRETS_FLAVOR, finds them.

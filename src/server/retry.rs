@@ -87,7 +87,8 @@ impl Client {
                     if !reply.maintenance {
                         tries += 1;
                     }
-                    let retryable = RETRY_CODES.contains(&reply.status)
+                    let retryable = reply.resend
+                        || RETRY_CODES.contains(&reply.status)
                         || policy.extra_codes.contains(&reply.status);
                     if !retryable || tries > policy.max_retries {
                         self.connected = true;

@@ -36,6 +36,9 @@ pub struct Reply {
     pub maintenance: bool,
     /// How many times the request was sent again before this reply (`retry`).
     pub retries: u32,
+    /// Set by a flavour for a reply its client sends again whatever the status (Prefect
+    /// 3's after a CSRF refusal), with the same waits as a retried status.
+    pub resend: bool,
 }
 
 /// A request that got no reply: the error, and whether Prefect 3's client would send it
@@ -291,6 +294,7 @@ pub fn send(
         retry_after,
         maintenance,
         retries: 0,
+        resend: false,
     })
 }
 

@@ -139,6 +139,7 @@ fn reply(status: u16, retry_after: Option<&str>, maintenance: bool) -> Result<Re
         retry_after: retry_after.map(str::to_string),
         maintenance,
         retries: 0,
+        resend: false,
     })
 }
 

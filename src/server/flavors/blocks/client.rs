@@ -78,8 +78,8 @@ impl<'a> Api<'a> {
 
     /// `POST {api}/{path}` with a JSON body, judged as [`Api::get`]: with Prefect's
     /// retries, and a CSRF token first when the server wants one. A reply saying the
-    /// token is invalid drops it and counts as a failed try, as in Prefect's client
-    /// (the next try fetches a new one).
+    /// token is invalid drops it and is retried like a 429, as in Prefect's client (the
+    /// next try fetches a new token).
     pub fn post(&self, path: &str, body: &[u8]) -> Result<Option<Reply>, Error> {
         let url = self.url(path)?;
         let reply = self.retrying(|| {
@@ -87,16 +87,10 @@ impl<'a> Api<'a> {
             if let Csrf::Token(token) = self.csrf().map_err(never)? {
                 headers.extend(token.headers().map_err(never)?);
             }
-            let reply = self.send(Method::Post(Some(body)), &url, &headers)?;
-            if reply.status == 403 && contains(&reply.body, b"Invalid CSRF token") {
+            let mut reply = self.send(Method::Post(Some(body)), &url, &headers)?;
+            if is_csrf_refusal(&reply) {
                 csrf::forget(&self.base);
-                return Err(Failure {
-                    error: Error::client(
-                        "the Prefect server refused the CSRF token (HTTP 403 \"Invalid CSRF \
-                         token or client identifier.\")",
-                    ),
-                    retry: Retry::Always,
-                });
+                reply.resend = true;
             }
             Ok(reply)
         })?;
@@ -165,6 +159,11 @@ impl<'a> Api<'a> {
                 shown_url(url)
             )),
             404 => return Ok(None),
+            403 if is_csrf_refusal(&reply) => Error::client(format!(
+                "the Prefect server refused the CSRF token (HTTP 403 \"Invalid CSRF token or \
+                 client identifier.\") after {} retries",
+                reply.retries
+            )),
             401 | 403 if self.auth.is_none() => Error::auth(format!(
                 "the Prefect server wants credentials (HTTP {status}): set PREFECT_API_KEY or \
                  PREFECT_API_AUTH_STRING (or cloud.api_key / cloud.api_auth_string)"
@@ -190,6 +189,11 @@ fn never(error: Error) -> Failure {
         error,
         retry: Retry::Never,
     }
+}
+
+/// Prefect's server's answer to a missing, stale or unknown CSRF token.
+fn is_csrf_refusal(reply: &Reply) -> bool {
+    reply.status == 403 && contains(&reply.body, b"Invalid CSRF token")
 }
 
 /// Whether `text` holds `word` (Prefect's `in response.text`).
