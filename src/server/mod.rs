@@ -10,10 +10,12 @@
 //! - [`transport`]: the shared HTTP agent, limits, TLS; [`retry`]: Prefect 3's client retries
 //! - [`reuse`]: a thread's immediate repeat of a get does not ask again
 //! - [`cache`]: the opt-in time-to-live cache (`cloud.cache_ttl`)
+//! - [`coalesce`]: identical gets at once share a request not yet sent
 //! - [`dns`]: name resolution without a thread per request; [`tcp`]: a lean TCP transport
 
 pub mod base64;
 pub mod cache;
+mod coalesce;
 pub mod dns;
 pub mod flavors;
 pub mod redact;
@@ -64,10 +66,12 @@ pub fn get<R>(
     };
     let rendered = match remembered.or_else(|| reuse::recall(version, name)) {
         Some(r) => r,
-        None => match (flavors::chosen(request.settings)?.fetch)(request, name)? {
+        None => match coalesce::join(version, name, || {
+            let value = (flavors::chosen(request.settings)?.fetch)(request, name)?;
+            Ok(value.map(|v| Arc::new(Rendered::of(&v))))
+        })? {
             None => return Ok(None),
-            Some(value) => {
-                let r = Arc::new(Rendered::of(&value));
+            Some(r) => {
                 cache::insert(version, name, ttl, max_entries, r.clone());
                 reuse::remember(version, name, window, r.clone());
                 r
