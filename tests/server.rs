@@ -353,6 +353,54 @@ fn thirty_two_threads_fetch_at_once() {
     );
 }
 
+/// 64 threads released together ask for one name, cache and reuse off, against a slow
+/// server: they share requests not yet sent, so the server sees at most two, and every
+/// thread gets the value of one of them.
+fn sixty_four_threads_at_once_share(flavor: &str, answer: fn(&str) -> Action) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let n = calls.clone();
+    let server = TestServer::start(move |_| {
+        let v = format!("v{}", n.fetch_add(1, Ordering::SeqCst));
+        // Slow enough that every thread arrives while the first request is in flight.
+        thread::sleep(Duration::from_millis(250));
+        answer(&v)
+    });
+    let home = TempDir::new("srv");
+    let off = [
+        ("PREFECT__CLOUD__CACHE_TTL", "0"),
+        ("PREFECT__CLOUD__REUSE_WINDOW", "0"),
+    ];
+    let store = Arc::new(match flavor {
+        "prefect-3" => prefect3_store(&home, &format!("{}/api", server.url()), &off),
+        _ => store_for(&home, &server.url(), &off),
+    });
+    let barrier = Arc::new(std::sync::Barrier::new(64));
+    let threads: Vec<_> = (0..64)
+        .map(|_| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                get(&store, "shared-name")
+            })
+        })
+        .collect();
+    for t in threads {
+        let got = t.join().unwrap().unwrap();
+        assert!(
+            matches!(got.as_deref(), Some("v0" | "v1")),
+            "{flavor}: {got:?}"
+        );
+    }
+    let asked = server.requests().len();
+    assert!((1..=2).contains(&asked), "{flavor}: {asked} requests");
+}
+
+#[test]
+fn sixty_four_threads_at_once_cost_at_most_two_requests() {
+    sixty_four_threads_at_once_share("prefect-0.5", reply);
+    sixty_four_threads_at_once_share("prefect-3", |v| block(&format!("\"{v}\"")));
+}
+
 #[test]
 fn a_thread_reuses_what_it_just_fetched_until_something_changes() {
     let calls = Arc::new(AtomicUsize::new(0));

@@ -10,10 +10,12 @@
 //! - [`transport`]: the shared HTTP agent, limits, TLS; [`retry`]: Prefect 3's client retries
 //! - [`reuse`]: a thread's immediate repeat of a get does not ask again
 //! - [`cache`]: the opt-in time-to-live cache (`cloud.cache_ttl`)
+//! - [`coalesce`]: identical gets at once share a request not yet sent
 //! - [`dns`]: name resolution without a thread per request; [`tcp`]: a lean TCP transport
 
 pub mod base64;
 pub mod cache;
+mod coalesce;
 pub mod dns;
 pub mod flavors;
 pub mod redact;
@@ -53,9 +55,12 @@ pub fn get<R>(
     let keep = Keep::of(request);
     let rendered = match keep.recall(name) {
         Some(r) => r,
-        None => match (flavors::chosen(request.settings)?.fetch)(request, name)? {
+        None => match coalesce::join(keep.version, name, || {
+            let value = (flavors::chosen(request.settings)?.fetch)(request, name)?;
+            Ok(value.map(|v| Arc::new(Rendered::of(&v))))
+        })? {
             None => return Ok(None),
-            Some(value) => keep.remember(name, &value),
+            Some(r) => keep.remember(name, r),
         },
     };
     Ok(Some(sink(rendered.bytes(format))))
@@ -85,7 +90,10 @@ pub fn get_many(request: &Request, names: &[&str]) -> Vec<Result<Option<Arc<Rend
         let by_name: HashMap<&str, Result<Option<Arc<Rendered>>, Error>> = ask
             .iter()
             .zip(fetched)
-            .map(|(name, r)| (*name, r.map(|v| v.map(|v| keep.remember(name, &v)))))
+            .map(|(name, r)| {
+                let kept = r.map(|v| v.map(|v| keep.remember(name, Arc::new(Rendered::of(&v)))));
+                (*name, kept)
+            })
             .collect();
         for (name, slot) in names.iter().zip(&mut out) {
             if slot.is_none() {
@@ -137,9 +145,8 @@ impl Keep {
         cached.or_else(|| reuse::recall(self.version, name))
     }
 
-    /// Renders a fetched value and keeps it.
-    fn remember(&self, name: &str, value: &Value) -> Arc<Rendered> {
-        let r = Arc::new(Rendered::of(value));
+    /// Keeps a fetched value, rendered.
+    fn remember(&self, name: &str, r: Arc<Rendered>) -> Arc<Rendered> {
         cache::insert(self.version, name, self.ttl, self.max_entries, r.clone());
         reuse::remember(self.version, name, self.window, r.clone());
         r
