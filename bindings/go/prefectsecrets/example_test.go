@@ -124,6 +124,32 @@ func ExampleGetContext() {
 	// Output: 7
 }
 
+func ExampleGetMany() {
+	_ = prefectsecrets.ResetConfig()
+	_ = prefectsecrets.ContextSet("db", `{"user": "svc", "port": 5432}`)
+	_ = prefectsecrets.ContextSet("token", "hunter2")
+
+	// One library call for every name (with a Prefect 3 server, one request).
+	results, err := prefectsecrets.GetMany([]string{"db", "token", "missing"})
+	if err != nil {
+		// Some name failed: err is the first failure (errors.Is works on it), and each
+		// failed result has its own Err.
+		log.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Found {
+			fmt.Printf("%s: %s\n", r.Name, r.Value)
+		} else {
+			fmt.Printf("%s: not set\n", r.Name)
+		}
+	}
+	_ = prefectsecrets.ResetConfig()
+	// Output:
+	// db: {"user":"svc","port":5432}
+	// token: hunter2
+	// missing: not set
+}
+
 func ExampleExplain() {
 	// PREFECT__CONTEXT__SECRETS__DB_PASSWORD=... is the secret "db_password": Prefect
 	// lowercases the names of environment variables, so "DB_PASSWORD" is not found.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // isolate gives a test a clean library state (a fresh HOME, no PREFECT__* or PREFECT_API_*
@@ -182,36 +183,107 @@ func cloud(t *testing.T, url, tok string) {
 // blocksServer answers what Prefect 3's Secret.load(name) asks (GET
 // <api>/block_types/slug/secret/block_documents/name/<name>?include_secrets=true) with
 // a block document whose data.value is the secret, Prefect's 404 for other names
-// ({"detail": "Block document not found"}; a bare 404 means a wrong API URL), and logs
-// the Authorization header of each request.
+// ({"detail": "Block document not found"}; a bare 404 means a wrong API URL), and what a
+// batch get asks: POST <api>/block_documents/filter with the names in the body's
+// block_documents.name.any_, answered with the list of their documents ({"name": ...,
+// "data": {"value": ...}}, for the names it has), after GET <api>/csrf-token?client=...,
+// answered as a server with CSRF protection off (422 "CSRF protection is disabled.").
+// It logs each request ("METHOD path") and its Authorization header. While hold is
+// open, the filter is not answered (until the client goes away, or 10s pass).
 type blocksServer struct {
 	*httptest.Server
 	mu     sync.Mutex
 	values map[string]string // block name -> its value as JSON text
 	auths  []string
+	reqs   []string
+	hold   chan struct{}
 }
+
+const blocksAPI = "/api/"
 
 func newBlocksServer(t *testing.T, values map[string]string) *blocksServer {
 	s := &blocksServer{values: values}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.auths = append(s.auths, r.Header.Get("Authorization"))
-		value, ok := s.values[strings.TrimPrefix(r.URL.Path, "/api/block_types/slug/secret/block_documents/name/")]
-		if !ok || r.URL.RawQuery != "include_secrets=true" {
-			w.Header().Set("Content-Type", "application/json")
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *blocksServer) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.auths = append(s.auths, r.Header.Get("Authorization"))
+	s.reqs = append(s.reqs, r.Method+" "+r.URL.Path)
+	w.Header().Set("Content-Type", "application/json")
+	route := strings.TrimPrefix(r.URL.Path, blocksAPI)
+	switch {
+	case r.Method == http.MethodGet && route == "csrf-token" && r.URL.Query().Get("client") != "":
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		fmt.Fprint(w, `{"detail": "CSRF protection is disabled."}`)
+	case r.Method == http.MethodPost && route == "block_documents/filter":
+		s.filter(w, r, body)
+	default:
+		value, ok := s.values[strings.TrimPrefix(route, "block_types/slug/secret/block_documents/name/")]
+		if !ok || r.Method != http.MethodGet || r.URL.RawQuery != "include_secrets=true" {
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"detail": "Block document not found"}`)
 			return
 		}
 		fmt.Fprintf(w, `{"id": "6f1a2b3c-0000-4000-8000-000000000001", "data": {"value": %s}}`, value)
-	}))
-	t.Cleanup(s.Close)
-	return s
+	}
+}
+
+// filter answers a block document filter (called with s.mu held).
+func (s *blocksServer) filter(w http.ResponseWriter, r *http.Request, body []byte) {
+	if hold := s.hold; hold != nil {
+		s.mu.Unlock()
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		s.mu.Lock()
+	}
+	var f struct {
+		BlockDocuments struct {
+			Name struct {
+				Any []string `json:"any_"`
+			} `json:"name"`
+		} `json:"block_documents"`
+	}
+	if err := json.Unmarshal(body, &f); err != nil {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		fmt.Fprintf(w, `{"detail": %q}`, err.Error())
+		return
+	}
+	documents := []string{}
+	for _, name := range f.BlockDocuments.Name.Any {
+		if value, ok := s.values[name]; ok {
+			n, _ := json.Marshal(name)
+			documents = append(documents, fmt.Sprintf(`{"name": %s, "data": {"value": %s}}`, n, value))
+		}
+	}
+	fmt.Fprintf(w, "[%s]", strings.Join(documents, ", "))
+}
+
+// holdFilters makes the server keep every filter request waiting until the test ends.
+func (s *blocksServer) holdFilters(t *testing.T) {
+	hold := make(chan struct{})
+	s.mu.Lock()
+	s.hold = hold
+	s.mu.Unlock()
+	t.Cleanup(func() { close(hold) })
 }
 
 func (s *blocksServer) authorizations() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.auths...)
+}
+
+// requests is "METHOD path" of each request so far.
+func (s *blocksServer) requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.reqs...)
 }

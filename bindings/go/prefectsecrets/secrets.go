@@ -22,7 +22,9 @@
 // where a found one was set), without ever showing a value.
 //
 // GetContext and GetJSONContext return ctx.Err() as soon as the context is cancelled or
-// its deadline passes, even while the library is still waiting on a server.
+// its deadline passes, even while the library is still waiting on a server. GetMany
+// (and GetManyJSON, GetManyContext, GetManyJSONContext) resolves many names in one call,
+// one Result each.
 //
 // The library keeps one process-wide configuration and context (Python's is per
 // thread); every function here is safe to call from any number of goroutines.
@@ -115,6 +117,23 @@ static ps_value ps_config_view(bool show_sources) {
 	return r;
 }
 
+typedef struct {
+	int32_t status;
+	SecretBatch *batch;  // the results (free with secret_batch_free); NULL only when the call was refused
+	char *err;           // as in ps_status
+} ps_batch;
+
+// A batch get in one cgo call (secret_get_many, or secret_get_many_within when
+// within > 0). Each entry's message is kept in the batch (secret_batch_error); err is the
+// call's own, needed when the call is refused and there is no batch.
+static ps_batch ps_get_many(const char *const *names, size_t count, bool json, double within) {
+	ps_batch r = { 0, NULL, NULL };
+	r.status = within > 0 ? secret_get_many_within(names, count, json, within, &r.batch)
+	                      : secret_get_many(names, count, json, &r.batch);
+	if (r.status < 0) r.err = ps_strdup(secret_last_error());
+	return r;
+}
+
 static ps_status ps_config_set(const char *k, const char *v) { return ps_check(secret_config_set(k, v)); }
 static ps_status ps_set_use_local_secrets(bool b) { return ps_check(secret_config_set_use_local_secrets(b)); }
 static ps_status ps_set_auth_token(const char *t) { return ps_check(secret_config_set_auth_token(t)); }
@@ -141,6 +160,8 @@ import "C"
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unsafe"
@@ -186,24 +207,203 @@ func GetJSONContext(ctx context.Context, name string) (value string, found bool,
 	return getContext(ctx, true, "secret_get_json", name)
 }
 
+// Result is what a batch get (GetMany and its variants) gives for one name.
+type Result struct {
+	Name  string // the name, as given
+	Value string // the value as Get (GetJSON for the JSON variants) gives it, when Found
+	Found bool   // false when the secret is not set, resolves to None, or Err is set
+	Err   error  // why this name failed (an *Error, as Get's), or nil
+}
+
+// GetMany resolves each of names as Get would resolve it alone, in one library call
+// (secret_get_many), all from one configuration. The results are in the order of names,
+// one per name, duplicates included. With ServerPrefect3 the names are asked of the
+// server in one request (per 200 names) instead of one each; with ServerPrefect05 one
+// request each, back to back on one connection.
+//
+// err is nil when every name resolved or was not found. When any name failed, each
+// failed Result has its own Err (an *Error matching its sentinel: errors.Is(r.Err,
+// ErrAuth)), every other Result is filled in all the same, and err is an *Error with the
+// first failed name's Code (so errors.Is(err, ErrAuth) tells its kind too) whose Message
+// says how many names failed and which was the first, by index and name, and why. A name
+// with a NUL byte fails its own Result with ErrInvalidArgument and is not passed to the
+// library (a NULL stands in its place). The results are nil only when the library
+// refuses the call as a whole (err).
+func GetMany(names []string) (results []Result, err error) {
+	return getMany(context.Background(), false, names)
+}
+
+// GetManyJSON is GetMany with every value as GetJSON gives it (secret_get_many with
+// json set).
+func GetManyJSON(names []string) (results []Result, err error) {
+	return getMany(context.Background(), true, names)
+}
+
+// GetManyContext is GetMany bounded by ctx, as GetContext is Get: when ctx is done
+// before the library answers, it returns nil results and ctx.Err() at once (and the
+// batch, once made, is wiped and freed in the background). A deadline is passed down to
+// the library (secret_get_many_within), so every server exchange of the call ends by it.
+func GetManyContext(ctx context.Context, names []string) (results []Result, err error) {
+	return getMany(ctx, false, names)
+}
+
+// GetManyJSONContext is GetManyJSON bounded by ctx, as GetManyContext is GetMany.
+func GetManyJSONContext(ctx context.Context, names []string) (results []Result, err error) {
+	return getMany(ctx, true, names)
+}
+
+// opGetMany is the C function every batch get's errors name, whichever variant it calls.
+const opGetMany = "secret_get_many"
+
+func getMany(ctx context.Context, json bool, names []string) ([]Result, error) {
+	results := make([]Result, len(names))
+	refused := make([]bool, len(names)) // names C cannot carry, not passed to the library
+	for i, name := range names {
+		results[i].Name = name
+		if err := checkCString(opGetMany, "name", name); err != nil {
+			results[i].Err, refused[i] = err, true
+		}
+	}
+	r, err := callContext(ctx, func(within float64) C.ps_batch { return callGetMany(names, refused, json, within) },
+		func(r C.ps_batch) bool { return r.status < 0 }, dropBatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := takeBatch(r, results, refused); err != nil {
+		return nil, err
+	}
+	return results, firstFailure(results)
+}
+
+// callGetMany is one library batch get (secret_get_many, or secret_get_many_within when
+// within > 0) of names in one cgo call. A refused name is passed as NULL, so the library
+// never sees it and the batch's entries keep the positions of names (each entry's
+// message says names[i] of the same i). The array of names is C memory (cgo forbids
+// passing C a Go pointer to Go pointers), as are the names; all are freed when the call
+// returns.
+func callGetMany(names []string, refused []bool, json bool, within float64) C.ps_batch {
+	var cnames **C.char // NULL for no names, which the library takes with a count of 0
+	if len(names) > 0 {
+		cnames = (**C.char)(C.malloc(C.size_t(len(names)) * C.size_t(unsafe.Sizeof(cnames))))
+		ptrs := unsafe.Slice(cnames, len(names))
+		for i, name := range names {
+			ptrs[i] = nil
+			if !refused[i] {
+				ptrs[i] = C.CString(name)
+			}
+		}
+		defer func() {
+			for _, p := range ptrs {
+				C.free(unsafe.Pointer(p))
+			}
+			C.free(unsafe.Pointer(cnames))
+		}()
+	}
+	return C.ps_get_many(cnames, C.size_t(len(names)), C.bool(json), C.double(within))
+}
+
+// takeBatch copies a batch's entries into results (but for the refused names, whose
+// Results already say why), then wipes and frees the batch, and frees the call's message
+// (each entry carries its own). With no batch (the call was refused), the call's error.
+func takeBatch(r C.ps_batch, results []Result, refused []bool) error {
+	defer C.secret_batch_free(r.batch) // NULL when the call was refused
+	if r.batch == nil {
+		return statusError(opGetMany, int32(r.status), r.err)
+	}
+	C.free(unsafe.Pointer(r.err))
+	if n := int(C.secret_batch_len(r.batch)); n != len(results) {
+		return &Error{Code: StatusInternal, Op: opGetMany,
+			Message: fmt.Sprintf("the library's batch has %d entries for %d names", n, len(results))}
+	}
+	for i := range results {
+		if refused[i] {
+			continue
+		}
+		index := C.size_t(i)
+		switch status := int32(C.secret_batch_status(r.batch, index)); status {
+		case StatusOK:
+			var n C.size_t
+			results[i].Value = goText(C.secret_batch_value(r.batch, index, &n), n)
+			results[i].Found = true
+		case StatusNotFound:
+		default:
+			message := C.GoString(C.secret_batch_error(r.batch, index))
+			results[i].Err = &Error{Code: status, Op: opGetMany, Message: message}
+		}
+	}
+	return nil
+}
+
+// dropBatch wipes and frees a batch nobody will read, and the call's message.
+func dropBatch(r C.ps_batch) {
+	C.secret_batch_free(r.batch)
+	C.free(unsafe.Pointer(r.err))
+}
+
+// firstFailure is a batch get's error: nil when no name failed, else an *Error with the
+// first failed name's code, saying how many failed and why the first did (as the library
+// says it, with the name).
+func firstFailure(results []Result) error {
+	failed, first := 0, -1
+	for i := range results {
+		if results[i].Err != nil {
+			if first < 0 {
+				first = i
+			}
+			failed++
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	var cause *Error
+	if !errors.As(results[first].Err, &cause) { // (every Err is an *Error)
+		cause = &Error{Code: StatusInternal, Message: results[first].Err.Error()}
+	}
+	return &Error{Code: cause.Code, Op: opGetMany,
+		Message: fmt.Sprintf("%d of %d names failed; the first, names[%d] %q: %s",
+			failed, len(results), first, results[first].Name, cause.Message)}
+}
+
 // get is one get in the calling goroutine; within > 0 bounds its server exchange by that
 // many seconds (see callGet).
 func get(json bool, op, name string, within float64) (string, bool, error) {
-	cname, err := cString(op, "name", name)
-	if err != nil {
+	if err := checkCString(op, "name", name); err != nil {
 		return "", false, err
 	}
-	defer C.free(unsafe.Pointer(cname))
-	return takeValue(op, callGet(json, cname, within))
+	return takeValue(op, callGet(json, name, within))
 }
 
 func getContext(ctx context.Context, json bool, op, name string) (string, bool, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkCString(op, "name", name); err != nil {
 		return "", false, err
+	}
+	r, err := callContext(ctx, func(within float64) C.ps_value { return callGet(json, name, within) },
+		func(r C.ps_value) bool { return r.status < 0 }, dropValue)
+	if err != nil {
+		return "", false, err
+	}
+	return takeValue(op, r)
+}
+
+// callContext makes one library call bounded by ctx, as GetContext documents: call(within)
+// makes it, within > 0 being the seconds left before ctx's deadline (0: none), which the
+// call passes down to the library. It returns call's result, or ctx.Err() when ctx is
+// done first (already done: call is not made at all). A context that can never be done
+// calls it in the calling goroutine; otherwise call runs in a goroutine of its own, which
+// owns its result until the result is handed over: failed(r) says whether the library
+// call failed (then, once the deadline has passed, the failure is reported as ctx's), and
+// drop(r) wipes and frees a result nobody will read. call must own its C arguments (copy
+// them in and free them itself), since it may outlive the caller's wait.
+func callContext[R any](ctx context.Context, call func(within float64) R, failed func(R) bool,
+	drop func(R)) (R, error) {
+	var none R
+	if err := ctx.Err(); err != nil {
+		return none, err
 	}
 	done := ctx.Done()
 	if done == nil {
-		return get(json, op, name, 0)
+		return call(0), nil
 	}
 	var within float64 // seconds left before ctx's deadline; 0: none
 	deadline, hasDeadline := ctx.Deadline()
@@ -211,48 +411,45 @@ func getContext(ctx context.Context, json bool, op, name string) (string, bool, 
 		left := time.Until(deadline).Seconds()
 		if left <= 0 {
 			<-done // the deadline has passed: ctx is done or about to be
-			return "", false, ctx.Err()
+			return none, ctx.Err()
 		}
 		if left < 1e9 { // the library's limit; longer is no limit at all
 			within = left
 		}
 	}
-	cname, err := cString(op, "name", name)
-	if err != nil {
-		return "", false, err
-	}
-	// The goroutine owns cname and the C result until the result is handed over. The
-	// channel is unbuffered, so a result is either received here (and converted, then
-	// wiped and freed by takeValue) or, once ctx is done and nobody will receive it,
-	// wiped and freed by the goroutine: never both, never neither.
-	results := make(chan C.ps_value)
+	// The channel is unbuffered, so a result is either received here (and returned to
+	// the caller, which takes it) or, once ctx is done and nobody will receive it,
+	// dropped by the goroutine: never both, never neither.
+	results := make(chan R)
 	go func() {
-		defer C.free(unsafe.Pointer(cname))
-		r := callGet(json, cname, within)
+		r := call(within)
 		select {
 		case results <- r:
 		case <-done:
-			dropValue(r)
+			drop(r)
 		}
 	}()
 	select {
 	case r := <-results:
-		if r.status < 0 && hasDeadline && !time.Now().Before(deadline) {
+		if failed(r) && hasDeadline && !time.Now().Before(deadline) {
 			// The library gave up at the deadline passed down, maybe a moment before
 			// ctx's own timer fires: report it as ctx's.
-			dropValue(r)
+			drop(r)
 			<-done
-			return "", false, ctx.Err()
+			return none, ctx.Err()
 		}
-		return takeValue(op, r)
+		return r, nil
 	case <-done:
-		return "", false, ctx.Err()
+		return none, ctx.Err()
 	}
 }
 
-// callGet is one library get (secret_get_alloc or secret_get_json_alloc) in one cgo call;
-// within > 0 bounds its server exchange by that many seconds (the _within variants).
-func callGet(json bool, cname *C.char, within float64) C.ps_value {
+// callGet is one library get (secret_get_alloc or secret_get_json_alloc) of name, which
+// checkCString has accepted, in one cgo call; within > 0 bounds its server exchange by
+// that many seconds (the _within variants).
+func callGet(json bool, name string, within float64) C.ps_value {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
 	var asJSON C.int
 	if json {
 		asJSON = 1
@@ -268,7 +465,7 @@ func takeValue(op string, r C.ps_value) (string, bool, error) {
 	defer C.secret_free(r.value)
 	switch r.status {
 	case C.SECRET_OK:
-		return string(unsafe.Slice((*byte)(unsafe.Pointer(r.value)), int(r.len))), true, nil
+		return goText(r.value, r.len), true, nil
 	case C.SECRET_NOT_FOUND:
 		return "", false, nil
 	}
@@ -614,7 +811,13 @@ func takeText(op string, r C.ps_value) (string, error) {
 	if r.value == nil {
 		return "", nil
 	}
-	return string(unsafe.Slice((*byte)(unsafe.Pointer(r.value)), int(r.len))), nil
+	return goText(r.value, r.len), nil
+}
+
+// goText copies the n bytes at p (a value or a report, which may hold NUL bytes) into a
+// Go string.
+func goText(p *C.char, n C.size_t) string {
+	return string(unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)))
 }
 
 // Version is the C library's version, e.g. "0.1.0".
@@ -628,13 +831,22 @@ func StatusString(code int32) string {
 	return C.GoString(C.secret_status_str(C.int32_t(code)))
 }
 
-// cString copies s for C, refusing a NUL byte (C would see the string end there).
-// The caller frees the result.
+// cString copies s for C, refusing a NUL byte (see checkCString). The caller frees the
+// result.
 func cString(op, what, s string) (*C.char, error) {
-	if strings.IndexByte(s, 0) >= 0 {
-		return nil, &Error{Code: StatusInvalidArgument, Op: op, Message: what + " contains a NUL byte"}
+	if err := checkCString(op, what, s); err != nil {
+		return nil, err
 	}
 	return C.CString(s), nil
+}
+
+// checkCString refuses a string with a NUL byte, which C would see as its end: an
+// ErrInvalidArgument naming what it is, without calling the library.
+func checkCString(op, what, s string) *Error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return &Error{Code: StatusInvalidArgument, Op: op, Message: what + " contains a NUL byte"}
+	}
+	return nil
 }
 
 func check(op string, s C.ps_status) error {

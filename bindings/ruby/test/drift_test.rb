@@ -32,7 +32,8 @@ class DriftTest < Minitest::Test
     secret_config_view: "the caller-buffer protocol: config_view calls secret_config_view_alloc instead",
     secret_context_set: "context_set calls secret_context_set_bytes, so a value with NUL bytes is passed whole",
     secret_get_alloc_within: "the Ruby binding has no per-call deadline yet (Go's GetContext has one)",
-    secret_get_json_alloc_within: "the Ruby binding has no per-call deadline yet (Go's GetJSONContext has one)"
+    secret_get_json_alloc_within: "the Ruby binding has no per-call deadline yet (Go's GetJSONContext has one)",
+    secret_get_many_within: "the Ruby binding has no per-call deadline yet (Go's GetManyContext has one)"
   }.freeze
 
   def header_text

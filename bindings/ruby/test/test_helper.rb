@@ -41,13 +41,14 @@ module LibraryStateIsolation
   end
 
   # Runs the block with every library call watched; yields the list of the addresses
-  # passed to secret_free, which grows as the block goes on.
-  def watching_frees
+  # passed to free_function (secret_free, or secret_batch_free), which grows as the block
+  # goes on.
+  def watching_frees(free_function = :secret_free)
     lib = PrefectSecrets::Native.library
     call = lib.method(:call)
     freed = []
     spy = lambda do |name, *args|
-      freed << args.first.to_i if name == :secret_free
+      freed << args.first.to_i if name == free_function
       call.call(name, *args)
     end
     lib.stub(:call, spy) { yield freed }

@@ -40,14 +40,7 @@ module PrefectSecrets
     # String with the surrogate's 3-byte form, the bytes get_text returns for it.
     def get(name)
       json = get_json(name)
-      return nil if json.nil?
-
-      begin
-        ValueDecoder.decode(json)
-      rescue JSON::ParserError
-        # Not the value: parser messages quote the text, which is a secret.
-        raise InternalError.new("secret_get_json wrote text that is not JSON")
-      end
+      json && decode(json, "secret_get_json")
     end
 
     # The value as the JSON text Python's json.dumps(value, separators=(",", ":")) writes
@@ -65,6 +58,33 @@ module PrefectSecrets
 
       bytes.force_encoding(UTF_8)
       bytes.valid_encoding? ? bytes : bytes.force_encoding(BINARY)
+    end
+
+    # Many secrets in one library call (secret_get_many), all resolved from one
+    # configuration: a Hash of each name, as given, => its value as get gives it (nil when
+    # not found), or with json: true as get_json gives it. Duplicate names are one key.
+    # With server_flavor :prefect_3 the names are asked of the server in one request (per
+    # 200 names) rather than one each.
+    #
+    #   PrefectSecrets.get_many(%w[db token missing])
+    #   # => {"db" => {"user" => "svc"}, "token" => "hunter2", "missing" => nil}
+    #
+    # When any name fails, raises the Error subclass of the first that failed (in the
+    # order of names; FlowBuildingError, AuthError, ...), whose message says how many
+    # failed, which was the first (its index and name) and why; nothing is returned for
+    # the others then. names must be an Array of Strings or Symbols (TypeError); a name
+    # with a NUL byte raises InvalidArgumentError before the library is called, as get.
+    def get_many(names, json: false)
+      raise TypeError, "names must be an Array, not #{names.class}" unless names.is_a?(Array)
+
+      as_json = Arguments.boolean(json, "json")
+      bytes = names.each_with_index.map { |name, i| Arguments.c_string(name, "names[#{i}]") }
+      entries = Native.fetch_many(bytes, json: true)
+      raise_first_failure(names, entries)
+      names.zip(entries).to_h do |name, (_, value, _)|
+        value&.force_encoding(UTF_8)
+        [name, value && (as_json ? value : decode(value, "secret_get_many"))]
+      end
     end
 
     # ---- Reports, for people ------------------------------------------------------------
@@ -300,6 +320,26 @@ module PrefectSecrets
     end
 
     private
+
+    # The Ruby value of JSON text that function (secret_get_json, secret_get_many) wrote.
+    def decode(json, function)
+      ValueDecoder.decode(json)
+    rescue JSON::ParserError
+      # Not the value: parser messages quote the text, which is a secret.
+      raise InternalError.new("#{function} wrote text that is not JSON")
+    end
+
+    # Raises the Error of the first failed entry of a batch get of names (entries as
+    # Native.fetch_many gives them), if any failed.
+    def raise_first_failure(names, entries)
+      failed = entries.each_index.select { |i| entries[i][0].negative? }
+      return if failed.empty?
+
+      first = failed.first
+      status, _, message = entries[first]
+      raise Error.for_status(status, "#{failed.size} of #{names.size} names failed; the first, " \
+                                     "names[#{first}] #{names[first].to_s.inspect}: #{message}")
+    end
 
     # The text of a report (function: the _alloc function that wrote it), as UTF-8.
     def report(function, bytes)

@@ -306,6 +306,47 @@ module PrefectSecrets
         end
       end
 
+      # A batch get (secret_get_many) of names, the bytes of each (checked: no NUL), with
+      # json as secret_get_many takes it. Returns one [status, value, message] per name, in
+      # order: value is the bytes of a SECRET_OK entry (a binary String), message the
+      # entry's error (UTF-8) for a negative status; nil otherwise. The batch is wiped and
+      # freed before this returns, whatever happens. Raises the matching Error only when
+      # the library refuses the call as a whole (it then makes no batch).
+      def fetch_many(names, json:)
+        lib = library
+        with_cstring_array(names) do |array|
+          Fiddle::Pointer.malloc(Fiddle::SIZEOF_VOIDP, Fiddle::RUBY_FREE) do |out|
+            out[0, Fiddle::SIZEOF_VOIDP] = "\0" * Fiddle::SIZEOF_VOIDP
+            rc = lib.function(:secret_get_many).call(array, names.size, json ? 1 : 0, out)
+            batch = out.ptr
+            raise_for(lib, rc) if batch.null? && rc.negative?
+            begin
+              Array.new(lib.call(:secret_batch_len, batch)) { |i| batch_entry(lib, batch, i) }
+            ensure
+              lib.call(:secret_batch_free, batch) unless batch.null?
+            end
+          end
+        end
+      end
+
+      # Yields a pointer to a C array of pointers to NUL-terminated copies of each of
+      # strings (bytes without NUL), all in one block of memory of our own (NULL for none).
+      def with_cstring_array(strings)
+        return yield(Fiddle::NULL) if strings.empty?
+
+        table = strings.size * Fiddle::SIZEOF_VOIDP
+        size = table + strings.sum { |s| s.bytesize + 1 }
+        Fiddle::Pointer.malloc(size, Fiddle::RUBY_FREE) do |block|
+          at = table
+          strings.each_with_index do |s, i|
+            block[at, s.bytesize + 1] = "#{s}\0"
+            block[i * Fiddle::SIZEOF_VOIDP, Fiddle::SIZEOF_VOIDP] = [(block + at).to_i].pack("J")
+            at += s.bytesize + 1
+          end
+          yield block
+        end
+      end
+
       # Yields a pointer to a NUL-terminated copy of bytes (NULL for nil), in memory of
       # our own: a Ruby String's buffer may move or lack its terminator, and a getter
       # reads it without the GVL.
@@ -355,6 +396,20 @@ module PrefectSecrets
       end
 
       private
+
+      # [status, value, message] of entry i of a batch (see fetch_many).
+      def batch_entry(lib, batch, index)
+        status = lib.call(:secret_batch_status, batch, index)
+        case status
+        when SECRET_OK
+          Fiddle::Pointer.malloc(Fiddle::SIZEOF_SIZE_T, Fiddle::RUBY_FREE) do |len|
+            value = lib.call(:secret_batch_value, batch, index, len)
+            [status, value[0, len[0, Fiddle::SIZEOF_SIZE_T].unpack1("J")], nil]
+          end
+        when SECRET_NOT_FOUND then [status, nil, nil]
+        else [status, nil, text(lib.call(:secret_batch_error, batch, index))]
+        end
+      end
 
       def raise_for(lib, rc)
         message = last_error(lib)

@@ -14,7 +14,7 @@ require "socket"
 class LoopbackServer
   DEFAULT_REFRESH = { "status" => 200, "body" => { "token" => "refreshed-token" } }.freeze
   REASONS = { 200 => "OK", 400 => "Bad Request", 401 => "Unauthorized", 403 => "Forbidden",
-              404 => "Not Found", 500 => "Internal Server Error" }.freeze
+              404 => "Not Found", 422 => "Unprocessable Entity", 500 => "Internal Server Error" }.freeze
 
   attr_reader :url
 
