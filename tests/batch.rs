@@ -377,3 +377,35 @@ fn a_batch_ends_by_the_callers_deadline() {
         assert!(e.unwrap_err().message.contains("deadline"));
     }
 }
+
+/// Under rate limits a batch is one request with Prefect's retries: a server answering
+/// every second request 429 (`Retry-After: 0`) costs one retry per page, no failure.
+#[test]
+fn a_batch_retries_as_one_request_under_429s() {
+    let count = Arc::new(Mutex::new(0usize));
+    let seen = count.clone();
+    let server = blocks_server(move |req| {
+        if req.path.starts_with("/api/csrf-token") {
+            return Some(Action::json(
+                422,
+                r#"{"detail": "CSRF protection is disabled."}"#,
+            ));
+        }
+        let mut n = seen.lock().unwrap();
+        *n += 1;
+        (*n % 2 == 1).then(|| Action::Respond {
+            status: 429,
+            headers: vec![("Retry-After".into(), "0".into())],
+            body: br#"{"detail": "rate limited"}"#.to_vec(),
+        })
+    });
+    let home = TempDir::new("batch-429");
+    let store = prefect3(&home, &server, &[]);
+    let names: Vec<String> = (0..300).map(|i| format!("many-{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    for (i, got) in batch(&store, &names, Format::Text).into_iter().enumerate() {
+        assert_eq!(got.unwrap(), Some(i.to_string()));
+    }
+    // Two pages, each refused once, then answered.
+    assert_eq!(filters(&server).len(), 4);
+}

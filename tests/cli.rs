@@ -80,6 +80,57 @@ fn json_always_renders_json() {
     }
 }
 
+/// Several names: one JSON object on one line (each name once, `null` when not found),
+/// exit 0 even with names not found; `--json` is required.
+#[test]
+fn several_names_print_one_json_object() {
+    let out = run(
+        &[
+            "get",
+            "cli_text",
+            "cli_missing",
+            "cli_object",
+            "cli_text",
+            "--json",
+        ],
+        &[TEXT, OBJECT],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\"cli_text\": \"hunter2\", \"cli_missing\": null, \"cli_object\": \
+         {\"user\":\"svc\",\"port\":5432}}\n"
+    );
+    let out = run(&["get", "cli_text", "cli_object"], &[TEXT, OBJECT]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("several names need --json"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A name that fails makes the batch exit 2, each failure on stderr (never a value or
+/// credential), nothing on stdout.
+#[test]
+fn a_failing_name_in_a_batch_is_exit_2() {
+    let out = run(
+        &["get", "one", "two", "--json"],
+        &[
+            ("PREFECT__CLOUD__USE_LOCAL_SECRETS", "false"),
+            ("PREFECT__CLOUD__GRAPHQL", "http://127.0.0.1:1/graphql"),
+            ("PREFECT__CLOUD__AUTH_TOKEN", "tok-SECRET-c1"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    let err = stderr(&out);
+    assert!(err.contains("\"one\": SECRET_ERR_CLIENT"), "{err}");
+    assert!(err.contains("\"two\": SECRET_ERR_CLIENT"), "{err}");
+    assert!(!err.contains("tok-SECRET"), "{err}");
+}
+
 #[test]
 fn not_found_is_exit_1_with_nothing_printed() {
     let out = run(&["get", "cli_missing"], &[]);
@@ -112,7 +163,7 @@ fn help_and_version() {
     for flag in ["--help", "-h", "help"] {
         let out = run(&[flag], &[]);
         assert_eq!(out.status.code(), Some(0));
-        assert!(stdout(&out).contains("prefect-secrets get NAME [--json]"));
+        assert!(stdout(&out).contains("prefect-secrets get NAME [NAME...] [--json]"));
     }
     let out = run(&["get", "--help"], &[]);
     assert_eq!(out.status.code(), Some(0));
