@@ -34,7 +34,7 @@ fn queued_waiters(v: Version) -> usize {
     let Some(table) = TABLE.peek() else { return 0 };
     let t = lock(&table);
     t.lanes
-        .get(&(v, NAME.to_string()))
+        .get(&(v, Arc::from(NAME)))
         .and_then(|lane| lane.queued)
         .and_then(|id| t.calls.get(&id))
         .map_or(0, |call| call.waiters.len())
