@@ -10,8 +10,8 @@
 // these modules from here; `ffi::tests` checks that each goes through the boundary).
 pub mod status;
 
-pub mod batch;
 pub mod get;
+pub mod get_many;
 
 pub mod config;
 pub mod context;
@@ -25,10 +25,10 @@ pub mod boundary;
 
 /// Every export, for the Rust tests that call the C ABI (the command line uses the core).
 pub mod api {
-    pub use super::batch::*;
     pub use super::config::*;
     pub use super::context::*;
     pub use super::get::*;
+    pub use super::get_many::*;
     pub use super::info::*;
     pub use super::report::*;
 }
