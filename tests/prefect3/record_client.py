@@ -19,7 +19,6 @@ A reply in a script: `status` (default 200), `headers` (e.g. `Retry-After`), and
 here from Prefect's own `Secret` schema) or `body` (any JSON).
 """
 
-import difflib
 import http.server
 import json
 import os
@@ -27,8 +26,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from recording import record
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "client_cases.json"
@@ -197,30 +197,13 @@ def run_case(case, document):
 
 
 def main():
-    check = "--check" in sys.argv[1:]
-    cases = json.loads(CASES.read_text(encoding="utf-8"))
-    names = [c["name"] for c in cases]
-    if len(set(names)) != len(names):
-        raise SystemExit("duplicate case names")
     document = block_document(sys.executable)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(lambda c: run_case(c, document), cases))
-    recording = {"block_document": document, "cases": dict(zip(names, outcomes))}
-    text = json.dumps(recording, indent=1, sort_keys=True) + "\n"
-    if check:
-        old = EXPECTED.read_text(encoding="utf-8") if EXPECTED.exists() else ""
-        if old != text:
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    old.splitlines(True), text.splitlines(True), "recorded", "now"
-                )
-            )
-            return 1
-        print(f"{len(cases)} cases match")
-        return 0
-    EXPECTED.write_text(text, encoding="utf-8")
-    print(f"recorded {len(cases)} cases")
-    return 0
+    return record(
+        CASES,
+        EXPECTED,
+        lambda case: run_case(case, document),
+        lambda outcomes: {"block_document": document, "cases": outcomes},
+    )
 
 
 if __name__ == "__main__":

@@ -12,14 +12,14 @@ recorder's own environment leaks in. `<root>` in the case stands for the tempora
 root, and the temporary root is written back as `<root>` in the outcome.
 """
 
-import difflib
 import json
 import os
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from recording import record
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "settings_cases.json"
@@ -123,28 +123,7 @@ def run_case(case):
 
 
 def main():
-    check = "--check" in sys.argv[1:]
-    cases = json.loads(CASES.read_text(encoding="utf-8"))
-    names = [c["name"] for c in cases]
-    if len(set(names)) != len(names):
-        raise SystemExit("duplicate case names")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(run_case, cases))
-    text = json.dumps(dict(zip(names, outcomes)), indent=1, sort_keys=True) + "\n"
-    if check:
-        old = EXPECTED.read_text(encoding="utf-8") if EXPECTED.exists() else ""
-        if old != text:
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    old.splitlines(True), text.splitlines(True), "recorded", "now"
-                )
-            )
-            return 1
-        print(f"{len(cases)} cases match")
-        return 0
-    EXPECTED.write_text(text, encoding="utf-8")
-    print(f"recorded {len(cases)} cases")
-    return 0
+    return record(CASES, EXPECTED, run_case)
 
 
 if __name__ == "__main__":
