@@ -28,7 +28,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from recording import record
+from recording import record, run_child
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "client_cases.json"
@@ -160,27 +160,8 @@ def run_case(case, document):
         with tempfile.TemporaryDirectory(prefix="p3client-") as tmp:
             root = os.path.realpath(tmp)
             sub = lambda s: s.replace("{api}", api).replace("<root>", root)
-            for rel, text in case.get("files", {}).items():
-                path = os.path.join(root, rel)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                with open(path, "w", encoding="utf-8", newline="") as f:
-                    f.write(sub(text))
-            env = {"HOME": os.path.join(root, "home"), "PATH": os.environ.get("PATH", "")}
-            env.update({k: sub(v) for k, v in case.get("env", {}).items()})
-            os.makedirs(os.path.join(root, "home"), exist_ok=True)
-            cwd = os.path.join(root, case.get("cwd", "cwd"))
-            os.makedirs(cwd, exist_ok=True)
-            proc = subprocess.run(
-                [sys.executable, "-c", CHILD, secret],
-                env=env,
-                cwd=cwd,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            if proc.returncode != 0 or not proc.stdout.strip():
-                raise SystemExit(f"case {case['name']}: child failed:\n{proc.stderr}")
-            out = json.loads(proc.stdout.strip().splitlines()[-1])
+            path_only = {"PATH": os.environ.get("PATH", "")}
+            out, _ = run_child(case, root, sub, [sys.executable, "-c", CHILD, secret], path_only)
     finally:
         server.shutdown()
         server.server_close()

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from recording import record
+from recording import record, run_child
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "settings_cases.json"
@@ -95,30 +95,10 @@ def run_case(case):
     with tempfile.TemporaryDirectory(prefix="p3settings-") as tmp:
         root = os.path.realpath(tmp)
         sub = lambda s: s.replace("<root>", root)
-        for rel in case.get("dirs", []):
-            os.makedirs(os.path.join(root, rel), exist_ok=True)
-        for rel, text in case.get("files", {}).items():
-            path = os.path.join(root, rel)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w", encoding="utf-8", newline="") as f:
-                f.write(sub(text))
-        env = {"HOME": os.path.join(root, "home")}
-        env.update({k: sub(v) for k, v in case.get("env", {}).items()})
-        os.makedirs(os.path.join(root, "home"), exist_ok=True)
-        cwd = os.path.join(root, case.get("cwd", "cwd"))
-        os.makedirs(cwd, exist_ok=True)
-        proc = subprocess.run(
-            [sys.executable, "-c", CHILD, root, json.dumps(SETTINGS)],
-            env=env,
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
+        out, stderr = run_child(
+            case, root, sub, [sys.executable, "-c", CHILD, root, json.dumps(SETTINGS)], {}
         )
-        if proc.returncode != 0 or not proc.stdout.strip():
-            raise SystemExit(f"case {case['name']}: child failed:\n{proc.stderr}")
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
-        out["profile_not_found_warning"] = "not found. The default profile" in proc.stderr
+        out["profile_not_found_warning"] = "not found. The default profile" in stderr
         return out
 
 
