@@ -14,7 +14,6 @@ root, and the temporary root is written back as `<root>` in the outcome.
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
