@@ -68,7 +68,7 @@ macro_rules! note_stdout_at_start {
     };
 }
 
-/// What the command line (`src/bin/prefect-secrets.rs`) uses: the same core the C layer
+/// What the command line (`src/bin/prefect-secrets/`) uses: the same core the C layer
 /// calls, without C types. Not an API: hidden from the documentation and free to change.
 #[doc(hidden)]
 pub mod cli {

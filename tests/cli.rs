@@ -131,12 +131,22 @@ fn a_failing_name_in_a_batch_is_exit_2() {
     assert!(!err.contains("tok-SECRET"), "{err}");
 }
 
+/// Not found: exit 1, nothing on stdout, a one-line note on stderr (so a `set -e` script
+/// does not stop without a word); `-q` silences the note.
 #[test]
-fn not_found_is_exit_1_with_nothing_printed() {
+fn not_found_is_exit_1_with_a_note() {
     let out = run(&["get", "cli_missing"], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), "");
-    assert_eq!(stderr(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "prefect-secrets: \"cli_missing\": not found\n"
+    );
+    for quiet in ["-q", "--quiet"] {
+        let out = run(&["get", quiet, "cli_missing"], &[]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(stderr(&out), "");
+    }
     // A name starting with '-' after "--" is a name, not an option.
     let out = run(&["get", "--", "-cli-missing"], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -328,4 +338,198 @@ fn the_flavor_option_chooses_prefect_3() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(stderr(&out).contains("--flavor"), "{}", stderr(&out));
     }
+}
+
+/// A value with everything a shell could trip on.
+const HOSTILE: &str = "it's \"$HOME\" `id` \\ $(x) \n\ttab ünï ✓ ' '' end";
+
+/// What `get` prints for `name` (without its newline): what `run` and `env` must pass on
+/// (Prefect expands `$HOME` in a `PREFECT__` value, so it is not `HOSTILE` itself).
+fn value_of(name: &str, env: &[(&str, &str)]) -> String {
+    let out = run(&["get", name], env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("`id`"), "{text}");
+    text.strip_suffix('\n').unwrap().to_string()
+}
+
+/// `run`: the child sees each variable set to the value (as `get` prints it: text, or
+/// compact JSON), its arguments as given, and its exit status is the run's.
+#[test]
+fn run_puts_secrets_into_the_environment_of_the_command() {
+    let env = [
+        ("PREFECT__CONTEXT__SECRETS__HOSTILE", HOSTILE),
+        OBJECT,
+        TEXT,
+    ];
+    let out = run(
+        &[
+            "run",
+            "--env",
+            "A=hostile",
+            "--env=B=cli_object",
+            "--env",
+            "C=cli_text",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s|%s|%s|%s' \"$A\" \"$B\" \"$C\" \"$1\"; exit 7",
+            "sh",
+            "arg one",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{}|{{\"user\":\"svc\",\"port\":5432}}|hunter2|arg one",
+            value_of("hostile", &env)
+        )
+    );
+}
+
+/// The values never appear in the command's arguments (`/proc/<pid>/cmdline`); the command
+/// runs in this process's place (its pid), so a signal that kills it is what the caller
+/// sees.
+#[cfg(target_os = "linux")]
+#[test]
+fn run_keeps_values_out_of_argv_and_passes_signals_through() {
+    use std::os::unix::process::ExitStatusExt;
+    let out = run(
+        &[
+            "run",
+            "--env",
+            "T=cli_text",
+            "sh",
+            "-c",
+            "cat /proc/$$/cmdline; kill -TERM $$",
+        ],
+        &[TEXT],
+    );
+    assert_eq!(
+        out.status.signal(),
+        Some(15),
+        "{:?} {}",
+        out.status,
+        stderr(&out)
+    );
+    assert!(stdout(&out).starts_with("sh\0-c\0"), "{:?}", stdout(&out));
+    assert!(!stdout(&out).contains("hunter2"));
+}
+
+/// A name not found or failing stops `run` before the command starts: exit 1 (not found)
+/// or 2 (an error wins), each name on stderr; an unknown command is 127.
+#[test]
+fn run_stops_before_the_command_when_a_secret_is_missing() {
+    let dir = std::env::temp_dir().join(format!("prefect-secrets-run-{}", std::process::id()));
+    let marker = dir.join("started");
+    let _ = std::fs::create_dir_all(&dir);
+    let touch = format!("touch '{}'", marker.display());
+    let out = run(
+        &[
+            "run",
+            "--env",
+            "A=cli_text",
+            "--env",
+            "B=cli_missing",
+            "--",
+            "sh",
+            "-c",
+            &touch,
+        ],
+        &[TEXT],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("\"cli_missing\" (for B): not found"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!marker.exists(), "the command must not have started");
+    let out = run(
+        &[
+            "run",
+            "--env",
+            "A=cli_broken",
+            "--env",
+            "B=cli_missing",
+            "--",
+            "sh",
+            "-c",
+            &touch,
+        ],
+        // An integer past Python's 4300-digit limit: `get` raises on it.
+        &[(
+            "PREFECT__CONTEXT__SECRETS__CLI_BROKEN",
+            "1".repeat(5000).as_str(),
+        )],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!marker.exists());
+    let out = run(
+        &["run", "--env", "A=cli_text", "no-such-command-xyz"],
+        &[TEXT],
+    );
+    assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
+    for (args, why) in [
+        (
+            &["run", "--env", "1A=x", "true"][..],
+            "is not a variable name",
+        ),
+        (&["run", "--env", "A", "true"][..], "expected VAR=NAME"),
+        (&["run", "--env", "A=x"][..], "no command given"),
+        (&["run", "--bogus", "true"][..], "unknown option"),
+        (&["env", "true"][..], "takes no operands"),
+        (&["env"][..], "no --env"),
+    ] {
+        let out = run(args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `env` prints `export` lines that sh, bash and dash read back to the exact bytes; an
+/// env file names variables too (comments, blank lines and `export ` allowed).
+#[test]
+fn env_output_round_trips_through_posix_shells() {
+    let dir = std::env::temp_dir().join(format!("prefect-secrets-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("vars.env");
+    std::fs::write(
+        &file,
+        "# the database\n\nexport DB=hostile\nOBJ=cli_object\n",
+    )
+    .unwrap();
+    let env = [("PREFECT__CONTEXT__SECRETS__HOSTILE", HOSTILE), OBJECT];
+    let out = run(&["env", "--env-file", file.to_str().unwrap()], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let script = stdout(&out).to_string();
+    assert!(script.starts_with("export DB='"), "{script}");
+    for shell in ["sh", "bash", "dash"] {
+        let Ok(got) = Command::new(shell)
+            .arg("-c")
+            .arg(format!("{script}\nprintf '%s|%s' \"$DB\" \"$OBJ\""))
+            .output()
+        else {
+            eprintln!("SKIPPED: {shell} is not installed here");
+            continue;
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&got.stdout),
+            format!(
+                "{}|{{\"user\":\"svc\",\"port\":5432}}",
+                value_of("hostile", &env)
+            ),
+            "{shell}"
+        );
+    }
+    // A value with a NUL byte cannot be in an environment: an error, nothing printed.
+    let nul = [("PREFECT__CONTEXT__SECRETS__NUL", "\"a\\u0000b\"")];
+    let out = run(&["env", "--env", "N=nul"], &nul);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    assert!(stderr(&out).contains("NUL byte"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,8 +1,10 @@
 //! `prefect-secrets`: the command line for shell scripts.
 //!
 //! ```text
-//! prefect-secrets get NAME [--json]
+//! prefect-secrets get NAME [--json] [-q]
 //! prefect-secrets get NAME NAME... --json
+//! prefect-secrets run [--env VAR=NAME]... [--env-file FILE] -- CMD [ARGS...]
+//! prefect-secrets env [--env VAR=NAME]... [--env-file FILE]
 //! prefect-secrets explain NAME
 //! prefect-secrets config [--show-sources]
 //! prefect-secrets list
@@ -14,8 +16,8 @@
 //!
 //! `get` resolves NAME exactly as the C ABI's `secret_get` / `secret_get_json` do (the same
 //! core call, `resolve::get` on the process-wide store) and prints the value and a newline.
-//! Exit status: 0 found, 1 not found (Python's None; nothing printed), 2 an error or a
-//! usage mistake, with the message on stderr. With several names (`--json` needed) `get`
+//! Exit status: 0 found, 1 not found (Python's None; nothing printed on stdout, a note on
+//! stderr unless `-q`), 2 an error or a usage mistake, with the message on stderr. With several names (`--json` needed) `get`
 //! is a batch get (`resolve::get_many`, as `secret_get_many`): one JSON object of each
 //! name's value (`null` when not found) on one line, exit 0 when every name resolved or
 //! was not found, else 2 with each failure on stderr and nothing on stdout. `explain` and `config` print what
@@ -26,7 +28,11 @@
 //! Output that cannot be written (standard output closed, a full disk, a reader gone) is
 //! an error too: exit status 2 and a message on stderr, for every command ([`print_out`]).
 //!
+//! `run` and `env` put secrets into a program's environment ([`launch`]).
+//!
 //! Each subcommand is one entry in [`COMMANDS`] and one function taking its arguments.
+
+mod launch;
 
 use std::ffi::OsString;
 #[cfg(unix)]
@@ -59,13 +65,31 @@ struct Command {
 const COMMANDS: &[Command] = &[
     Command {
         name: "get",
-        usage: "get NAME [NAME...] [--json]",
+        usage: "get NAME [NAME...] [--json] [-q]",
         help: "print the secret NAME as Prefect's Secret(NAME).get() resolves it:\n      \
                a string as its text, anything else as compact JSON (--json: always JSON).\n      \
-               Exit status 0 found, 1 not found (None), 2 error (message on stderr).\n      \
+               Exit status 0 found, 1 not found (None; a note on stderr, -q: none),\n      \
+               2 error (message on stderr).\n      \
                Several names (with --json), asked together: one JSON object\n      \
                {\"NAME\": value or null, ...}; exit 0 unless a name failed (then 2).",
         run: get,
+    },
+    Command {
+        name: "run",
+        usage: "run [--env VAR=NAME]... [--env-file FILE] -- CMD [ARGS...]",
+        help: "run CMD with each VAR set to the secret NAME (as get prints it), never in\n      \
+               its arguments. Every NAME is resolved first: a name not found (exit 1) or\n      \
+               failing (exit 2) stops before CMD starts. Then CMD replaces this process\n      \
+               (its exit status is the command's; 127: not found, 126: cannot run).\n      \
+               --env-file: lines VAR=NAME ('#' comments).",
+        run: launch::run,
+    },
+    Command {
+        name: "env",
+        usage: "env [--env VAR=NAME]... [--env-file FILE]",
+        help: "print `export VAR='value'` lines for a POSIX shell (eval \"$(...)\"), each\n      \
+               value quoted so the shell reads back its exact bytes; exit 1/2 as run.",
+        run: launch::env,
     },
     Command {
         name: "explain",
@@ -314,22 +338,29 @@ fn list(args: &[String]) -> u8 {
 
 /// `get NAME [NAME...] [--json]`.
 fn get(args: &[String]) -> u8 {
-    let (flags, operands) = match arguments("get", args, &["--json"], Operands::AtLeastOne, "NAME")
-    {
+    let known = ["--json", "-q", "--quiet"];
+    let (flags, operands) = match arguments("get", args, &known, Operands::AtLeastOne, "NAME") {
         Ok(parsed) => parsed,
         Err(status) => return status,
     };
-    let format = if flags.is_empty() {
-        Format::Text
-    } else {
+    let format = if flags.iter().any(|f| f == "--json") {
         Format::Json
+    } else {
+        Format::Text
     };
+    let quiet = flags.iter().any(|f| f != "--json");
     if let [name] = &operands[..] {
         return match cli::get(cli::global(), name, format, |value| {
             print_out(&[value, b"\n"])
         }) {
             Ok(Some(status)) => status,
-            Ok(None) => NOT_FOUND,
+            Ok(None) => {
+                // A `set -e` script would otherwise stop without a word.
+                if !quiet {
+                    complain(&format!("{name:?}: not found"));
+                }
+                NOT_FOUND
+            }
             Err(e) => report(&e),
         };
     }
