@@ -490,7 +490,7 @@ fn run_stops_before_the_command_when_a_secret_is_missing() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `env` prints `export` lines that sh, bash and dash read back to the exact bytes; an
+/// `env` prints `export` lines that sh, bash, dash and zsh read back to the exact bytes; an
 /// env file names variables too (comments, blank lines and `export ` allowed).
 #[test]
 fn env_output_round_trips_through_posix_shells() {
@@ -507,7 +507,7 @@ fn env_output_round_trips_through_posix_shells() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let script = stdout(&out).to_string();
     assert!(script.starts_with("export DB='"), "{script}");
-    for shell in ["sh", "bash", "dash"] {
+    for shell in ["sh", "bash", "dash", "zsh"] {
         let Ok(got) = Command::new(shell)
             .arg("-c")
             .arg(format!("{script}\nprintf '%s|%s' \"$DB\" \"$OBJ\""))
