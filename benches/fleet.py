@@ -407,6 +407,11 @@ class CountingProxy(ThreadingHTTPServer):
         self.url = "http://127.0.0.1:%d/api" % self.server_address[1]
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
+    def handle_error(self, request, client_address):
+        """A client that went away (killed on Ctrl-C) is no error; anything else is."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def stop(self):
         self.shutdown()
         self.server_close()
@@ -772,11 +777,12 @@ def main():
     if args.processes < 1 or args.secrets < 1:
         ap.error("--processes and --secrets must be at least 1")
 
-    # SIGTERM and SIGHUP end the run as Ctrl-C does: through the cleanup below.
+    # Ctrl-C, SIGTERM and SIGHUP end the run through the cleanup below (SIGINT set
+    # explicitly: a shell starting this in the background leaves it ignored).
     def interrupted(signum, _frame):
         raise KeyboardInterrupt("signal %d" % signum)
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGHUP, interrupted)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupted)
 
     workdir = tempfile.mkdtemp(prefix="prefect-secrets-fleet-")
     try:
