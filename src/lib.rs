@@ -90,6 +90,25 @@ pub mod cli {
         out
     }
 
+    /// The value at `path` (Prefect 3's key path rules, `value::get_from_dict`) inside a
+    /// value given as `get`'s JSON, rendered in `format`: `Ok(None)` when it is None,
+    /// an error when nothing is there.
+    pub fn field(json: &[u8], path: &str, format: Format) -> Result<Option<Vec<u8>>, Error> {
+        use crate::value::Value;
+        let value = crate::pyjson::loads(json)
+            .map_err(|e| Error::client(format!("the value is not JSON ({e})")))?;
+        match crate::value::get_from_dict(&value, path) {
+            None => Err(Error::invalid_argument(format!(
+                "nothing at {path:?} in the value (keys step into objects, numbers index \
+                 lists: a.b[0])"
+            ))),
+            Some(Value::None) => Ok(None),
+            Some(found) => Ok(Some(
+                crate::rendered::Rendered::of(&found).bytes(format).to_vec(),
+            )),
+        }
+    }
+
     /// `secret_config_set(key, text)` on the process-wide store.
     pub fn set_setting(key: &str, text: &str) -> Result<(), Error> {
         crate::store::global().update(|s| s.set_setting(key, Some(text)))

@@ -533,3 +533,46 @@ fn env_output_round_trips_through_posix_shells() {
     assert!(stderr(&out).contains("NUL byte"), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `get NAME --field KEYPATH`: a value inside a dict or list value, by Prefect 3's key path
+/// rules (`value::get_from_dict`, recorded from Prefect), printed as `get` prints values.
+#[test]
+fn field_reads_inside_a_value() {
+    let db = (
+        "PREFECT__CONTEXT__SECRETS__DB",
+        r#"{"user": "svc", "hosts": ["a", {"port": 5432}], "none": null}"#,
+    );
+    for (args, want) in [
+        (&["get", "db", "--field", "user"][..], "svc\n"),
+        (&["get", "db", "--field=hosts[1].port"][..], "5432\n"),
+        (
+            &["get", "--json", "db", "--field", "hosts[0]"][..],
+            "\"a\"\n",
+        ),
+        (
+            &["get", "db", "--field", "hosts[-1]"][..],
+            "{\"port\":5432}\n",
+        ),
+    ] {
+        let out = run(args, &[db]);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), want, "{args:?}");
+    }
+    let out = run(&["get", "db", "--field", "none"], &[db]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "prefect-secrets: \"db\": \"none\" is null\n");
+    let out = run(&["get", "db", "--field", "hosts[2]"], &[db]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nothing at \"hosts[2]\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("svc"), "no value in the message");
+    for args in [
+        &["get", "db", "--field"][..],
+        &["get", "a", "b", "--json", "--field", "x"],
+    ] {
+        assert_eq!(run(args, &[db]).status.code(), Some(2), "{args:?}");
+    }
+}

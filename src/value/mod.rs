@@ -14,8 +14,10 @@ use zeroize::Zeroize;
 use crate::pystr::PyStr;
 
 mod dict;
+mod get_from_dict;
 
 pub use dict::Dict;
+pub use get_from_dict::get_from_dict;
 
 #[derive(Clone)]
 pub enum Value {

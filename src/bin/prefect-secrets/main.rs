@@ -1,7 +1,7 @@
 //! `prefect-secrets`: the command line for shell scripts.
 //!
 //! ```text
-//! prefect-secrets get NAME [--json] [-q]
+//! prefect-secrets get NAME [--json] [-q] [--field KEYPATH]
 //! prefect-secrets get NAME NAME... --json
 //! prefect-secrets run [--env VAR=NAME]... [--env-file FILE] -- CMD [ARGS...]
 //! prefect-secrets env [--env VAR=NAME]... [--env-file FILE]
@@ -65,11 +65,12 @@ struct Command {
 const COMMANDS: &[Command] = &[
     Command {
         name: "get",
-        usage: "get NAME [NAME...] [--json] [-q]",
+        usage: "get NAME [NAME...] [--json] [-q] [--field KEYPATH]",
         help: "print the secret NAME as Prefect's Secret(NAME).get() resolves it:\n      \
                a string as its text, anything else as compact JSON (--json: always JSON).\n      \
                Exit status 0 found, 1 not found (None; a note on stderr, -q: none),\n      \
                2 error (message on stderr).\n      \
+               --field KEYPATH: the value at a.b[0] inside a dict or list value.\n      \
                Several names (with --json), asked together: one JSON object\n      \
                {\"NAME\": value or null, ...}; exit 0 unless a name failed (then 2).",
         run: get,
@@ -338,8 +339,12 @@ fn list(args: &[String]) -> u8 {
 
 /// `get NAME [NAME...] [--json]`.
 fn get(args: &[String]) -> u8 {
+    let (field, args) = match take_field(args) {
+        Ok(split) => split,
+        Err(status) => return status,
+    };
     let known = ["--json", "-q", "--quiet"];
-    let (flags, operands) = match arguments("get", args, &known, Operands::AtLeastOne, "NAME") {
+    let (flags, operands) = match arguments("get", &args, &known, Operands::AtLeastOne, "NAME") {
         Ok(parsed) => parsed,
         Err(status) => return status,
     };
@@ -350,24 +355,86 @@ fn get(args: &[String]) -> u8 {
     };
     let quiet = flags.iter().any(|f| f != "--json");
     if let [name] = &operands[..] {
-        return match cli::get(cli::global(), name, format, |value| {
-            print_out(&[value, b"\n"])
-        }) {
+        // Set when the secret is there but the field is null.
+        let mut null_field = false;
+        let got = match &field {
+            None => cli::get(cli::global(), name, format, |value| {
+                print_out(&[value, b"\n"])
+            }),
+            // The field is read from the value's JSON, which holds it exactly.
+            Some(path) => cli::get(cli::global(), name, Format::Json, |json| {
+                let found = cli::field(json, path, format);
+                null_field = matches!(found, Ok(None));
+                found.map(|v| v.map(|v| print_out(&[&v, b"\n"])))
+            })
+            .and_then(|r| r.unwrap_or(Ok(None)))
+            .map_err(|e| field_error(name, e)),
+        };
+        return match got {
             Ok(Some(status)) => status,
             Ok(None) => {
                 // A `set -e` script would otherwise stop without a word.
                 if !quiet {
-                    complain(&format!("{name:?}: not found"));
+                    complain(&match &field {
+                        Some(path) if null_field => format!("{name:?}: {path:?} is null"),
+                        _ => format!("{name:?}: not found"),
+                    });
                 }
                 NOT_FOUND
             }
             Err(e) => report(&e),
         };
     }
+    if field.is_some() {
+        return usage_error("get: --field takes one NAME");
+    }
     if format != Format::Json {
         return usage_error("get: several names need --json (they are printed as one JSON object)");
     }
     get_many(&operands)
+}
+
+/// `--field KEYPATH` (or `--field=KEYPATH`) out of `get`'s arguments (before any `--`).
+fn take_field(args: &[String]) -> Result<(Option<String>, Vec<String>), u8> {
+    let mut field = None;
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let value = match arg.as_str() {
+            "--" => {
+                rest.push(arg.clone());
+                rest.extend(it.by_ref().cloned());
+                break;
+            }
+            "--field" => match it.next() {
+                Some(v) => v.clone(),
+                None => {
+                    return Err(usage_error(
+                        "get: --field needs a KEYPATH (e.g. user or hosts[0])",
+                    ));
+                }
+            },
+            a => match a.strip_prefix("--field=") {
+                Some(v) => v.to_string(),
+                None => {
+                    rest.push(arg.clone());
+                    continue;
+                }
+            },
+        };
+        if field.replace(value).is_some() {
+            return Err(usage_error("get: --field given twice"));
+        }
+    }
+    Ok((field, rest))
+}
+
+/// A field that is not there names the secret it was looked for in.
+fn field_error(name: &str, e: Error) -> Error {
+    Error {
+        message: format!("{name:?}: {}", e.message),
+        ..e
+    }
 }
 
 /// `get NAME NAME... --json`: one JSON object, each name once, in the order given.
