@@ -3,7 +3,8 @@
 //! Its API is the C ABI (`include/prefect_secrets.h`); nothing of this crate is a Rust
 //! API. Every module is private: the safe core — `config` (Prefect's configuration
 //! loading), `pyjson` (Python-exact JSON), `value`, `context` (the state `get` reads),
-//! `store` (one shared snapshot), `resolve` (the steps of `get`) and `server` — holds no
+//! `store` (one shared snapshot), `resolve` (the steps of `get`), `server` and
+//! `templating` (Prefect 3's placeholders) — holds no
 //! `unsafe` and no C types; `ffi` is the C ABI over it, and `sys` the few
 //! operating-system calls. [`cli`] and [`testing`] re-export, hidden, what the command
 //! line and the tests, benches and fuzz targets reach (`docs/architecture.md`). Read it
@@ -31,6 +32,7 @@ mod server;
 mod store;
 #[allow(unsafe_code)]
 mod sys;
+mod templating;
 mod value;
 #[allow(unsafe_code)]
 mod wiping_allocator;
@@ -161,6 +163,11 @@ pub mod testing {
     }
     pub mod sys {
         pub use crate::sys::accounts;
+    }
+    pub mod templating {
+        pub use crate::templating::{
+            Documents, Kind, Placeholder, find_placeholders, placeholders, render,
+        };
     }
     pub mod value {
         pub use crate::value::{Dict, Int, List, Value};
