@@ -199,6 +199,24 @@ const char *secret_batch_error(const SecretBatch *batch, size_t index);
 // or a batch already freed, is undefined behaviour, as with `free`.
 void secret_batch_free(SecretBatch *batch);
 
+// Renders `template` as Prefect 3's workers render a deployment's job variables
+// (`resolve_variables(resolve_block_document_references(...))`, see docs/templating.md):
+// `{{ prefect.blocks.<type>.<name>[.keypath] }}` is the block's value (a Secret block's
+// value as stored, not decoded), `{{ prefect.variables.<name> }}` the Variable's, and
+// `{"$ref": {"block_document_id": ...}}` the block's data; a placeholder that is a whole
+// string gives the typed value, one inside text its `str()`; other `{{ ... }}` stay.
+//
+// With `json`, `template` is a JSON document and `*out` the rendered one as compact JSON;
+// without, `template` is one string and `*out` the rendered text (or, when the whole
+// text was one placeholder of a value that is not a string, that value as JSON).
+// `*out` is allocated as by `secret_get_alloc` (free it with `secret_free`, which wipes
+// it); on failure it is NULL and `*out_len` 0. Placeholders need the Prefect 3 flavour
+// (`SECRET_ERR_CONFIG` otherwise); a missing block or key path is `SECRET_ERR_CLIENT`;
+// a template that is not UTF-8 (or not JSON, with `json`) `SECRET_ERR_INVALID_ARGUMENT`.
+// Messages never contain a value. Outputs that overlap `template` are refused as by
+// `secret_get_alloc`.
+int32_t secret_render_template(const char *template_, bool json, char **out, size_t *out_len);
+
 // Sets the `[cloud]` setting `key` (`"cache_ttl"` or `"cloud.cache_ttl"`, in any case)
 // from text, as the typed setters below do: `"true"`/`"false"` (any case) for a switch,
 // a number (`"2.5"`, `"1e3"`) for seconds, a whole number for bytes or a count, a

@@ -111,6 +111,14 @@ pub mod cli {
         }
     }
 
+    /// `secret_render_template` on the process-wide store: the rendered template's bytes.
+    pub fn render_template(text: &[u8], json: bool) -> Result<Vec<u8>, Error> {
+        let rendered = crate::resolve::render_template(crate::store::global(), text, json)?;
+        Ok(rendered
+            .bytes(if json { Format::Json } else { Format::Text })
+            .to_vec())
+    }
+
     /// `secret_config_set(key, text)` on the process-wide store.
     pub fn set_setting(key: &str, text: &str) -> Result<(), Error> {
         crate::store::global().update(|s| s.set_setting(key, Some(text)))
@@ -150,7 +158,7 @@ pub mod testing {
         pub use crate::report::{explain, secret_names, view};
     }
     pub mod resolve {
-        pub use crate::resolve::{Format, get, get_many};
+        pub use crate::resolve::{Format, get, get_many, render_template};
     }
     pub mod server {
         pub use crate::server::{cache, transport::with_deadline};

@@ -8,8 +8,10 @@
 use crate::context::{Lookup, Outcome, State};
 use crate::error::Error;
 pub use crate::rendered::Format;
+use crate::rendered::Rendered;
 use crate::server::{self, Request};
 use crate::store::Store;
+use crate::value::Value;
 
 /// Resolves `name` and passes the rendered value to `sink`; `Ok(None)` is Python's None.
 /// The local path copies straight from the shared snapshot, without allocating.
@@ -91,6 +93,35 @@ pub fn get_many<R>(
         out[i] = answer.map(|found| found.map(|r| sink(i, r.bytes(format))));
     }
     out
+}
+
+/// Renders a template as Prefect 3's workers resolve job variables: `text` is a JSON
+/// document (`json`) or one string; the result in both renderings (a string as its text,
+/// anything else as JSON; `Format::Json` always JSON). See `templating`.
+pub fn render_template(store: &Store, text: &[u8], json: bool) -> Result<Rendered, Error> {
+    let template = if json {
+        crate::pyjson::loads(text)
+            .map_err(|e| Error::invalid_argument(format!("the template is not JSON: {e}")))?
+    } else {
+        let text = std::str::from_utf8(text)
+            .map_err(|_| Error::invalid_argument("the template is not UTF-8 text"))?;
+        Value::Str(crate::pystr::PyStr::from(text))
+    };
+    Ok(Rendered::of(&render(store, template)?))
+}
+
+/// Renders a Prefect 3 template value (`templating::render`), its placeholders read from
+/// the server of one snapshot's settings (`server::render`).
+fn render(store: &Store, template: Value) -> Result<Value, Error> {
+    let snapshot = store.snapshot();
+    let state = snapshot.loaded.as_ref().map_err(Clone::clone)?;
+    let settings = state.server_settings()?;
+    let request = Request {
+        version: snapshot.version,
+        settings: &settings,
+        accounts: store.accounts(),
+    };
+    server::render(&request, template)
 }
 
 /// Steps 1, 2 and 4 on `state`: `Some` with the answer, or `None` when the server has it.

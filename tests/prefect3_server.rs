@@ -273,29 +273,9 @@ impl Server {
         }
     }
 
-    /// Creates `secrets` (name, value as JSON text) with Prefect's API and loads `load`
-    /// back with `Secret.load(name).get()`: what Prefect says, per name.
-    fn prefect(
-        &self,
-        auth_string: Option<&str>,
-        secrets: &[(String, String)],
-        load: &[&str],
-    ) -> Vec<(String, Expected)> {
-        // Built as text: values such as 2**70 must reach Python unrounded.
-        let save: Vec<String> = secrets
-            .iter()
-            .map(|(name, value)| {
-                format!(
-                    r#"{{"name": {}, "value": {value}}}"#,
-                    Json::from(name.as_str())
-                )
-            })
-            .collect();
-        let request = format!(
-            r#"{{"save": [{}], "load": {}}}"#,
-            save.join(", "),
-            Json::from(load.to_vec())
-        );
+    /// Runs tests/prefect3/make_secrets.py with `request` (JSON text) against this server,
+    /// as a client with `auth_string`: its reply.
+    fn make_secrets(&self, auth_string: Option<&str>, request: &str) -> Json {
         let mut cmd = python(venv().unwrap(), "make_secrets.py");
         cmd.env("PREFECT_API_URL", &self.api_url)
             .env("PREFECT_HOME", self.dir.join("client"))
@@ -305,7 +285,6 @@ impl Server {
         if let Some(auth) = auth_string {
             cmd.env("PREFECT_API_AUTH_STRING", auth);
         }
-        let started = Instant::now();
         let mut child = cmd.spawn().expect("run tests/prefect3/make_secrets.py");
         // A write error (it died early) shows in its status and stderr below.
         let _ = child.stdin.take().unwrap().write_all(request.as_bytes());
@@ -330,7 +309,34 @@ impl Server {
             out.status,
             tail(&String::from_utf8_lossy(&out.stderr), 20)
         );
-        let reply: Json = serde_json::from_slice(&out.stdout).expect("make_secrets.py's reply");
+        serde_json::from_slice(&out.stdout).expect("make_secrets.py's reply")
+    }
+
+    /// Creates `secrets` (name, value as JSON text) with Prefect's API and loads `load`
+    /// back with `Secret.load(name).get()`: what Prefect says, per name.
+    fn prefect(
+        &self,
+        auth_string: Option<&str>,
+        secrets: &[(String, String)],
+        load: &[&str],
+    ) -> Vec<(String, Expected)> {
+        // Built as text: values such as 2**70 must reach Python unrounded.
+        let save: Vec<String> = secrets
+            .iter()
+            .map(|(name, value)| {
+                format!(
+                    r#"{{"name": {}, "value": {value}}}"#,
+                    Json::from(name.as_str())
+                )
+            })
+            .collect();
+        let request = format!(
+            r#"{{"save": [{}], "load": {}}}"#,
+            save.join(", "),
+            Json::from(load.to_vec())
+        );
+        let started = Instant::now();
+        let reply = self.make_secrets(auth_string, &request);
         loud(&format!(
             "prefect3_server: Prefect {} saved {} and loaded {} secrets in {:.1} s",
             reply["prefect_version"].as_str().unwrap_or("?"),
@@ -534,6 +540,71 @@ fn check_batch(store: &Store, expected: &[(String, Expected)]) {
     ));
 }
 
+/// Job-variable templates rendered by Prefect's own `resolve_variables(
+/// resolve_block_document_references(...))` and by the library (`secret_render_template`,
+/// `prefect-secrets inject`): the same JSON, or an error where Prefect fails. Uses the
+/// secrets of `secrets()`, plus Variables of every type and a block that is not a system
+/// block.
+fn check_templates(server: &Server, store: &Store) {
+    let templates = [
+        r#"{"env": {"PASSWORD": "{{ prefect.blocks.secret.plain-text }}"}}"#,
+        r#"{"url": "postgres://u:{{ prefect.blocks.secret.plain-text }}@db/x"}"#,
+        r#"{"raw": "{{ prefect.blocks.secret.json-text }}"}"#,
+        r#"{"obj": "{{ prefect.blocks.secret.json-object }}"}"#,
+        r#"{"x": "{{ prefect.blocks.secret.json-object.a[1] }}", "y": "{{ prefect.blocks.secret.json-object.value.a }}"}"#,
+        r#"{"x": "n={{ prefect.blocks.secret.json-object.a[0] }}, {{ prefect.blocks.secret.int-value }}"}"#,
+        r#"{"x": "text {{ prefect.blocks.secret.json-object }}"}"#,
+        r#"{"x": "{{ prefect.blocks.secret.no-such-block }}"}"#,
+        r#"{"x": "{{ prefect.blocks.secret.json-object.nope }}"}"#,
+        r#"{"v": "{{ prefect.variables.v_str }}", "n": "{{ prefect.variables.v_int }}", "f": "{{ prefect.variables.v_float }}", "b": "{{ prefect.variables.v_bool }}", "d": "{{ prefect.variables.v_dict }}", "l": "{{ prefect.variables.v_list }}"}"#,
+        r#"{"e": "pre {{ prefect.variables.v_int }} {{ prefect.variables.v_dict }} {{ prefect.variables.v_float }} {{ prefect.variables.v_bool }} {{ prefect.variables.v_list }} post"}"#,
+        r#"{"m": "{{ prefect.variables.missing_var }}", "m2": "a{{ prefect.variables.missing_var }}b"}"#,
+        r#"{"o": "{{ other }}", "h": "{{ $HOME }}", "k": ["{{ prefect.blocks.secret.plain-text }}", 5, null, true, 2.5]}"#,
+        r#"{"s": "{{ prefect.blocks.fixture-settings.app-settings.values.host }}", "p": "{{ prefect.blocks.fixture-settings.app-settings.values.ports[1] }}", "all": "{{ prefect.blocks.fixture-settings.app-settings }}"}"#,
+        r#"{"tight": "{{prefect.variables.v_str}}", "loose": "{{   prefect.variables.v_str   }}", "twice": "{{ prefect.variables.v_str }}{{ prefect.variables.v_str }}"}"#,
+        r#"["{{ prefect.blocks.secret.nested-object.l[1] }}", {"deep": [{"x": "{{ prefect.blocks.secret.nested-object.ü }}"}]}]"#,
+    ];
+    let request = format!(
+        r#"{{"variables": [{{"name": "v_str", "value": "héllo {{{{ x }}}}"}}, {{"name": "v_int", "value": 42}},
+            {{"name": "v_float", "value": 0.1}}, {{"name": "v_bool", "value": true}},
+            {{"name": "v_dict", "value": {{"k": "v", "n": [1, null]}}}}, {{"name": "v_list", "value": ["a", 1.5]}}],
+            "settings_blocks": [{{"name": "app-settings", "values": {{"host": "db.internal", "ports": [5432, 6432]}}}}],
+            "render": [{}]}}"#,
+        templates.join(", ")
+    );
+    let reply = server.make_secrets(None, &request);
+    let mut failures = Vec::new();
+    for (template, prefect) in templates.iter().zip(reply["rendered"].as_array().unwrap()) {
+        let ours = resolve::render_template(store, template.as_bytes(), true);
+        let agrees = match (prefect["ok"].as_str(), &ours) {
+            (Some(want), Ok(got)) => same("rendered", got.json(), want.as_bytes()),
+            (None, Err(_)) => Ok(()),
+            (Some(_), Err(e)) => Err(format!("Prefect renders it; the library: {}", e.message)),
+            (None, Ok(got)) => Err(format!(
+                "Prefect fails ({}); the library renders {}",
+                prefect["error"],
+                describe(got.json())
+            )),
+        };
+        match agrees {
+            Ok(()) => loud(&format!(
+                "prefect3_server:   template {}: {}",
+                template.chars().take(60).collect::<String>(),
+                match &ours {
+                    Ok(got) => format!("same as Prefect ({})", describe(got.json())),
+                    Err(e) => format!("fails as Prefect does ({})", e.message),
+                }
+            )),
+            Err(e) => failures.push(format!("{template}: {e}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "templates rendered differently from Prefect 3:\n  {}",
+        failures.join("\n  ")
+    );
+}
+
 fn check_all(store: &Store, expected: &[(String, Expected)]) {
     let mut failures = Vec::new();
     for (name, want) in expected {
@@ -668,6 +739,7 @@ fn prefect3_server_secret_blocks() {
     check_all(&store, &agreed);
     // The same names in one batch (CSRF protection off: the token request is told so).
     check_batch(&store, &agreed);
+    check_templates(&server, &store);
 
     let plain = get(&store, "plain-text", Format::Json).unwrap().unwrap();
 

@@ -12,6 +12,7 @@ pub mod status;
 
 pub mod get;
 pub mod get_many;
+pub mod template;
 
 pub mod config;
 pub mod context;
@@ -31,6 +32,7 @@ pub mod api {
     pub use super::get_many::*;
     pub use super::info::*;
     pub use super::report::*;
+    pub use super::template::*;
 }
 
 #[cfg(test)]

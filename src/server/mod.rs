@@ -109,6 +109,13 @@ pub fn get_many(request: &Request, names: &[&str]) -> Vec<Result<Option<Arc<Rend
     out.into_iter().flatten().collect()
 }
 
+/// Renders a Prefect 3 template (`templating::render`), its placeholders read through
+/// the flavour (`{"$ref": ...}`, `{{ prefect.blocks... }}`, `{{ prefect.variables... }}`).
+pub fn render(request: &Request, template: Value) -> Result<Value, Error> {
+    let mut documents = (flavors::chosen(request.settings)?.templates)(request)?;
+    crate::templating::render(template, &mut *documents)
+}
+
 /// Where fetched values are kept under the request's snapshot: the time-to-live cache and
 /// this thread's reuse window.
 struct Keep {

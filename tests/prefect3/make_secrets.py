@@ -4,11 +4,20 @@ tests/prefect3_server.rs.
     PREFECT_API_URL=http://127.0.0.1:<port>/api [PREFECT_API_AUTH_STRING=user:pass] \
       <venv>/bin/python tests/prefect3/make_secrets.py < request.json > reply.json
 
-request: {"save": [{"name": ..., "value": <any JSON>}, ...], "load": [name, ...]}
+request: {"save": [{"name": ..., "value": <any JSON>}, ...], "load": [name, ...],
+          "variables": [{"name": ..., "value": <any JSON>}, ...],      (optional)
+          "settings_blocks": [{"name": ..., "values": {...}}, ...],    (optional)
+          "render": [<template JSON>, ...]}                           (optional)
   - each "save" entry: Secret(value=value).save(name, overwrite=True)
   - each "load" name: Secret.load(name).get()
+  - each variable: Variable.set(name, value, overwrite=True)
+  - each settings block: a block of type "fixture-settings" (one field, `values`: a dict),
+    a block that is not a system block, for key paths into several fields
+  - each "render" template: resolve_variables(resolve_block_document_references(t)), as
+    Prefect 3's workers render job variables
 reply (stdout, one JSON document):
   {"prefect_version": "3.x.y",
+   "rendered": [{"ok": json.dumps(result, separators=(",", ":"))} | {"error": "<type>"}],
    "loaded": {name: {"found": true,
                      "json": json.dumps(v, separators=(",", ":")),  where v = get()
                      "text": v if it is a str, else null}
@@ -66,8 +75,45 @@ def main():
         except Exception as e:  # noqa: BLE001  (reported to the test, which fails)
             loaded[name] = {"error": f"{type(e).__name__}: {e}"}
 
-    json.dump({"prefect_version": prefect.__version__, "loaded": loaded}, sys.stdout)
+    for item in request.get("variables", []):
+        from prefect.variables import Variable
+
+        Variable.set(item["name"], item["value"], overwrite=True)
+    if request.get("settings_blocks"):
+        from prefect.blocks.core import Block
+
+        class FixtureSettings(Block):
+            _block_type_slug = "fixture-settings"
+            values: dict
+
+        for item in request["settings_blocks"]:
+            FixtureSettings(values=item["values"]).save(item["name"], overwrite=True)
+    rendered = [render(t) for t in request.get("render", [])]
+
+    json.dump(
+        {"prefect_version": prefect.__version__, "loaded": loaded, "rendered": rendered},
+        sys.stdout,
+    )
     sys.stdout.write("\n")
+
+
+def render(template):
+    """Prefect's own rendering of job variables; the error's type only (a message could
+    quote the template, and with it a value)."""
+    import asyncio
+
+    from prefect.utilities.templating import (
+        resolve_block_document_references,
+        resolve_variables,
+    )
+
+    async def both():
+        return await resolve_variables(await resolve_block_document_references(template))
+
+    try:
+        return {"ok": json.dumps(asyncio.run(both()), separators=(",", ":"))}
+    except Exception as e:  # noqa: BLE001
+        return {"error": type(e).__name__}
 
 
 if __name__ == "__main__":

@@ -281,6 +281,39 @@ func TestServerSmoke(t *testing.T) {
 	}
 }
 
+// RenderTemplate: the template and the flag go in, the rendered text comes back whole;
+// the library's statuses come back as errors.
+func TestRenderTemplate(t *testing.T) {
+	isolate(t)
+	if _, err := RenderTemplate(`{"p": "{{ prefect.blocks.secret.db.user }}"}`, true); !errors.Is(err, ErrConfig) {
+		t.Errorf("under Prefect 0.5.3: %v, want ErrConfig", err)
+	}
+	blocks := newBlocksServer(t, map[string]string{"db": `{"user": "svc"}`})
+	mustOK(t, SetServerFlavor(ServerPrefect3))
+	mustOK(t, SetAPIURL(blocks.URL+"/api"))
+	for _, c := range []struct {
+		template string
+		json     bool
+		want     string
+	}{
+		{`{"p": "{{ prefect.blocks.secret.db.user }}", "q": ["x", 1]}`, true, `{"p":"svc","q":["x",1]}`},
+		{"u={{ prefect.blocks.secret.db.user }}\n{{ other }}", false, "u=svc\n{{ other }}"},
+		{"{{ prefect.blocks.secret.db }}", false, `{"user":"svc"}`},
+	} {
+		if got, err := RenderTemplate(c.template, c.json); err != nil || got != c.want {
+			t.Errorf("RenderTemplate(%q, %v) = %q, %v; want %q", c.template, c.json, got, err, c.want)
+		}
+	}
+	if _, err := RenderTemplate("{{ prefect.blocks.secret.missing }}", false); !errors.Is(err, ErrClient) {
+		t.Errorf("a missing block: %v, want ErrClient", err)
+	}
+	for _, bad := range []string{"a\x00b", "{not json"} {
+		if _, err := RenderTemplate(bad, true); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("RenderTemplate(%q): %v, want ErrInvalidArgument", bad, err)
+		}
+	}
+}
+
 // Explain and ConfigView: the name and the flag go in, the report comes back whole.
 func TestReports(t *testing.T) {
 	isolate(t)

@@ -110,6 +110,13 @@ static ps_value ps_explain(const char *name) {
 	return r;
 }
 
+static ps_value ps_render_template(const char *template, bool json) {
+	ps_value r = { 0, NULL, 0, NULL };
+	r.status = secret_render_template(template, json, &r.value, &r.len);
+	if (r.status < 0) r.err = ps_strdup(secret_last_error());
+	return r;
+}
+
 static ps_value ps_config_view(bool show_sources) {
 	ps_value r = { 0, NULL, 0, NULL };
 	r.status = secret_config_view_alloc(show_sources, &r.value, &r.len);
@@ -785,6 +792,23 @@ func Explain(name string) (string, error) {
 	}
 	defer C.free(unsafe.Pointer(cname))
 	return takeText(op, C.ps_explain(cname))
+}
+
+// RenderTemplate renders Prefect 3's placeholders in template as Prefect 3's workers
+// render a deployment's job variables (secret_render_template; docs/templating.md):
+// {{ prefect.blocks.TYPE.NAME[.keypath] }}, {{ prefect.variables.NAME }} and {"$ref":
+// {"block_document_id": ...}}. With json, template is a JSON document and the result
+// compact JSON; without, template is one string and the result its rendered text. It
+// needs the ServerPrefect3 flavour (an error matching ErrConfig otherwise); a missing
+// block or key path is an error; no error message contains a value.
+func RenderTemplate(template string, json bool) (string, error) {
+	const op = "secret_render_template"
+	ctemplate, err := cString(op, "template", template)
+	if err != nil {
+		return "", err
+	}
+	defer C.free(unsafe.Pointer(ctemplate))
+	return takeText(op, C.ps_render_template(ctemplate, C.bool(json)))
 }
 
 // ConfigView is the effective configuration as TOML: what Prefect 0.5.3's prefect.config

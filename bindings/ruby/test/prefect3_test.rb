@@ -64,6 +64,22 @@ class Prefect3Test < LibraryTest
     end
   end
 
+  # render_template: the template and the flag go in, the rendered String comes back;
+  # the library's statuses come back as exceptions.
+  def test_render_template
+    assert_raises(PrefectSecrets::ConfigError) { P.render_template("{{ prefect.blocks.secret.db }}") }
+    with_blocks_server({ "db" => { "user" => "svc" } }) do |server|
+      use_blocks(server)
+      assert_equal '{"p":"svc","q":[1]}',
+                   P.render_template('{"p": "{{ prefect.blocks.secret.db.user }}", "q": [1]}', json: true)
+      assert_equal "u=svc é\n", P.render_template("u={{ prefect.blocks.secret.db.user }} é\n")
+      assert_equal Encoding::UTF_8, P.render_template("x").encoding
+      assert_raises(PrefectSecrets::ClientError) { P.render_template("{{ prefect.blocks.secret.gone }}") }
+      assert_raises(PrefectSecrets::InvalidArgumentError) { P.render_template("{not json", json: true) }
+      assert_raises(PrefectSecrets::InvalidArgumentError) { P.render_template("a\0b") }
+    end
+  end
+
   def test_values
     values = {
       "plain" => "hunter2",

@@ -5,6 +5,7 @@
 //! prefect-secrets get NAME NAME... --json
 //! prefect-secrets run [--env VAR=NAME]... [--env-file FILE] -- CMD [ARGS...]
 //! prefect-secrets env [--env VAR=NAME]... [--env-file FILE]
+//! prefect-secrets inject -i TEMPLATE [-o OUT] [--json | --text]
 //! prefect-secrets explain NAME
 //! prefect-secrets config [--show-sources]
 //! prefect-secrets list
@@ -28,10 +29,12 @@
 //! Output that cannot be written (standard output closed, a full disk, a reader gone) is
 //! an error too: exit status 2 and a message on stderr, for every command ([`print_out`]).
 //!
-//! `run` and `env` put secrets into a program's environment ([`launch`]).
+//! `run` and `env` put secrets into a program's environment ([`launch`]); `inject`
+//! renders Prefect 3's placeholders in a file ([`inject`]).
 //!
 //! Each subcommand is one entry in [`COMMANDS`] and one function taking its arguments.
 
+mod inject;
 mod launch;
 
 use std::ffi::OsString;
@@ -91,6 +94,15 @@ const COMMANDS: &[Command] = &[
         help: "print `export VAR='value'` lines for a POSIX shell (eval \"$(...)\"), each\n      \
                value quoted so the shell reads back its exact bytes; exit 1/2 as run.",
         run: launch::env,
+    },
+    Command {
+        name: "inject",
+        usage: "inject -i TEMPLATE [-o OUT] [--json | --text]",
+        help: "render Prefect 3's {{ prefect.blocks.TYPE.NAME[.key] }} and\n      \
+               {{ prefect.variables.NAME }} placeholders as Prefect 3's workers do (a\n      \
+               .json file as JSON, any other file as one string; -i - reads stdin);\n      \
+               to stdout, or to OUT written whole with mode 0600. Needs prefect-3.",
+        run: inject::inject,
     },
     Command {
         name: "explain",

@@ -7,6 +7,7 @@
 
 mod client;
 mod csrf;
+mod documents;
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,6 +18,7 @@ use crate::error::Error;
 use crate::pyjson;
 use crate::server::Request;
 use crate::server::decode_reply;
+use crate::templating::Documents;
 use crate::value::Value;
 use client::Api;
 
@@ -253,6 +255,14 @@ fn too_long(name: &str) -> Error {
     ))
 }
 
+/// What this flavour's templates read placeholders from: the server's block documents
+/// and Variables (`templating::Documents`).
+pub fn documents<'a>(request: &'a Request<'a>) -> Result<Box<dyn Documents + 'a>, Error> {
+    Ok(Box::new(documents::ServerDocuments::new(Api::new(
+        request,
+    )?)))
+}
+
 /// The names of the Secret blocks (`prefect-secrets list`), sorted: `GET
 /// {api}/block_types/slug/secret/block_documents` without secrets, so no value is ever
 /// sent. No Secret block type at all is no names.
@@ -299,7 +309,7 @@ fn is_block_name(name: &str) -> bool {
 
 /// Percent-encodes a name for one URL path segment (everything but RFC 3986's unreserved
 /// characters), so `a/b`, `?` or spaces stay inside the name.
-fn encode_path_segment(name: &str) -> String {
+pub(super) fn encode_path_segment(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

@@ -12,6 +12,7 @@ use crate::config::cloud::flavors::{self as names, Flavor};
 use crate::config::cloud::settings::Settings;
 use crate::config::source::Sources;
 use crate::error::Error;
+use crate::templating::Documents;
 use crate::value::Value;
 
 use super::Request;
@@ -28,10 +29,15 @@ pub type FetchMany = fn(&Request, &[&str]) -> Vec<Result<Option<Value>, Error>>;
 /// `Sources` says where each `cloud.*` value came from.
 pub type Explain = fn(&Request, &str, &Sources) -> Vec<String>;
 
+/// Where a template's `{{ prefect.blocks... }}` and `{{ prefect.variables... }}`
+/// placeholders are read from (`templating::render`).
+pub type Templates = for<'a> fn(&'a Request<'a>) -> Result<Box<dyn Documents + 'a>, Error>;
+
 pub struct Asker {
     pub fetch: Fetch,
     pub fetch_many: FetchMany,
     pub explain: Explain,
+    pub templates: Templates,
 }
 
 /// Each flavour's, by its position in `config::cloud::flavors::FLAVORS`.
@@ -43,11 +49,13 @@ static FLAVORS: [Asker; names::FLAVORS.len()] = [
         // back to back on the kept-alive connection.
         fetch_many: |request, names| names.iter().map(|n| v053::fetch(request, n)).collect(),
         explain: v053::explain,
+        templates: |_| Ok(Box::new(v053::NoDocuments)),
     },
     Asker {
         fetch: blocks::fetch,
         fetch_many: blocks::fetch_many,
         explain: blocks::explain,
+        templates: blocks::documents,
     },
 ];
 

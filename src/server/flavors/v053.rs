@@ -14,6 +14,7 @@ use crate::files;
 use crate::pyjson::repr::{config_str, py_str};
 use crate::pystr::PyStr;
 use crate::server::Request;
+use crate::templating::Documents;
 use crate::value::{Dict, Value};
 
 use super::graphql;
@@ -21,6 +22,34 @@ use crate::config::cloud::keys as key;
 use crate::server::decode_reply;
 use crate::server::redact::Redactor;
 use crate::server::transport::{self, Method};
+
+/// Prefect 0.5.3 has no blocks and no Variables: a template's placeholders for them are
+/// refused, saying which flavour has them.
+pub struct NoDocuments;
+
+impl NoDocuments {
+    fn refuse<T>(what: &str) -> Result<T, Error> {
+        Err(Error::config(format!(
+            "a {{{{ prefect.{what}... }}}} placeholder needs the Prefect 3 flavour \
+             (PREFECT_SECRETS_FLAVOR=prefect-3 or cloud.server_flavor = \"prefect-3\"): \
+             Prefect 0.5.3 has no blocks or variables"
+        )))
+    }
+}
+
+impl Documents for NoDocuments {
+    fn block_by_name(&mut self, _: &str, _: &str) -> Result<Option<Dict>, Error> {
+        Self::refuse("blocks")
+    }
+
+    fn block_by_id(&mut self, _: &str) -> Result<Option<Dict>, Error> {
+        Self::refuse("blocks")
+    }
+
+    fn variable(&mut self, _: &str) -> Result<Option<Value>, Error> {
+        Self::refuse("variables")
+    }
+}
 
 pub fn fetch(request: &Request, name: &str) -> Result<Option<Value>, Error> {
     let settings = request.settings;

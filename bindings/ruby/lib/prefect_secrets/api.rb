@@ -103,6 +103,21 @@ module PrefectSecrets
       report(:secret_explain_alloc, Native.fetch(:secret_explain_alloc, Arguments.c_string(name, "name")))
     end
 
+    # Renders Prefect 3's placeholders in template (a String) as Prefect 3's workers render
+    # a deployment's job variables (secret_render_template; docs/templating.md):
+    # {{ prefect.blocks.TYPE.NAME[.keypath] }}, {{ prefect.variables.NAME }} and
+    # {"$ref": {"block_document_id": ...}}. json: true reads template as a JSON document
+    # and returns compact JSON; otherwise template is one string and the rendered text is
+    # returned (a UTF-8 String). Needs the Prefect 3 flavour (ConfigError otherwise); a
+    # missing block or key path raises; no message contains a value.
+    def render_template(template, json: false)
+      flag = Arguments.boolean(json, "json") ? 1 : 0
+      bytes = with_cstring(template, "template") do |ptr|
+        Native.fetch_allocated(:secret_render_template, ptr, flag)
+      end
+      report(:secret_render_template, bytes)
+    end
+
     # The effective configuration (what Prefect 0.5.3's prefect.config holds,
     # context.secrets included) as TOML text, a UTF-8 String. Default deny: only known
     # settings that are not credentials, built from nothing masked, are shown; every other

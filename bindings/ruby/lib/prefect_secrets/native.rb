@@ -29,13 +29,13 @@ module PrefectSecrets
     HEADER = Header.load
 
     class << self
-      # The GVL policy, for every function: only the getters (secret_get*) release the GVL
-      # (need_gvl: false), as they may wait on a server for seconds; everything else is
-      # quick and keeps it. Releasing the GVL does not move the call to another native
+      # The GVL policy, for every function: only the getters (secret_get*) and
+      # secret_render_template release the GVL (need_gvl: false), as they may wait on a
+      # server for seconds; everything else is quick and keeps it. Releasing the GVL does not move the call to another native
       # thread, so secret_last_error() read right after a failed call on the same Ruby
       # thread is that call's message either way.
       def need_gvl?(name)
-        !name.start_with?("secret_get")
+        !(name.start_with?("secret_get") || name.to_s == "secret_render_template")
       end
 
       # name => [argument types, return type, need_gvl] for every function a parsed header

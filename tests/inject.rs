@@ -1,0 +1,208 @@
+//! `prefect-secrets inject` end to end: a loopback Prefect 3 server with blocks and
+//! Variables, templates in files, output to stdout or to a file written whole with mode
+//! 0600. (The rendering rules against Prefect itself: src/templating's recorded cases and
+//! tests/prefect3_server.rs.)
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::server::{Action, Request, TestServer};
+use support::tempdir::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_prefect-secrets");
+
+/// Blocks `db` (a dict) and `plain` (a string), Variables `region` and `registry`.
+fn server() -> TestServer {
+    TestServer::start(|req: &Request| {
+        let block = |value: &str| {
+            Action::json(
+                200,
+                format!(r#"{{"id": "x", "name": "n", "data": {{"value": {value}}}}}"#),
+            )
+        };
+        let variable =
+            |value: &str| Action::json(200, format!(r#"{{"name": "n", "value": {value}}}"#));
+        match req.path.as_str() {
+            "/api/block_types/slug/secret/block_documents/name/db?include_secrets=true" => {
+                block(r#"{"user": "svc", "port": 5432}"#)
+            }
+            "/api/block_types/slug/secret/block_documents/name/plain?include_secrets=true" => {
+                block(r#""p@ss 'w\"ord""#)
+            }
+            "/api/variables/name/region" => variable(r#""eu-west""#),
+            "/api/variables/name/registry" => variable(r#""ghcr.io/acme""#),
+            p if p.starts_with("/api/variables/") => {
+                Action::json(404, r#"{"detail": "Variable not found"}"#)
+            }
+            _ => Action::json(404, r#"{"detail": "Block document not found"}"#),
+        }
+    })
+}
+
+fn inject(dir: &Path, server: &TestServer, args: &[&str], flavor: &str) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("HOME", dir)
+        .env("PREFECT_SECRETS_FLAVOR", flavor)
+        .env("PREFECT_API_URL", format!("{}/api", server.url()))
+        .output()
+        .expect("run prefect-secrets")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn json_and_text_templates_render_to_stdout() {
+    let dir = TempDir::new("inject-stdout");
+    let server = server();
+    std::fs::write(
+        dir.path().join("job.json"),
+        r#"{"env": {"DB_USER": "{{ prefect.blocks.secret.db.user }}", "PORT": "{{ prefect.blocks.secret.db.port }}",
+            "REGION": "{{ prefect.variables.region }}", "KEEP": "{{ other }}"},
+            "image": "{{ prefect.variables.registry }}/app", "db": "{{ prefect.blocks.secret.db }}"}"#,
+    )
+    .unwrap();
+    let out = inject(
+        dir.path(),
+        &server,
+        &["inject", "-i", "job.json"],
+        "prefect-3",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"env\":{\"DB_USER\":\"svc\",\"PORT\":5432,\"REGION\":\"eu-west\",\"KEEP\":\"{{ other }}\"},\
+         \"image\":\"ghcr.io/acme/app\",\"db\":{\"user\":\"svc\",\"port\":5432}}\n"
+    );
+    std::fs::write(
+        dir.path().join("app.ini"),
+        "password={{ prefect.blocks.secret.plain }}\nregion = {{prefect.variables.region}}\n",
+    )
+    .unwrap();
+    let out = inject(
+        dir.path(),
+        &server,
+        &["inject", "-i", "app.ini"],
+        "prefect-3",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "password=p@ss 'w\"ord\nregion = eu-west\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_file_is_written_whole_and_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("inject-out");
+    let server = server();
+    let out_path = dir.path().join("app.env");
+    std::fs::write(&out_path, "old\n").unwrap();
+    std::fs::set_permissions(&out_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(
+        dir.path().join("t.txt"),
+        "P={{ prefect.blocks.secret.plain }}\n",
+    )
+    .unwrap();
+    let out = inject(
+        dir.path(),
+        &server,
+        &["inject", "-i", "t.txt", "-o", "app.env"],
+        "prefect-3",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.stdout, b"");
+    assert_eq!(
+        std::fs::read_to_string(&out_path).unwrap(),
+        "P=p@ss 'w\"ord\n"
+    );
+    let mode = std::fs::metadata(&out_path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // A missing block: exit 2, the old file untouched, no temporary file left, and the
+    // message names the block, never a value.
+    std::fs::write(
+        dir.path().join("bad.txt"),
+        "A={{ prefect.blocks.secret.plain }} B={{ prefect.blocks.secret.gone }}\n",
+    )
+    .unwrap();
+    let out = inject(
+        dir.path(),
+        &server,
+        &["inject", "-i", "bad.txt", "-o", "app.env"],
+        "prefect-3",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("gone"), "{err}");
+    assert!(!err.contains("p@ss"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&out_path).unwrap(),
+        "P=p@ss 'w\"ord\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn what_inject_refuses() {
+    let dir = TempDir::new("inject-refuse");
+    let server = server();
+    std::fs::write(
+        dir.path().join("t.txt"),
+        "{{ prefect.blocks.secret.plain }}",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("t.yaml"), "a: 1\n").unwrap();
+    // Prefect 0.5.3 has no blocks or variables.
+    let out = inject(
+        dir.path(),
+        &server,
+        &["inject", "-i", "t.txt"],
+        "prefect-0.5",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("prefect-3"),
+        "{}",
+        text(&out.stderr)
+    );
+    for (args, why) in [
+        (&["inject"][..], "no template given"),
+        (&["inject", "-i", "t.yaml"][..], "YAML"),
+        (&["inject", "-i", "no-such-file"][..], "cannot read"),
+        (
+            &["inject", "-i", "t.txt", "--bogus"][..],
+            "unknown argument",
+        ),
+    ] {
+        let out = inject(dir.path(), &server, args, "prefect-3");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(why),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // Not JSON where JSON was said: an invalid argument, nothing printed.
+    let out = inject(
+        dir.path(),
+        &server,
+        &["inject", "-i", "t.txt", "--json"],
+        "prefect-3",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.stdout, b"");
+}
