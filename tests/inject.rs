@@ -42,11 +42,18 @@ fn server() -> TestServer {
 }
 
 fn inject(dir: &Path, server: &TestServer, args: &[&str], flavor: &str) -> Output {
-    Command::new(BIN)
-        .args(args)
+    let mut cmd = Command::new(BIN);
+    // No Prefect setting of the machine's: every one read is the test's.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PREFECT") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.args(args)
         .current_dir(dir)
-        .env_clear()
         .env("HOME", dir)
+        .env("USERPROFILE", dir)
+        .env("PREFECT_HOME", dir.join(".prefect"))
         .env("PREFECT_SECRETS_FLAVOR", flavor)
         .env("PREFECT_API_URL", format!("{}/api", server.url()))
         .output()

@@ -82,24 +82,27 @@ struct AgentKey {
 /// uses its parent's connections (see `process`).
 static AGENTS: PerProcess<Mutex<Vec<(AgentKey, Agent)>>> = PerProcess::new();
 
-/// Keep at most this many agents; older ones are dropped (their pools close).
-const MAX_AGENTS: usize = 4;
+/// Keep at most this many agents; the least recently used is dropped (its pool closes).
+const MAX_AGENTS: usize = 8;
 
 fn agent_for(key: &AgentKey) -> Result<Agent, Error> {
     let agents = AGENTS.get(|| Mutex::new(Vec::new()));
-    let find = |agents: &[(AgentKey, Agent)]| {
-        agents
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, agent)| agent.clone())
+    // The agent for `key`, moved to the end: the front is the least recently used, so a
+    // process that also uses other settings for a while keeps its busy agent's connections.
+    let find = |agents: &mut Vec<(AgentKey, Agent)>| {
+        let i = agents.iter().position(|(k, _)| k == key)?;
+        let entry = agents.remove(i);
+        let agent = entry.1.clone();
+        agents.push(entry);
+        Some(agent)
     };
-    if let Some(agent) = find(&lock(&agents)) {
+    if let Some(agent) = find(&mut lock(&agents)) {
         return Ok(agent);
     }
     // Built without the lock: building reads the CA bundle, which may be slow or hostile.
     let agent = build_agent(key)?;
     let mut agents = lock(&agents);
-    if let Some(agent) = find(&agents) {
+    if let Some(agent) = find(&mut agents) {
         return Ok(agent);
     }
     if agents.len() >= MAX_AGENTS {
