@@ -11,9 +11,9 @@
 use std::collections::HashSet;
 use std::process::Command;
 
-use prefect_secrets::cli::{self, Error, Format};
+use prefect_secrets::cli::{self, Format};
 
-use super::{ERROR, NOT_FOUND, complain, describe, print_out, usage_error};
+use super::{ERROR, NOT_FOUND, complain, described, print_out, usage_error};
 
 /// A variable to set and the secret it takes its value from.
 struct Binding {
@@ -142,9 +142,9 @@ fn resolve(command: &str, bindings: &[Binding]) -> Result<Vec<(String, String)>,
     let mut status = None;
     let mut out = Vec::with_capacity(last.len());
     for ((binding, result), value) in last.iter().zip(&results).zip(values) {
-        let what = format!("{command}: {} (for {})", quoted(&binding.name), binding.var);
+        let what = format!("{command}: {:?} (for {})", binding.name, binding.var);
         let failure = match (result, value) {
-            (Err(e), _) => Some((ERROR, failed(e))),
+            (Err(e), _) => Some((ERROR, described(e))),
             (Ok(None), _) | (Ok(Some(())), None) => Some((NOT_FOUND, "not found".to_string())),
             (Ok(Some(())), Some(v)) if v.contains(&0) => Some((
                 ERROR,
@@ -171,14 +171,6 @@ fn resolve(command: &str, bindings: &[Binding]) -> Result<Vec<(String, String)>,
         Some(code) => Err(code),
         None => Ok(out),
     }
-}
-
-fn failed(e: &Error) -> String {
-    format!("{}: {}", describe(e), e.message)
-}
-
-fn quoted(name: &str) -> String {
-    format!("{name:?}")
 }
 
 /// `run [--env VAR=NAME]... [--env-file FILE] [--] CMD [ARGS...]`.

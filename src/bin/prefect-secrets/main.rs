@@ -486,15 +486,17 @@ fn get_many(names: &[String]) -> u8 {
 
 /// Reports a library error as the C ABI would describe it: the status, then the message.
 fn report(e: &Error) -> u8 {
-    complain(&format!("{}: {}", describe(e), e.message));
+    complain(&described(e));
     ERROR
 }
 
 /// Reports the error of one name of a batch.
 fn report_for(name: &str, e: &Error) {
-    complain(&format!("{name:?}: {}: {}", describe(e), e.message));
+    complain(&format!("{name:?}: {}", described(e)));
 }
 
-fn describe(e: &Error) -> &'static str {
-    SecretStatus::describe(SecretStatus::of(e.kind) as i32).trim_end_matches('\0')
+/// An error as the C ABI would describe it: `SECRET_ERR_...: what it means: message`.
+fn described(e: &Error) -> String {
+    let status = SecretStatus::describe(SecretStatus::of(e.kind) as i32);
+    format!("{}: {}", status.trim_end_matches('\0'), e.message)
 }
