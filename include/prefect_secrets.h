@@ -373,7 +373,10 @@ const char *secret_version(void);
 // server path: the flavour, the URL (without credentials or query), where the credential
 // comes from, and whether the cache or this thread's reuse window would answer. The
 // report never contains a value, a token, a key or an auth string, and never asks the
-// server. The environment it looks at is the one read when the configuration was
+// server. Given text with Prefect 3's block or variable placeholders
+// (`{{ prefect.blocks.TYPE.NAME }}`, `{{ prefect.variables.NAME }}`), the report is on
+// that template (as `secret_render_template` would render it): what each placeholder is
+// filled with and the request that reads it, never the text around them. The environment it looks at is the one read when the configuration was
 // loaded (the live one is never read, so another thread may call `setenv` meanwhile;
 // `secret_config_reset` reads it again). The format is for people and may change
 // between versions.
@@ -383,7 +386,10 @@ const char *secret_version(void);
 // length needed. A configuration that cannot be loaded is reported, not an error.
 // Outputs that overlap `name` are refused as by `secret_get`
 // (`SECRET_ERR_INVALID_ARGUMENT`, "out_buf overlaps name", nothing written).
-int32_t secret_explain(const char *name, char *out_buf, size_t out_buf_len, size_t *out_len);
+int32_t secret_explain(const char *name,
+                       char *out_buf,
+                       size_t out_buf_len,
+                       size_t *out_len);
 
 // Like `secret_explain`, with a buffer the library allocates (see `secret_get_alloc`):
 // free it with `secret_free`. Outputs that overlap `name` are refused as by

@@ -119,6 +119,22 @@ pub mod cli {
             .to_vec())
     }
 
+    /// Whether `text` holds a placeholder Prefect 3 fills from a server: a block
+    /// document's or a variable's (`{{ image }}` and `{{ $VAR }}` are not).
+    pub fn has_server_placeholder(text: &str) -> bool {
+        crate::templating::fills_any(&crate::pystr::PyStr::from(text))
+    }
+
+    /// Each of `templates` rendered as a string of a job-variables list (one render on
+    /// the process-wide store), each result as `get` prints a value.
+    pub fn render_strings(templates: &[&str]) -> Result<Vec<Vec<u8>>, Error> {
+        let rendered = crate::resolve::render_strings(crate::store::global(), templates)?;
+        Ok(rendered
+            .iter()
+            .map(|r| r.bytes(Format::Text).to_vec())
+            .collect())
+    }
+
     /// `secret_config_set(key, text)` on the process-wide store.
     pub fn set_setting(key: &str, text: &str) -> Result<(), Error> {
         crate::store::global().update(|s| s.set_setting(key, Some(text)))

@@ -110,6 +110,22 @@ pub fn render_template(store: &Store, text: &[u8], json: bool) -> Result<Rendere
     Ok(Rendered::of(&render(store, template)?))
 }
 
+/// Renders each of `templates` as one string of a job-variables list would be: in one
+/// render, so each block document and variable is read once for all of them.
+pub fn render_strings(store: &Store, templates: &[&str]) -> Result<Vec<Rendered>, Error> {
+    let list = crate::value::List(
+        templates
+            .iter()
+            .map(|t| Value::Str(crate::pystr::PyStr::from(*t)))
+            .collect(),
+    );
+    match render(store, Value::List(list))? {
+        Value::List(items) => Ok(items.0.iter().map(Rendered::of).collect()),
+        // A list renders as a list: each of its strings in place.
+        other => Ok(vec![Rendered::of(&other)]),
+    }
+}
+
 /// Renders a Prefect 3 template value (`templating::render`), its placeholders read from
 /// the server of one snapshot's settings (`server::render`).
 fn render(store: &Store, template: Value) -> Result<Value, Error> {

@@ -446,6 +446,53 @@ fn the_prefect_3_flavour_and_the_cache() {
     );
 }
 
+/// `explain` given text with block or variable placeholders reports on it as a template:
+/// what each is filled with and the request that reads it, never the text around them.
+#[test]
+fn a_template_names_what_each_placeholder_reads() {
+    let home = TempDir::new("explain-template");
+    let api = "http://127.0.0.1:4200/api";
+    let template = format!(
+        "postgres://u:{URL_PASSWORD}@{{{{ prefect.blocks.secret.db.user }}}}/{{{{ prefect.variables.region }}}}?{{{{ image }}}}"
+    );
+    let store = store_with(
+        &[
+            ("PREFECT_SECRETS_FLAVOR", "prefect-3"),
+            ("PREFECT_API_URL", api),
+            ("PREFECT_API_KEY", API_KEY),
+        ],
+        &home,
+    );
+    let text = explain(&store, &template);
+    assert_clean(&text);
+    for line in [
+        "template: 2 placeholders filled from the server (block documents first, then variables); 1 left as written\n",
+        "  {{ prefect.blocks.secret.db.user }}: the key path \"user\" in the data of block document \"db\" of block type \"secret\" (inside its \"value\" when that is all the data holds); nothing there fails the render\n",
+        "  {{ prefect.variables.region }}: the Prefect 3 Variable \"region\" (empty text when there is none)\n",
+        "  {{ image }}: left as written (a deployment's own value, not filled here)\n",
+        "  each becomes str(value) in the text; a block value that is a dict or list fails the render\n",
+        "  URL: http://127.0.0.1:4200/api (environment variable PREFECT_API_URL, as Prefect 3 read it when the configuration loaded)\n",
+        "  credential: bearer API key in environment variable PREFECT_API_KEY, as Prefect 3 read it when the configuration loaded\n",
+        "  {{ prefect.blocks.secret.db.user }}: GET {API URL}/block_types/slug/secret/block_documents/name/db?include_secrets=true\n",
+        "  {{ prefect.variables.region }}: GET {API URL}/variables/name/region\n",
+    ] {
+        assert!(text.contains(line), "{line:?} missing:\n{text}");
+    }
+    // One placeholder alone keeps its value's type; under Prefect 0.5.3's flavour, the
+    // render would fail, and the report says why.
+    let store = store_with(&[], &home);
+    let text = explain(&store, "{{ prefect.blocks.secret.db }}");
+    for line in [
+        "  {{ prefect.blocks.secret.db }}: the data of block document \"db\" of block type \"secret\" (its \"value\" when that is all the data holds, as for a Secret block)\n",
+        "  the text is this placeholder alone, so the value keeps its type",
+        "Prefect 0.5.3 has no blocks or variables, so a render with one fails\n",
+    ] {
+        assert!(text.contains(line), "{line:?} missing:\n{text}");
+    }
+    // `{{ image }}` alone is not a template: a name, reported as one.
+    assert!(explain(&store, "{{ image }}").starts_with("secret \"{{ image }}\": "));
+}
+
 #[test]
 fn the_configuration_view_masks_secrets_and_credentials() {
     let home = TempDir::new("explain-view");

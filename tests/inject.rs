@@ -1,6 +1,6 @@
 //! `prefect-secrets inject` end to end: a loopback Prefect 3 server with blocks and
 //! Variables, templates in files, output to stdout or to a file written whole with mode
-//! 0600. (The rendering rules against Prefect itself: src/templating's recorded cases and
+//! 0600; and the templates of `run`/`env --env-file`. (The rendering rules against Prefect itself: src/templating's recorded cases and
 //! tests/prefect3_server.rs.)
 
 mod support;
@@ -161,6 +161,70 @@ fn an_output_file_is_written_whole_and_private() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// `run`/`env --env-file` lines whose value holds block or variable placeholders are
+/// rendered as job-variable strings, all in one render (the other lines are secret
+/// names, tests/cli.rs).
+#[test]
+fn env_file_placeholders_render_in_one_pass() {
+    let dir = TempDir::new("inject-env-file");
+    let server = server();
+    std::fs::write(
+        dir.path().join("app.env"),
+        "# the database\n\
+         DB_USER={{ prefect.blocks.secret.db.user }}\n\
+         export DB={{ prefect.blocks.secret.db }}\n\
+         URL=postgres://{{ prefect.blocks.secret.db.user }}@{{ prefect.variables.region }}:{{ prefect.blocks.secret.db.port }}/app\n",
+    )
+    .unwrap();
+    let out = inject(
+        dir.path(),
+        &server,
+        &["env", "--env-file", "app.env"],
+        "prefect-3",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "export DB_USER='svc'\nexport DB='{\"user\":\"svc\",\"port\":5432}'\n\
+         export URL='postgres://svc@eu-west:5432/app'\n"
+    );
+    // One render: the block `db` and the variable, each read once.
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths
+            .iter()
+            .filter(|p| p.contains("/block_documents/name/db?"))
+            .count(),
+        1,
+        "{paths:?}"
+    );
+    assert_eq!(paths.len(), 2, "{paths:?}");
+
+    // A placeholder that fails names the variable, never the template's other text, and
+    // nothing runs; under Prefect 0.5.3's flavour placeholders are refused.
+    std::fs::write(
+        dir.path().join("bad.env"),
+        "URL=postgres://user:literal-pw@{{ prefect.blocks.secret.missing }}\n",
+    )
+    .unwrap();
+    for (flavor, why) in [
+        ("prefect-3", "block not found"),
+        ("prefect-0.5", "prefect-3"),
+    ] {
+        let out = inject(
+            dir.path(),
+            &server,
+            &["run", "--env-file", "bad.env", "--", "touch", "ran"],
+            flavor,
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("URL") && err.contains(why), "{err}");
+        assert!(!err.contains("literal-pw"), "{err}");
+        assert!(!dir.path().join("ran").exists());
+    }
 }
 
 #[test]

@@ -61,7 +61,10 @@ unsafe fn explain_name(name: *const c_char) -> Result<String, Error> {
 /// server path: the flavour, the URL (without credentials or query), where the credential
 /// comes from, and whether the cache or this thread's reuse window would answer. The
 /// report never contains a value, a token, a key or an auth string, and never asks the
-/// server. The environment it looks at is the one read when the configuration was
+/// server. Given text with Prefect 3's block or variable placeholders
+/// (`{{ prefect.blocks.TYPE.NAME }}`, `{{ prefect.variables.NAME }}`), the report is on
+/// that template (as `secret_render_template` would render it): what each placeholder is
+/// filled with and the request that reads it, never the text around them. The environment it looks at is the one read when the configuration was
 /// loaded (the live one is never read, so another thread may call `setenv` meanwhile;
 /// `secret_config_reset` reads it again). The format is for people and may change
 /// between versions.

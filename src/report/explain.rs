@@ -22,8 +22,12 @@ use crate::server::{cache, reuse};
 use crate::store::{Store, Version};
 use crate::value::Value;
 
-/// The report on `name`.
+/// The report on `name`; on a template when `name` holds a block or variable placeholder
+/// (no secret is named so: a Prefect 3 block name has no braces).
 pub fn explain(store: &Store, name: &str) -> String {
+    if crate::templating::fills_any(&PyStr::from(name)) {
+        return super::template::explain(store, name);
+    }
     let snapshot = store.snapshot();
     let mut out = String::new();
     match &snapshot.loaded {

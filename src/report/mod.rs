@@ -9,12 +9,14 @@
 //! they cannot disagree with it and cost a `get` nothing.
 //!
 //! - [`explain`]: the report on one name; [`near`]: near misses for a name not found
+//! - [`template`]: the report on a template's placeholders (`explain` given one)
 //! - [`view`]: the configuration as TOML, masked, with `--show-sources` comments;
 //!   [`prefect3`]: its section on Prefect 3's settings
 
 pub mod explain;
 pub mod near;
 pub mod prefect3;
+pub mod template;
 pub mod view;
 
 use crate::context::Secrets;

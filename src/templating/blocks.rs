@@ -32,7 +32,7 @@ use crate::pystr::PyStr;
 use crate::value::{Dict, Int, Value, get_from_dict};
 
 use super::Documents;
-use super::placeholders::{BLOCK_PREFIX, Kind, Placeholder, find_placeholders};
+use super::placeholders::{BlockName, Kind, Placeholder, find_placeholders};
 use super::substitute::{is_whole, substitute};
 use super::tree::{Visit, rewrite};
 
@@ -96,19 +96,21 @@ impl Blocks<'_> {
 
     /// `_resolve_single_placeholder`: the value a block placeholder names.
     fn placeholder(&mut self, p: &Placeholder) -> Result<Value, Error> {
-        let rest = p.name.replace(BLOCK_PREFIX, "");
-        let mut parts = rest.splitn(3, '.');
-        let (Some(slug), Some(name)) = (parts.next(), parts.next()) else {
+        let Some(BlockName {
+            slug,
+            name,
+            keypath,
+        }) = p.block_name()
+        else {
             return Err(Error::client(format!(
                 "invalid block placeholder {}: expected \
                  prefect.blocks.<block-type-slug>.<block-document-name>",
                 p.full_match
             )));
         };
-        let keypath = parts.next();
-        let data = self.by_name(slug, name, p)?;
-        let names_value = keypath
-            .is_some_and(|k| k == "value" || k.starts_with("value.") || k.starts_with("value["));
+        let keypath = keypath.as_deref();
+        let data = self.by_name(&slug, &name, p)?;
+        let names_value = keypath.is_some_and(names_value);
         let base = match data {
             Value::Dict(d) if d.len() == 1 && !names_value => d.get("value").unwrap_or(data),
             _ => data,
@@ -154,6 +156,12 @@ impl Blocks<'_> {
         }
         Ok(&self.by_id[id])
     }
+}
+
+/// Whether a key path reads the whole data of a one-field `{"value": v}` document rather
+/// than inside `v`: `value`, `value.…`, `value[…]` (`values` reads inside `v`).
+pub fn names_value(keypath: &str) -> bool {
+    keypath == "value" || keypath.starts_with("value.") || keypath.starts_with("value[")
 }
 
 /// The block document id of a `{"$ref": {"block_document_id": id}}` dict, when `id` is

@@ -11,6 +11,7 @@
 //! - `substitute`: values into longer strings; `tree`: the walk over dicts and lists.
 
 use crate::error::Error;
+use crate::pystr::PyStr;
 use crate::value::{Dict, Value};
 
 mod blocks;
@@ -31,6 +32,49 @@ pub trait Documents {
     fn block_by_id(&mut self, id: &str) -> Result<Option<Dict>, Error>;
     /// `read_variable_by_name(name)`: the variable's value, Ok(None) when there is none.
     fn variable(&mut self, name: &str) -> Result<Option<Value>, Error>;
+}
+
+/// Whether `text` holds a placeholder [`render`] fills: a block document's or a
+/// variable's (`{{ image }}` and `{{ $VAR }}` are left for Prefect).
+pub fn fills_any(text: &PyStr) -> bool {
+    find_placeholders(text)
+        .iter()
+        .any(|p| matches!(p.kind, Kind::BlockDocument | Kind::Variable))
+}
+
+/// What [`render`] fills `p` with, in words (names and key paths, never a value).
+pub fn describe(p: &Placeholder) -> String {
+    match p.kind {
+        Kind::BlockDocument => match p.block_name() {
+            None => "not a block placeholder Prefect can read (expected \
+                     prefect.blocks.<block-type-slug>.<block-document-name>), so a render fails"
+                .to_string(),
+            Some(b) => {
+                let document = format!("block document {:?} of block type {:?}", b.name, b.slug);
+                match b.keypath.as_deref() {
+                    None => format!(
+                        "the data of {document} (its \"value\" when that is all the data \
+                         holds, as for a Secret block)"
+                    ),
+                    Some(k) if blocks::names_value(k) => {
+                        format!("the key path {k:?} in the whole data of {document}")
+                    }
+                    Some(k) => format!(
+                        "the key path {k:?} in the data of {document} (inside its \"value\" \
+                         when that is all the data holds); nothing there fails the render"
+                    ),
+                }
+            }
+        },
+        Kind::Variable => format!(
+            "the Prefect 3 Variable {:?} (empty text when there is none)",
+            p.variable_name()
+        ),
+        Kind::Standard => "left as written (a deployment's own value, not filled here)".to_string(),
+        Kind::EnvVar => {
+            "left as written (an environment variable Prefect fills when the job runs)".to_string()
+        }
+    }
 }
 
 /// `resolve_variables(resolve_block_document_references(template))`, as Prefect 3's

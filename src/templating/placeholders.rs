@@ -70,6 +70,39 @@ pub struct Placeholder {
     pub kind: Kind,
 }
 
+/// What a block placeholder names, as `_resolve_single_placeholder` reads its name:
+/// every `prefect.blocks.` removed (Python's `str.replace`), then split at the first two
+/// dots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockName {
+    pub slug: String,
+    pub name: String,
+    /// What follows the second dot: a key path into the document's data.
+    pub keypath: Option<String>,
+}
+
+impl Placeholder {
+    /// The block type slug, document name and key path of a block placeholder; `None`
+    /// when its name has fewer than two parts (Prefect: an error).
+    pub fn block_name(&self) -> Option<BlockName> {
+        let rest = self.name.replace(BLOCK_PREFIX, "");
+        let mut parts = rest.splitn(3, '.');
+        let (Some(slug), Some(name)) = (parts.next(), parts.next()) else {
+            return None;
+        };
+        Some(BlockName {
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            keypath: parts.next().map(str::to_owned),
+        })
+    }
+
+    /// The variable a variable placeholder names: every `prefect.variables.` removed.
+    pub fn variable_name(&self) -> String {
+        self.name.replace(VARIABLE_PREFIX, "")
+    }
+}
+
 /// The distinct placeholders of `text`, in the order they first appear (Prefect's set
 /// holds the same ones, in an order Python's hash randomization varies).
 pub fn find_placeholders(text: &PyStr) -> Vec<Placeholder> {

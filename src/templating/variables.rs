@@ -18,7 +18,7 @@ use crate::pystr::PyStr;
 use crate::value::Value;
 
 use super::Documents;
-use super::placeholders::{Kind, VARIABLE_PREFIX, find_placeholders};
+use super::placeholders::{Kind, find_placeholders};
 use super::substitute::{is_whole, substitute};
 use super::tree::{Visit, rewrite};
 
@@ -48,25 +48,27 @@ impl Variables<'_> {
         }
         if found.len() == 1 && is_whole(&text, &found[0]) {
             return Ok(self
-                .read(&found[0].name)?
+                .read(&found[0].variable_name())?
                 .cloned()
                 .unwrap_or_else(|| Value::str("")));
         }
         let mut values: HashMap<&[u8], PyStr> = HashMap::new();
         for p in found.iter().filter(|p| p.kind == Kind::Variable) {
-            let text = self.read(&p.name)?.map(py_str).unwrap_or_default();
+            let text = self
+                .read(&p.variable_name())?
+                .map(py_str)
+                .unwrap_or_default();
             values.insert(p.full_match.as_bytes(), text);
         }
         Ok(Value::Str(substitute(&text, |m| values.get(m))))
     }
 
     /// `read_variable_by_name`, once per render and name.
-    fn read(&mut self, placeholder_name: &str) -> Result<Option<&Value>, Error> {
-        let name = placeholder_name.replace(VARIABLE_PREFIX, "");
-        if !self.cache.contains_key(&name) {
-            let value = self.docs.variable(&name)?;
-            self.cache.insert(name.clone(), value);
+    fn read(&mut self, name: &str) -> Result<Option<&Value>, Error> {
+        if !self.cache.contains_key(name) {
+            let value = self.docs.variable(name)?;
+            self.cache.insert(name.to_owned(), value);
         }
-        Ok(self.cache[&name].as_ref())
+        Ok(self.cache[name].as_ref())
     }
 }

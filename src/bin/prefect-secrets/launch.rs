@@ -1,8 +1,10 @@
 //! `run` and `env`: secrets into a program's environment, never into its arguments.
 //!
 //! Both take the variables to set as `--env VAR=NAME` (and `--env-file FILE` of such
-//! lines), resolve every NAME in one batch get before anything else happens, and stop at
-//! the first name that is not found or fails (exit 1 or 2, each named on stderr). `run`
+//! lines), resolve every NAME in one batch get before anything else happens, and stop
+//! when a name is not found or fails (exit 1 or 2, each named on stderr). In place of
+//! NAME, text with Prefect 3's placeholders (`VAR=postgres://{{ prefect.blocks.secret.
+//! db-user }}@db`) is rendered as a job-variables string, all of them in one render. `run`
 //! then executes the command with the variables added (Unix: `execvp`, so the command
 //! takes over this process: its exit status and signals are its own, nothing is left
 //! running; Windows: spawned and waited for). `env` prints `export VAR='...'` lines that
@@ -15,10 +17,12 @@ use prefect_secrets::cli::{self, Format};
 
 use super::{ERROR, NOT_FOUND, complain, described, print_out, usage_error};
 
-/// A variable to set and the secret it takes its value from.
+/// A variable to set and where its value comes from: a secret's name, or a template
+/// (text with a block or variable placeholder).
 struct Binding {
     var: String,
-    name: String,
+    source: String,
+    template: bool,
 }
 
 /// What `run` and `env` were asked: the bindings, in order (a later one for the same
@@ -99,7 +103,8 @@ fn binding(command: &str, text: &str, line: Option<(&str, usize)>) -> Result<Bin
     }
     Ok(Binding {
         var: var.to_string(),
-        name: name.to_string(),
+        source: name.to_string(),
+        template: cli::has_server_placeholder(name),
     })
 }
 
@@ -121,9 +126,10 @@ fn env_file(command: &str, path: &str) -> Result<Vec<Binding>, u8> {
         .collect()
 }
 
-/// Resolves every binding's secret in one batch get: the variables and their values, each
-/// variable once (its last binding). A name not found, a failed one, or a value no
-/// environment can hold (a NUL byte) is the exit status, with each named on stderr.
+/// Resolves every binding: the names in one batch get, the templates in one render. The
+/// variables and their values, each variable once (its last binding). A name not found,
+/// a failure, or a value no environment can hold (a NUL byte) is the exit status, with
+/// each named on stderr.
 fn resolve(command: &str, bindings: &[Binding]) -> Result<Vec<(String, String)>, u8> {
     let mut seen = HashSet::new();
     let last: Vec<&Binding> = bindings
@@ -134,37 +140,65 @@ fn resolve(command: &str, bindings: &[Binding]) -> Result<Vec<(String, String)>,
         .into_iter()
         .rev()
         .collect();
-    let names: Vec<&str> = last.iter().map(|b| b.name.as_str()).collect();
-    let mut values: Vec<Option<Vec<u8>>> = vec![None; names.len()];
-    let results = cli::get_many(cli::global(), &names, Format::Text, |i, value| {
-        values[i] = Some(value.to_vec());
-    });
     let mut status = None;
-    let mut out = Vec::with_capacity(last.len());
-    for ((binding, result), value) in last.iter().zip(&results).zip(values) {
-        let what = format!("{command}: {:?} (for {})", binding.name, binding.var);
-        let failure = match (result, value) {
-            (Err(e), _) => Some((ERROR, described(e))),
-            (Ok(None), _) | (Ok(Some(())), None) => Some((NOT_FOUND, "not found".to_string())),
-            (Ok(Some(())), Some(v)) if v.contains(&0) => Some((
-                ERROR,
-                "the value contains a NUL byte, which no environment variable can hold".to_string(),
-            )),
-            (Ok(Some(())), Some(v)) => match String::from_utf8(v) {
-                Ok(v) => {
-                    out.push((binding.var.clone(), v));
-                    None
+    let mut fail = |what: String, code: u8, why: &str| {
+        complain(&format!("{command}: {what}: {why}"));
+        // An error outranks a secret not found.
+        status = Some(status.map_or(code, |s: u8| s.max(code)));
+    };
+    let mut values: Vec<Option<Vec<u8>>> = vec![None; last.len()];
+    let (names, templates): (Vec<usize>, Vec<usize>) =
+        (0..last.len()).partition(|&i| !last[i].template);
+    let asked: Vec<&str> = names.iter().map(|&i| last[i].source.as_str()).collect();
+    let results = cli::get_many(cli::global(), &asked, Format::Text, |j, value| {
+        values[names[j]] = Some(value.to_vec());
+    });
+    for (&i, result) in names.iter().zip(&results) {
+        let what = format!("{:?} (for {})", last[i].source, last[i].var);
+        match result {
+            Err(e) => fail(what, ERROR, &described(e)),
+            Ok(None) => fail(what, NOT_FOUND, "not found"),
+            Ok(Some(())) => {}
+        }
+    }
+    if !templates.is_empty() {
+        let texts: Vec<&str> = templates.iter().map(|&i| last[i].source.as_str()).collect();
+        match cli::render_strings(&texts) {
+            Ok(rendered) => {
+                for (&i, value) in templates.iter().zip(rendered) {
+                    values[i] = Some(value);
                 }
-                Err(_) => Some((
+            }
+            Err(e) => {
+                let vars: Vec<&str> = templates.iter().map(|&i| last[i].var.as_str()).collect();
+                fail(
+                    format!("the placeholders for {}", vars.join(", ")),
                     ERROR,
-                    "the value is not valid UTF-8 text (a lone surrogate)".to_string(),
-                )),
-            },
+                    &described(&e),
+                );
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(last.len());
+    for (binding, value) in last.iter().zip(values) {
+        // A template's text may hold more than placeholders: only its variable is named.
+        let what = || match binding.template {
+            true => format!("the template for {}", binding.var),
+            false => format!("{:?} (for {})", binding.source, binding.var),
         };
-        if let Some((code, why)) = failure {
-            complain(&format!("{what}: {why}"));
-            // An error outranks a secret not found.
-            status = Some(status.map_or(code, |s: u8| s.max(code)));
+        match value.map(String::from_utf8) {
+            None => {} // (its failure is told above)
+            Some(Ok(v)) if v.contains('\0') => fail(
+                what(),
+                ERROR,
+                "the value contains a NUL byte, which no environment variable can hold",
+            ),
+            Some(Ok(v)) => out.push((binding.var.clone(), v)),
+            Some(Err(_)) => fail(
+                what(),
+                ERROR,
+                "the value is not valid UTF-8 text (a lone surrogate)",
+            ),
         }
     }
     match status {

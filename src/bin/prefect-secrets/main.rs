@@ -85,7 +85,9 @@ const COMMANDS: &[Command] = &[
                its arguments. Every NAME is resolved first: a name not found (exit 1) or\n      \
                failing (exit 2) stops before CMD starts. Then CMD replaces this process\n      \
                (its exit status is the command's; 127: not found, 126: cannot run).\n      \
-               --env-file: lines VAR=NAME ('#' comments).",
+               --env-file: lines VAR=NAME ('#' comments). In place of NAME, text\n      \
+               with {{ prefect.blocks.T.N }} or {{ prefect.variables.N }} placeholders\n      \
+               is rendered as inject renders a string (all in one render).",
         run: launch::run,
     },
     Command {

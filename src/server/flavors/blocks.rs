@@ -18,18 +18,65 @@ use crate::error::Error;
 use crate::pyjson;
 use crate::server::Request;
 use crate::server::decode_reply;
-use crate::templating::Documents;
+use crate::templating::{Documents, Kind, Placeholder};
 use crate::value::Value;
 use client::Api;
 
 /// What a get would do, for `secret_explain` (see `flavors::Explain`).
 pub fn explain(request: &Request, name: &str, sources: &Sources) -> Vec<String> {
-    let settings = request.settings;
+    // The name itself (not a secret) when it can be sent, else a placeholder.
+    let segment = if is_block_name(name) {
+        encode_path_segment(name)
+    } else {
+        "NAME".to_string()
+    };
     let mut out = vec!["API: a Prefect 2/3 server's Secret blocks (REST)".to_string()];
+    let path = format!("block_types/slug/secret/block_documents/name/{segment}");
+    out.extend(explain_api(request, sources, &path, "a get"));
+    if !is_block_name(name) {
+        out.push(
+            "name: not a block name (lowercase letters, digits and dashes), so a get answers \
+             not found without asking"
+                .to_string(),
+        );
+    }
+    out
+}
+
+/// What `secret_explain` says about rendering a template's block and variable
+/// placeholders (`placeholders`): the API, and what each reads.
+pub fn explain_template(
+    request: &Request,
+    placeholders: &[Placeholder],
+    sources: &Sources,
+) -> Vec<String> {
+    let mut out =
+        vec!["API: a Prefect 2/3 server's block documents and variables (REST)".to_string()];
+    out.extend(explain_api(request, sources, "", "a render"));
+    for p in placeholders {
+        let path = match p.kind {
+            Kind::BlockDocument => p
+                .block_name()
+                .map(|b| documents::block_path(&b.slug, &b.name)),
+            Kind::Variable => Some(documents::variable_path(&p.variable_name())),
+            Kind::Standard | Kind::EnvVar => None,
+        };
+        if let Some(path) = path {
+            out.push(format!("{}: GET {{API URL}}/{path}", p.full_match));
+        }
+    }
+    out
+}
+
+/// The API URL (with `path` after it, when not empty) and where it was set, the near
+/// misses around it, and the credential sent with it. `what` fails without them.
+fn explain_api(request: &Request, sources: &Sources, path: &str, what: &str) -> Vec<String> {
+    let settings = request.settings;
+    let mut out = Vec::new();
     let p3 = match &settings.prefect3 {
         Ok(p3) => p3,
         Err(e) => {
-            out.push(format!("a get fails: {e}"));
+            out.push(format!("{what} fails: {e}"));
             return out;
         }
     };
@@ -41,26 +88,22 @@ pub fn explain(request: &Request, name: &str, sources: &Sources) -> Vec<String> 
     };
     match &p3.api_url {
         Some(api) => {
-            // The name itself (not a secret) when it can be sent, else a placeholder.
-            let segment = if is_block_name(name) {
-                encode_path_segment(name)
-            } else {
-                "NAME".to_string()
+            let base = api.value.to_string_lossy();
+            let base = base.trim_end_matches('/');
+            let url = match path {
+                "" => base.to_string(),
+                path => format!("{base}/{path}"),
             };
-            let url = format!(
-                "{}/block_types/slug/secret/block_documents/name/{segment}",
-                api.value.to_string_lossy().trim_end_matches('/')
-            );
             let limits = settings.limits.clone().unwrap_or_default();
             out.push(match check_url(&url, "the Prefect API URL", &limits) {
                 Ok(uri) => format!("URL: {} ({})", shown_url(&uri), from(api)),
-                Err(e) => format!("URL: unusable, so a get fails: {e} ({})", from(api)),
+                Err(e) => format!("URL: unusable, so {what} fails: {e} ({})", from(api)),
             });
             out.extend(url_near_miss(&api.value.to_string_lossy()));
         }
         None => out.push(format!(
             "URL: none: Prefect 3 has no API URL here (not in cloud.api_url, the environment, \
-             .env, prefect.toml, pyproject.toml or the active profile {:?}), so a get fails; \
+             .env, prefect.toml, pyproject.toml or the active profile {:?}), so {what} fails; \
              `prefect cloud login` or `prefect config set PREFECT_API_URL=...` sets it in the \
              profile",
             p3.profile
@@ -84,13 +127,6 @@ pub fn explain(request: &Request, name: &str, sources: &Sources) -> Vec<String> 
         (None, Some(k)) => format!("credential: bearer API key in {}", from(k)),
         (None, None) => "credential: none (neither an API key nor an auth string is set)".into(),
     });
-    if !is_block_name(name) {
-        out.push(
-            "name: not a block name (lowercase letters, digits and dashes), so a get answers \
-             not found without asking"
-                .to_string(),
-        );
-    }
     out
 }
 

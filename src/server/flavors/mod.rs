@@ -12,7 +12,7 @@ use crate::config::cloud::flavors::{self as names, Flavor};
 use crate::config::cloud::settings::Settings;
 use crate::config::source::Sources;
 use crate::error::Error;
-use crate::templating::Documents;
+use crate::templating::{Documents, Placeholder};
 use crate::value::Value;
 
 use super::Request;
@@ -29,6 +29,10 @@ pub type FetchMany = fn(&Request, &[&str]) -> Vec<Result<Option<Value>, Error>>;
 /// `Sources` says where each `cloud.*` value came from.
 pub type Explain = fn(&Request, &str, &Sources) -> Vec<String>;
 
+/// What `secret_explain` says about rendering a template's placeholders (the block and
+/// variable ones given), without asking: the API, the URL, what each reads.
+pub type ExplainTemplate = fn(&Request, &[Placeholder], &Sources) -> Vec<String>;
+
 /// Where a template's `{{ prefect.blocks... }}` and `{{ prefect.variables... }}`
 /// placeholders are read from (`templating::render`).
 pub type Templates = for<'a> fn(&'a Request<'a>) -> Result<Box<dyn Documents + 'a>, Error>;
@@ -37,6 +41,7 @@ pub struct Asker {
     pub fetch: Fetch,
     pub fetch_many: FetchMany,
     pub explain: Explain,
+    pub explain_template: ExplainTemplate,
     pub templates: Templates,
 }
 
@@ -49,12 +54,14 @@ static FLAVORS: [Asker; names::FLAVORS.len()] = [
         // back to back on the kept-alive connection.
         fetch_many: |request, names| names.iter().map(|n| v053::fetch(request, n)).collect(),
         explain: v053::explain,
+        explain_template: |_, _, _| vec![v053::NO_DOCUMENTS.to_string()],
         templates: |_| Ok(Box::new(v053::NoDocuments)),
     },
     Asker {
         fetch: blocks::fetch,
         fetch_many: blocks::fetch_many,
         explain: blocks::explain,
+        explain_template: blocks::explain_template,
         templates: blocks::documents,
     },
 ];

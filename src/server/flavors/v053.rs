@@ -27,6 +27,11 @@ use crate::server::transport::{self, Method};
 /// refused, saying which flavour has them.
 pub struct NoDocuments;
 
+/// Why a block or variable placeholder cannot be filled under this flavour.
+pub const NO_DOCUMENTS: &str = "a block or variable placeholder needs the Prefect 3 flavour \
+     (PREFECT_SECRETS_FLAVOR=prefect-3 or cloud.server_flavor = \"prefect-3\"): Prefect \
+     0.5.3 has no blocks or variables, so a render with one fails";
+
 impl NoDocuments {
     fn refuse<T>(what: &str) -> Result<T, Error> {
         Err(Error::config(format!(

@@ -38,13 +38,23 @@ impl<'a> ServerDocuments<'a> {
     }
 }
 
+/// The API path of `read_block_document_by_name(name, slug)`, with secrets.
+pub fn block_path(slug: &str, name: &str) -> String {
+    format!(
+        "block_types/slug/{}/block_documents/name/{}?include_secrets=true",
+        encode_path_segment(slug),
+        encode_path_segment(name)
+    )
+}
+
+/// The API path of `read_variable_by_name(name)`.
+pub fn variable_path(name: &str) -> String {
+    format!("variables/name/{}", encode_path_segment(name))
+}
+
 impl Documents for ServerDocuments<'_> {
     fn block_by_name(&mut self, slug: &str, name: &str) -> Result<Option<Dict>, Error> {
-        self.data(&format!(
-            "block_types/slug/{}/block_documents/name/{}?include_secrets=true",
-            encode_path_segment(slug),
-            encode_path_segment(name)
-        ))
+        self.data(&block_path(slug, name))
     }
 
     fn block_by_id(&mut self, id: &str) -> Result<Option<Dict>, Error> {
@@ -55,10 +65,7 @@ impl Documents for ServerDocuments<'_> {
     }
 
     fn variable(&mut self, name: &str) -> Result<Option<Value>, Error> {
-        let Some(reply) = self
-            .api
-            .get(&format!("variables/name/{}", encode_path_segment(name)))?
-        else {
+        let Some(reply) = self.api.get(&variable_path(name))? else {
             return Ok(None);
         };
         let mut variable = object(decode_reply(&reply.body, "variable")?, "variable")?;
