@@ -61,6 +61,24 @@ release_targets() {
 # CGO_CPPFLAGS (part of the cache key), it makes go rebuild the package when it changes.
 header_sha256() { sha256sum "$ROOT/include/prefect_secrets.h" | cut -c1-64; }
 
+# glibc_floor: the oldest glibc the release's glibc binaries run on (scripts/dist links
+# against it with cargo-zigbuild; scripts/dist-check fails on any newer symbol version).
+glibc_floor() { echo 2.17; }
+
+# zig_tools: puts cargo-zigbuild and zig (pinned, from PyPI, in target/zig-venv; made on
+# first use, ready once its marker holds the pins) first on PATH.
+zig_tools() {
+  local venv=$ROOT/target/zig-venv pins="ziglang==0.17.1 cargo-zigbuild==0.24.1"
+  if [ "$(cat "$venv/.ready" 2>/dev/null)" != "$pins" ]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv" || return 1
+    # shellcheck disable=SC2086 # the pins are words
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins || return 1
+    echo "$pins" >"$venv/.ready"
+  fi
+  PATH=$venv/bin:$PATH
+}
+
 # ---- ELF checks --------------------------------------------------------------------------
 # has_soname FILE [TAG]: FILE's dynamic section names libprefect_secrets.so.MAJOR (MAJOR
 # from Cargo.toml's version) with TAG: SONAME (the default: FILE is the library) or NEEDED
@@ -71,6 +89,12 @@ has_soname() {
   major=${major%%.*}
   # (grep reads everything: with -q it could exit first, and pipefail fail the pipe.)
   readelf -d "$1" | grep "${2:-SONAME}.*\[libprefect_secrets.so.$major\]" >/dev/null
+}
+
+# glibc_needed FILE: the newest GLIBC_ symbol version FILE needs (nothing when none;
+# readelf reads any architecture's ELF).
+glibc_needed() {
+  readelf -V -W "$1" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -uV | tail -n1
 }
 
 # no_dynamic FILE: FILE is fully static (no NEEDED library, no program interpreter).
