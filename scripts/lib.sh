@@ -33,6 +33,18 @@ stage() {
 # declares failed=() and reports it at the end.
 fail() { printf '!!! FAILED: %s\n' "$*"; failed+=("${fail_context:+$fail_context: }$1"); }
 
+# ok WHAT: prints "  ok: WHAT".
+ok() { printf '  ok: %s\n' "$*"; }
+
+# check WHAT COMMAND...: runs COMMAND; ok WHAT, or its output and fail WHAT.
+check() {
+  local what=$1 log
+  shift
+  log=$(mktemp)
+  if "$@" >"$log" 2>&1; then ok "$what"; else cat "$log"; fail "$what"; fi
+  rm -f "$log"
+}
+
 # skip WHAT [DETAIL...]: prints "!!! SKIPPED: WHAT DETAIL..." and adds WHAT to the script's
 # `skipped` array.
 skip() { printf '!!! SKIPPED: %s\n' "$*"; skipped+=("$1"); }
@@ -77,6 +89,16 @@ zig_tools() {
     echo "$pins" >"$venv/.ready"
   fi
   PATH=$venv/bin:$PATH
+}
+
+# deb_arch TARGET: the Debian architecture of a glibc Rust target (amd64, arm64); fails
+# for a target with no Debian package.
+deb_arch() {
+  case $1 in
+    x86_64-unknown-linux-gnu) echo amd64 ;;
+    aarch64-unknown-linux-gnu) echo arm64 ;;
+    *) echo "no Debian architecture for $1" >&2; return 1 ;;
+  esac
 }
 
 # ---- ELF checks --------------------------------------------------------------------------
