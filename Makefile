@@ -28,6 +28,14 @@ PROFILE      ?= dist
 BUILD        ?= target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
 TARGET       ?=
 
+# Documentation and the pkg-config file's rpath (exported to scripts/install-tree, which
+# says more): DOCDIR gets LICENSE, THIRD-PARTY-NOTICES, README.md, CHANGELOG.md and docs/;
+# PC_RPATH=auto puts -Wl,-rpath,<LIBDIR> in prefect_secrets.pc's Libs unless LIBDIR is a
+# system library directory, PC_RPATH=no never.
+DOCDIR       ?= $(PREFIX)/share/doc/prefect-secrets
+PC_RPATH     ?= auto
+export DOCDIR PC_RPATH
+
 .PHONY: all install uninstall test
 
 all:

@@ -33,6 +33,9 @@ Gem::Specification.new do |spec|
   # path: sources have no copy and need none: they load from the checkout, include/ and all.
   header = "lib/prefect_secrets/prefect_secrets.h"
   files << header if File.file?(File.join(__dir__, header))
+  # The licences, copied here like the header (scripts/dist-bindings, `rake build`): the
+  # library's LICENSE and THIRD-PARTY-NOTICES, the crates inside the native library.
+  files += %w[LICENSE THIRD-PARTY-NOTICES].select { |f| File.file?(File.join(__dir__, f)) }
   unless platform.empty?
     spec.platform = platform
     native = Dir.glob("lib/prefect_secrets/native/*", base: __dir__)
