@@ -28,6 +28,14 @@ PROFILE      ?= dist
 BUILD        ?= target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
 TARGET       ?=
 
+# The manual pages and shell completions (scripts/install-tree), passed to it through the
+# environment.
+MANDIR       ?= $(PREFIX)/share/man
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR   ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR  ?= $(PREFIX)/share/fish/vendor_completions.d
+export MANDIR BASHCOMPDIR ZSHCOMPDIR FISHCOMPDIR
+
 .PHONY: all install uninstall test
 
 all:
