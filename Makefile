@@ -36,6 +36,14 @@ DOCDIR       ?= $(PREFIX)/share/doc/prefect-secrets
 PC_RPATH     ?= auto
 export DOCDIR PC_RPATH
 
+# The manual pages and shell completions (scripts/install-tree), passed to it through the
+# environment.
+MANDIR       ?= $(PREFIX)/share/man
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR   ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR  ?= $(PREFIX)/share/fish/vendor_completions.d
+export MANDIR BASHCOMPDIR ZSHCOMPDIR FISHCOMPDIR
+
 .PHONY: all install uninstall test
 
 all:

@@ -139,6 +139,17 @@ pub mod cli {
     pub fn set_setting(key: &str, text: &str) -> Result<(), Error> {
         crate::store::global().update(|s| s.set_setting(key, Some(text)))
     }
+
+    /// The environment variable that chooses the flavour (`PREFECT_SECRETS_FLAVOR`).
+    pub const FLAVOR_VARIABLE: &str = crate::config::cloud::flavors::SWITCH_VARIABLE;
+
+    /// The flavours' names (`--flavor NAME`), the default first.
+    pub fn flavor_names() -> Vec<&'static str> {
+        crate::config::cloud::flavors::FLAVORS
+            .iter()
+            .map(|f| f.name)
+            .collect()
+    }
 }
 
 /// The internals the integration tests, benches and fuzz targets reach, by the paths the

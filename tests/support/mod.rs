@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod big_config;
+pub mod c_manual;
 pub mod cases;
 pub mod cdylib;
 pub mod floats;

@@ -9,6 +9,7 @@
 //! prefect-secrets explain NAME
 //! prefect-secrets config [--show-sources]
 //! prefect-secrets list
+//! prefect-secrets completions bash|zsh|fish
 //! prefect-secrets --help | --version
 //! ```
 //!
@@ -33,9 +34,16 @@
 //! renders Prefect 3's placeholders in a file ([`inject`]).
 //!
 //! Each subcommand is one entry in [`COMMANDS`] and one function taking its arguments.
+//! The manual page (`prefect-secrets __man`, hidden: [`manual`]) and the completion
+//! scripts ([`completions`]) are made from that table ([`shape`] reads its usage lines),
+//! so a command added there is in both.
 
+mod completions;
 mod inject;
 mod launch;
+mod manual;
+mod roff;
+mod shape;
 
 use std::ffi::OsString;
 #[cfg(unix)]
@@ -50,6 +58,23 @@ use prefect_secrets::cli::{self, Error, Format, SecretStatus};
 prefect_secrets::note_stdout_at_start!();
 
 const PROGRAM: &str = "prefect-secrets";
+/// What it is: --help's first line and the manual's NAME.
+const TAGLINE: &str = "Prefect secrets for shell scripts";
+
+/// The option before the command that chooses the flavour: `--flavor NAME` or
+/// `--flavor=NAME`, NAME one of the library's flavour names.
+const FLAVOR_OPTION: &str = "--flavor";
+/// What each of the library's flavours is (`cli::flavor_names()`, in that order; the first
+/// is the default), for --help and the manual.
+const FLAVOR_HELP: &[&str] = &[
+    "Prefect 0.5.3's Secret(NAME).get(), configured by PREFECT__*\n      \
+     environment variables and ~/.prefect/config.toml.",
+    "Prefect 3's Secret.load(NAME).get() from a Prefect 3 server or Prefect Cloud,\n      \
+     with Prefect 3's settings (PREFECT_API_URL, PREFECT_API_KEY, ...).",
+];
+/// What asks for the help, and for the version, in place of a command.
+const HELP_OPTIONS: &[&str] = &["-h", "--help", "help"];
+const VERSION_OPTIONS: &[&str] = &["-V", "--version"];
 
 /// Exit statuses, the same as examples-c/secret-get's.
 const FOUND: u8 = 0;
@@ -128,6 +153,13 @@ const COMMANDS: &[Command] = &[
                one per line (never their values).",
         run: list,
     },
+    Command {
+        name: "completions",
+        usage: "completions bash|zsh|fish",
+        help: "print the completion script for the shell (make install installs them;\n      \
+               for this session: source <(prefect-secrets completions bash)).",
+        run: completions::print,
+    },
 ];
 
 fn main() -> ExitCode {
@@ -141,27 +173,34 @@ fn main() -> ExitCode {
     };
     // Options before the command apply to every command.
     let mut args = &args[..];
-    while let Some(option) = args.first().filter(|a| a.starts_with("--flavor")) {
-        let (flavor, used) = match option.strip_prefix("--flavor=") {
+    while let Some(option) = args.first().filter(|a| a.starts_with(FLAVOR_OPTION)) {
+        let (flavor, used) = match option[FLAVOR_OPTION.len()..].strip_prefix('=') {
             Some(name) => (Some(name), 1),
-            None if option == "--flavor" => (args.get(1).map(String::as_str), 2),
+            None if option == FLAVOR_OPTION => (args.get(1).map(String::as_str), 2),
             None => break,
         };
         let Some(flavor) = flavor else {
-            return ExitCode::from(usage_error(
-                "--flavor needs a name: prefect-0.5 or prefect-3",
-            ));
+            return ExitCode::from(usage_error(&format!(
+                "{FLAVOR_OPTION} needs a name: {}",
+                cli::flavor_names().join(" or ")
+            )));
         };
         if let Err(e) = cli::set_setting("server_flavor", flavor) {
-            return ExitCode::from(usage_error(&format!("--flavor: {e}")));
+            return ExitCode::from(usage_error(&format!("{FLAVOR_OPTION}: {e}")));
         }
         args = &args[used..];
     }
     let status = match args.first().map(String::as_str) {
         None => usage_error("no command given"),
-        Some("-h" | "--help" | "help") => print_out(&[help().as_bytes()]),
-        Some("-V" | "--version") => {
+        Some(a) if HELP_OPTIONS.contains(&a) => print_out(&[help().as_bytes()]),
+        Some(a) if VERSION_OPTIONS.contains(&a) => {
             print_out(&[format!("{PROGRAM} {}\n", env!("CARGO_PKG_VERSION")).as_bytes()])
+        }
+        // The manual page, as roff, dated DATE or today: `__man [DATE]` (hidden;
+        // docs/man/prefect-secrets.1 is its output).
+        Some("__man") => {
+            let date = args.get(1).cloned().unwrap_or_else(roff::today);
+            print_out(&[manual::page(&date).as_bytes()])
         }
         Some(name) => match COMMANDS.iter().find(|c| c.name == name) {
             Some(command) => (command.run)(&args[1..]),
@@ -173,21 +212,24 @@ fn main() -> ExitCode {
 
 fn help() -> String {
     let mut text = format!(
-        "{PROGRAM} {}: Prefect secrets for shell scripts\n\nUsage:\n",
+        "{PROGRAM} {}: {TAGLINE}\n\nUsage:\n",
         env!("CARGO_PKG_VERSION")
     );
     for c in COMMANDS {
         text += &format!("  {PROGRAM} {}\n      {}\n", c.usage, c.help);
     }
     text += &format!(
-        "  {PROGRAM} --help | --version\n\n\
-         Which Prefect (--flavor NAME before the command, or PREFECT_SECRETS_FLAVOR=NAME):\n  \
-         prefect-0.5 (the default): Prefect 0.5.3's Secret(NAME).get(), configured by \
-         PREFECT__*\n      environment variables and ~/.prefect/config.toml.\n  \
-         prefect-3: Prefect 3's Secret.load(NAME).get() from a Prefect 3 server or Prefect \
-         Cloud,\n      with Prefect 3's settings (PREFECT_API_URL, PREFECT_API_KEY, ...).\n\
-         Example: DB_PASSWORD=$({PROGRAM} get db_password)\n"
+        "  {PROGRAM} {} | {}\n\n\
+         Which Prefect ({FLAVOR_OPTION} NAME before the command, or {}=NAME):\n",
+        shape::long(HELP_OPTIONS),
+        shape::long(VERSION_OPTIONS),
+        cli::FLAVOR_VARIABLE
     );
+    for (i, (name, what)) in cli::flavor_names().iter().zip(FLAVOR_HELP).enumerate() {
+        let default = if i == 0 { " (the default)" } else { "" };
+        text += &format!("  {name}{default}: {what}\n");
+    }
+    text += &format!("Example: DB_PASSWORD=$({PROGRAM} get db_password)\n");
     text
 }
 
