@@ -36,6 +36,7 @@ mod templating;
 mod value;
 #[allow(unsafe_code)]
 mod wiping_allocator;
+mod yaml;
 
 /// The header's declarations, read from its text, for the unit tests (shared with the
 /// integration tests).
@@ -179,5 +180,8 @@ pub mod testing {
     }
     pub mod value {
         pub use crate::value::{Dict, Int, List, Value};
+    }
+    pub mod yaml {
+        pub use crate::yaml::{MAX_DEPTH, dump, load};
     }
 }
