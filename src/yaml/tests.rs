@@ -168,6 +168,10 @@ fn nesting_and_expansion_are_bounded() {
     let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
     let e = load(deep.as_bytes()).unwrap_err();
     assert!(e.message.contains("levels deep"), "{}", e.message);
+    // Block nesting far deeper: refused, without recursing on the stack.
+    let deep = format!("{}x\n", "- ".repeat(100_000));
+    let e = load(deep.as_bytes()).unwrap_err();
+    assert!(e.message.contains("levels deep"), "{}", e.message);
     // Aliases that nest: 150 levels of text, each level an alias of the one before.
     let mut chain = String::from("a0: &a0 [[[[[[[[[[x]]]]]]]]]]\n");
     for i in 1..30 {
@@ -189,4 +193,22 @@ fn nesting_and_expansion_are_bounded() {
     let e = load(merges.as_bytes()).unwrap_err();
     assert!(e.message.contains("budget"), "{}", e.message);
     assert!(started.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn writing_deep_values_is_iterative_and_linear() {
+    let mut v = Value::Int(crate::value::Int::Small(1));
+    for i in 0..200_000 {
+        v = if i % 2 == 0 {
+            Value::List(List(vec![v]))
+        } else {
+            let mut d = Dict::new();
+            d.insert(crate::pystr::PyStr::from("k"), v);
+            Value::Dict(d)
+        };
+    }
+    let out = dumped(&v);
+    // Block style for the first levels, then one line of flow style.
+    assert!(out.len() < 200_000 * 8, "{}", out.len());
+    assert!(out.iter().filter(|&&b| b == b'\n').count() <= 32);
 }
