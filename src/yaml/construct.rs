@@ -188,11 +188,13 @@ impl<'g, 'a> Builder<'g, 'a> {
             Tag::Str => return Ok(Value::Str(PyStr::from(text))),
             Tag::Bool => scalars::bool(text)
                 .map(Value::Bool)
-                .map_err(|b| (b, "bool")),
-            Tag::Int => scalars::int(text).map(Value::Int).map_err(|b| (b, "int")),
+                .map_err(|b| (b, "a bool")),
+            Tag::Int => scalars::int(text)
+                .map(Value::Int)
+                .map_err(|b| (b, "an int")),
             Tag::Float => scalars::float(text)
                 .map(Value::Float)
-                .map_err(|b| (b, "float")),
+                .map_err(|b| (b, "a float")),
             Tag::Merge => {
                 return Err(refuse(
                     line,
@@ -231,12 +233,11 @@ impl<'g, 'a> Builder<'g, 'a> {
         what.map_err(|(bad, kind)| match bad {
             Bad::Refused => refuse(
                 line,
-                format!("a {kind} that PyYAML cannot convert (it refuses the document)"),
+                format!("{kind} that PyYAML cannot convert (it refuses the document)"),
             ),
-            Bad::NotConverted(why) => refuse(
-                line,
-                format!("a {kind} this reader does not convert: {why}"),
-            ),
+            Bad::NotConverted(why) => {
+                refuse(line, format!("{kind} this reader does not convert: {why}"))
+            }
         })
     }
 
@@ -258,7 +259,7 @@ impl<'g, 'a> Builder<'g, 'a> {
                     other => Err(refuse(
                         line,
                         format!(
-                            "a mapping key that is not a string (PyYAML makes it a {}, which \
+                            "a mapping key that is not a string (PyYAML makes it a Python {}, which \
                              the value model cannot hold: quote it)",
                             match other {
                                 Value::Dict(_) => "dict",
