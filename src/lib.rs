@@ -3,8 +3,9 @@
 //! Its API is the C ABI (`include/prefect_secrets.h`); nothing of this crate is a Rust
 //! API. Every module is private: the safe core — `config` (Prefect's configuration
 //! loading), `pyjson` (Python-exact JSON), `value`, `context` (the state `get` reads),
-//! `store` (one shared snapshot), `resolve` (the steps of `get`), `server` and
-//! `templating` (Prefect 3's placeholders) — holds no
+//! `store` (one shared snapshot), `resolve` (the steps of `get`), `server`,
+//! `templating` (Prefect 3's placeholders) and `yaml` (templates as PyYAML reads them) —
+//! holds no
 //! `unsafe` and no C types; `ffi` is the C ABI over it, and `sys` the few
 //! operating-system calls. [`cli`] and [`testing`] re-export, hidden, what the command
 //! line and the tests, benches and fuzz targets reach (`docs/architecture.md`). Read it
@@ -36,6 +37,7 @@ mod templating;
 mod value;
 #[allow(unsafe_code)]
 mod wiping_allocator;
+mod yaml;
 
 /// The header's declarations, read from its text, for the unit tests (shared with the
 /// integration tests).
@@ -77,7 +79,7 @@ pub mod cli {
     pub use crate::error::Error;
     pub use crate::ffi::status::SecretStatus;
     pub use crate::report::{explain::explain, secret_names, view::config_view};
-    pub use crate::resolve::{Format, get, get_many};
+    pub use crate::resolve::{Format, TemplateFormat, get, get_many};
     pub use crate::store::global;
     pub use crate::sys::{note_stdout_at_start, stdout_closed_at_start};
 
@@ -111,12 +113,11 @@ pub mod cli {
         }
     }
 
-    /// `secret_render_template` on the process-wide store: the rendered template's bytes.
-    pub fn render_template(text: &[u8], json: bool) -> Result<Vec<u8>, Error> {
-        let rendered = crate::resolve::render_template(crate::store::global(), text, json)?;
-        Ok(rendered
-            .bytes(if json { Format::Json } else { Format::Text })
-            .to_vec())
+    /// `secret_render_template` on the process-wide store, for a template in `format`
+    /// (YAML too): the rendered template's bytes.
+    pub fn render_template(text: &[u8], format: TemplateFormat) -> Result<Vec<u8>, Error> {
+        let rendered = crate::resolve::render_template(crate::store::global(), text, format)?;
+        Ok(rendered.to_vec())
     }
 
     /// Whether `text` holds a placeholder Prefect 3 fills from a server: a block
@@ -185,7 +186,7 @@ pub mod testing {
         pub use crate::report::{explain, secret_names, view};
     }
     pub mod resolve {
-        pub use crate::resolve::{Format, get, get_many, render_template};
+        pub use crate::resolve::{Format, TemplateFormat, get, get_many, render_template};
     }
     pub mod server {
         pub use crate::server::{cache, transport::with_deadline};
@@ -206,5 +207,8 @@ pub mod testing {
     }
     pub mod value {
         pub use crate::value::{Dict, Int, List, Value};
+    }
+    pub mod yaml {
+        pub use crate::yaml::{MAX_DEPTH, dump, load};
     }
 }

@@ -13,6 +13,8 @@ use crate::server::{self, Request};
 use crate::store::Store;
 use crate::value::Value;
 
+use zeroize::Zeroizing;
+
 /// Resolves `name` and passes the rendered value to `sink`; `Ok(None)` is Python's None.
 /// The local path copies straight from the shared snapshot, without allocating.
 pub fn get<R>(
@@ -95,19 +97,46 @@ pub fn get_many<R>(
     out
 }
 
-/// Renders a template as Prefect 3's workers resolve job variables: `text` is a JSON
-/// document (`json`) or one string; the result in both renderings (a string as its text,
-/// anything else as JSON; `Format::Json` always JSON). See `templating`.
-pub fn render_template(store: &Store, text: &[u8], json: bool) -> Result<Rendered, Error> {
-    let template = if json {
-        crate::pyjson::loads(text)
-            .map_err(|e| Error::invalid_argument(format!("the template is not JSON: {e}")))?
-    } else {
-        let text = std::str::from_utf8(text)
-            .map_err(|_| Error::invalid_argument("the template is not UTF-8 text"))?;
-        Value::Str(crate::pystr::PyStr::from(text))
+/// How a template is read and its rendering written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateFormat {
+    /// A JSON document, written back as compact JSON.
+    Json,
+    /// A YAML document read as PyYAML's `yaml.safe_load` reads it (`yaml::load`), written
+    /// back as YAML (`yaml::dump`).
+    Yaml,
+    /// One string, written back as its text (a value that is not a string, which a
+    /// whole-string placeholder may give, as JSON).
+    Text,
+}
+
+/// Renders a template as Prefect 3's workers resolve job variables: `text` read as
+/// `format` says, the result written the same way. See `templating`.
+pub fn render_template(
+    store: &Store,
+    text: &[u8],
+    format: TemplateFormat,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let template = match format {
+        TemplateFormat::Json => crate::pyjson::loads(text)
+            .map_err(|e| Error::invalid_argument(format!("the template is not JSON: {e}")))?,
+        TemplateFormat::Yaml => crate::yaml::load(text)?,
+        TemplateFormat::Text => {
+            let text = std::str::from_utf8(text)
+                .map_err(|_| Error::invalid_argument("the template is not UTF-8 text"))?;
+            Value::Str(crate::pystr::PyStr::from(text))
+        }
     };
-    Ok(Rendered::of(&render(store, template)?))
+    let rendered = render(store, template)?;
+    Ok(match format {
+        TemplateFormat::Json => Zeroizing::new(Rendered::of(&rendered).json().to_vec()),
+        TemplateFormat::Text => Zeroizing::new(Rendered::of(&rendered).text().to_vec()),
+        TemplateFormat::Yaml => {
+            let mut out = Zeroizing::new(Vec::new());
+            crate::yaml::dump(&rendered, &mut out);
+            out
+        }
+    })
 }
 
 /// Renders each of `templates` as one string of a job-variables list would be: in one

@@ -105,6 +105,107 @@ fn json_and_text_templates_render_to_stdout() {
     );
 }
 
+/// A YAML template (the case "inject template" of tests/prefect3/yaml_cases.json, with
+/// YAML 1.1's `on`, `0755` and `1e3`, an anchor and a merge key) renders as the value
+/// PyYAML reads from it (tests/prefect3/yaml_expected.json) with its placeholders filled,
+/// and is written back as YAML that reads as that value; `.YML` and `--yaml` say YAML too,
+/// `--json` and `--text` still override.
+#[test]
+fn yaml_templates_render_as_pyyaml_reads_them() {
+    use prefect_secrets::testing::{pyjson, yaml};
+    use serde_json::{Value as Json, json};
+
+    let cases: Json = serde_json::from_str(include_str!("prefect3/yaml_cases.json")).unwrap();
+    let recorded: Json = serde_json::from_str(include_str!("prefect3/yaml_expected.json")).unwrap();
+    let name = "inject template";
+    let template = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()["yaml"]
+        .as_str()
+        .unwrap();
+    let mut want: Json = serde_json::from_str(recorded[name]["json"].as_str().unwrap()).unwrap();
+    fill(&mut want);
+    assert_eq!(
+        want["mode"],
+        json!(493),
+        "PyYAML's reading, placeholders filled: {want}"
+    );
+
+    let dir = TempDir::new("inject-yaml");
+    let server = server();
+    std::fs::write(dir.path().join("job.yaml"), template).unwrap();
+    std::fs::write(dir.path().join("JOB.YML"), template).unwrap();
+    std::fs::write(dir.path().join("job.txt"), template).unwrap();
+    for args in [
+        &["inject", "-i", "job.yaml"][..],
+        &["inject", "-i", "JOB.YML"],
+        &["inject", "-i", "job.txt", "--yaml"],
+    ] {
+        let out = inject(dir.path(), &server, args, "prefect-3");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let back = yaml::load(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {}\n{}", e.message, text(&out.stdout)));
+        let mut back_json = Vec::new();
+        pyjson::to_json(&back, &mut back_json);
+        let back: Json = serde_json::from_slice(&back_json).unwrap();
+        assert_eq!(back, want, "{args:?}:\n{}", text(&out.stdout));
+    }
+    // --json over the name: the YAML is not JSON.
+    let out = inject(
+        dir.path(),
+        &server,
+        &["inject", "-i", "job.yaml", "--json"],
+        "prefect-3",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not JSON"),
+        "{}",
+        text(&out.stderr)
+    );
+    // --text: one string, in which the dict block cannot be put.
+    let out = inject(
+        dir.path(),
+        &server,
+        &["inject", "-i", "job.yaml", "--text"],
+        "prefect-3",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("longer string"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    /// The recorded value's placeholders as the fixture server fills them.
+    fn fill(v: &mut Json) {
+        match v {
+            Json::Object(m) => m.values_mut().for_each(fill),
+            Json::Array(a) => a.iter_mut().for_each(fill),
+            Json::String(s) => {
+                *v = match s.as_str() {
+                    "{{ prefect.variables.registry }}/app" => json!("ghcr.io/acme/app"),
+                    "{{ prefect.variables.region }}" => json!("eu-west"),
+                    "{{ prefect.blocks.secret.db.user }}" => json!("svc"),
+                    "{{ prefect.blocks.secret.db.port }}" => json!(5432),
+                    "{{ prefect.blocks.secret.db }}" => json!({"user": "svc", "port": 5432}),
+                    "{{ prefect.blocks.secret.plain }}" => json!("p@ss 'w\"ord"),
+                    _ => return,
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn an_output_file_is_written_whole_and_private() {
@@ -236,7 +337,7 @@ fn what_inject_refuses() {
         "{{ prefect.blocks.secret.plain }}",
     )
     .unwrap();
-    std::fs::write(dir.path().join("t.yaml"), "a: 1\n").unwrap();
+    std::fs::write(dir.path().join("t.yaml"), "a: 2001-12-14\n").unwrap();
     // Prefect 0.5.3 has no blocks or variables.
     let out = inject(
         dir.path(),
@@ -252,7 +353,8 @@ fn what_inject_refuses() {
     );
     for (args, why) in [
         (&["inject"][..], "no template given"),
-        (&["inject", "-i", "t.yaml"][..], "YAML"),
+        // A date: PyYAML makes it a datetime.date, which the value model cannot hold.
+        (&["inject", "-i", "t.yaml"][..], "YAML template, line 1"),
         (&["inject", "-i", "no-such-file"][..], "cannot read"),
         (
             &["inject", "-i", "t.txt", "--bogus"][..],

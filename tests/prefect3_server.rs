@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use prefect_secrets::testing::config::host::Environment;
 use prefect_secrets::testing::error::{Error, ErrorKind};
 use prefect_secrets::testing::report::secret_names;
-use prefect_secrets::testing::resolve::{self, Format};
+use prefect_secrets::testing::resolve::{self, Format, TemplateFormat};
 use prefect_secrets::testing::store::Store;
 use prefect_secrets::testing::sys;
 use serde_json::Value as Json;
@@ -575,15 +575,15 @@ fn check_templates(server: &Server, store: &Store) {
     let reply = server.make_secrets(None, &request);
     let mut failures = Vec::new();
     for (template, prefect) in templates.iter().zip(reply["rendered"].as_array().unwrap()) {
-        let ours = resolve::render_template(store, template.as_bytes(), true);
+        let ours = resolve::render_template(store, template.as_bytes(), TemplateFormat::Json);
         let agrees = match (prefect["ok"].as_str(), &ours) {
-            (Some(want), Ok(got)) => same("rendered", got.json(), want.as_bytes()),
+            (Some(want), Ok(got)) => same("rendered", got, want.as_bytes()),
             (None, Err(_)) => Ok(()),
             (Some(_), Err(e)) => Err(format!("Prefect renders it; the library: {}", e.message)),
             (None, Ok(got)) => Err(format!(
                 "Prefect fails ({}); the library renders {}",
                 prefect["error"],
-                describe(got.json())
+                describe(got)
             )),
         };
         match agrees {
@@ -591,7 +591,7 @@ fn check_templates(server: &Server, store: &Store) {
                 "prefect3_server:   template {}: {}",
                 template.chars().take(60).collect::<String>(),
                 match &ours {
-                    Ok(got) => format!("same as Prefect ({})", describe(got.json())),
+                    Ok(got) => format!("same as Prefect ({})", describe(got)),
                     Err(e) => format!("fails as Prefect does ({})", e.message),
                 }
             )),

@@ -87,7 +87,7 @@ _prefect_secrets() {
             case $prev in
                 -i | -o) _prefect_secrets_files; return 0 ;;
             esac
-            _prefect_secrets_words '-i -o --json --text'
+            _prefect_secrets_words '-i -o --json --yaml --text'
             ;;
         explain)
             ;;

@@ -60,6 +60,7 @@ complete -c prefect-secrets -n '__prefect_secrets_is env' -l env-file -r -F -d '
 complete -c prefect-secrets -n '__prefect_secrets_is inject' -s i -r -F -d 'TEMPLATE'
 complete -c prefect-secrets -n '__prefect_secrets_is inject' -s o -r -F -d 'OUT'
 complete -c prefect-secrets -n '__prefect_secrets_is inject' -l json
+complete -c prefect-secrets -n '__prefect_secrets_is inject' -l yaml
 complete -c prefect-secrets -n '__prefect_secrets_is inject' -l text
 complete -c prefect-secrets -n '__prefect_secrets_is config' -l show-sources
 complete -c prefect-secrets -n '__prefect_secrets_is completions' -a 'bash zsh fish'

@@ -61,6 +61,7 @@ _prefect-secrets() {
             '-i:TEMPLATE:_files' \
             '-o:OUT:_files' \
             '--json' \
+            '--yaml' \
             '--text' && ret=0
           ;;
         explain)

@@ -11,7 +11,7 @@ use std::ffi::c_char;
 
 use super::args::{AllocOut, CStrArg};
 use super::boundary::call;
-use crate::resolve::{self, Format};
+use crate::resolve::{self, TemplateFormat};
 use crate::store;
 
 /// Renders `template` as Prefect 3's workers render a deployment's job variables
@@ -43,7 +43,12 @@ pub unsafe extern "C" fn secret_render_template(
         // SAFETY: the caller passes valid pointers, as documented in the header.
         let dest = unsafe { AllocOut::new(out, out_len, &[template]) }?;
         let text = template.get()?;
-        let rendered = resolve::render_template(store::global(), text.as_bytes(), json)?;
-        dest.set(rendered.bytes(if json { Format::Json } else { Format::Text }))
+        let format = if json {
+            TemplateFormat::Json
+        } else {
+            TemplateFormat::Text
+        };
+        let rendered = resolve::render_template(store::global(), text.as_bytes(), format)?;
+        dest.set(&rendered)
     })
 }

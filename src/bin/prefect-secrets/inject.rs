@@ -1,18 +1,18 @@
-//! `inject -i TEMPLATE [-o OUT] [--json | --text]`: renders Prefect 3's placeholders in a
-//! file as Prefect 3's workers render a deployment's job variables (the library's
-//! `secret_render_template`), to standard output or to OUT, written whole or not at all,
-//! readable by its owner only.
+//! `inject -i TEMPLATE [-o OUT] [--json | --yaml | --text]`: renders Prefect 3's
+//! placeholders in a file as Prefect 3's workers render a deployment's job variables (the
+//! library's `secret_render_template`; YAML read as PyYAML's `yaml.safe_load` reads it),
+//! to standard output or to OUT, written whole or not at all, readable by its owner only.
 
 use std::io::Read;
 
-use prefect_secrets::cli;
+use prefect_secrets::cli::{self, TemplateFormat};
 
 use super::{ERROR, complain, print_out, report, usage_error};
 
 /// The largest template read: a job-variables file is kilobytes.
 const TEMPLATE_CAP: u64 = 16 << 20;
 
-/// `inject -i TEMPLATE [-o OUT] [--json | --text]`.
+/// `inject -i TEMPLATE [-o OUT] [--json | --yaml | --text]`.
 pub fn inject(args: &[String]) -> u8 {
     let mut input = None;
     let mut output = None;
@@ -27,11 +27,15 @@ pub fn inject(args: &[String]) -> u8 {
         let slot = match option {
             "-h" | "--help" => return print_out(&[super::help().as_bytes()]),
             "--json" => {
-                kind = Some(true);
+                kind = Some(TemplateFormat::Json);
+                continue;
+            }
+            "--yaml" => {
+                kind = Some(TemplateFormat::Yaml);
                 continue;
             }
             "--text" => {
-                kind = Some(false);
+                kind = Some(TemplateFormat::Text);
                 continue;
             }
             "-i" | "--in" => &mut input,
@@ -47,13 +51,13 @@ pub fn inject(args: &[String]) -> u8 {
         return usage_error("inject: no template given (-i FILE, or -i - for standard input)");
     };
     let lower = input.to_ascii_lowercase();
-    if kind.is_none() && (lower.ends_with(".yaml") || lower.ends_with(".yml")) {
-        return usage_error(
-            "inject: YAML templates are not supported yet; give the template as JSON, or \
-             --text to render the file as one string",
-        );
-    }
-    let json = kind.unwrap_or(lower.ends_with(".json"));
+    let format = kind.unwrap_or(if lower.ends_with(".json") {
+        TemplateFormat::Json
+    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        TemplateFormat::Yaml
+    } else {
+        TemplateFormat::Text
+    });
     let template = match read(&input) {
         Ok(t) => t,
         Err(why) => {
@@ -61,11 +65,12 @@ pub fn inject(args: &[String]) -> u8 {
             return ERROR;
         }
     };
-    let mut rendered = match cli::render_template(&template, json) {
+    let mut rendered = match cli::render_template(&template, format) {
         Ok(r) => r,
         Err(e) => return report(&e),
     };
-    if json {
+    // YAML ends with its line break already; a text template is written as it renders.
+    if format == TemplateFormat::Json {
         rendered.push(b'\n');
     }
     match output {

@@ -5,7 +5,7 @@
 //! prefect-secrets get NAME NAME... --json
 //! prefect-secrets run [--env VAR=NAME]... [--env-file FILE] -- CMD [ARGS...]
 //! prefect-secrets env [--env VAR=NAME]... [--env-file FILE]
-//! prefect-secrets inject -i TEMPLATE [-o OUT] [--json | --text]
+//! prefect-secrets inject -i TEMPLATE [-o OUT] [--json | --yaml | --text]
 //! prefect-secrets explain NAME
 //! prefect-secrets config [--show-sources]
 //! prefect-secrets list
@@ -124,10 +124,12 @@ const COMMANDS: &[Command] = &[
     },
     Command {
         name: "inject",
-        usage: "inject -i TEMPLATE [-o OUT] [--json | --text]",
+        usage: "inject -i TEMPLATE [-o OUT] [--json | --yaml | --text]",
         help: "render Prefect 3's {{ prefect.blocks.TYPE.NAME[.key] }} and\n      \
                {{ prefect.variables.NAME }} placeholders as Prefect 3's workers do (a\n      \
-               .json file as JSON, any other file as one string; -i - reads stdin);\n      \
+               .json file as JSON, a .yaml or .yml file as YAML read as PyYAML's\n      \
+               safe_load reads it and written back as YAML, any other file as one\n      \
+               string; --json, --yaml, --text say which; -i - reads stdin);\n      \
                to stdout, or to OUT written whole with mode 0600. Needs prefect-3.",
         run: inject::inject,
     },
