@@ -11,7 +11,8 @@ fuzz/corpus/<target>/:
   texts `get` applies json.loads to), plus a few hand-written edge cases;
 - env_value: every environment value, and every PREFECT__ variable as NAME\0VALUE;
 - config_file: every user_config text;
-- render: a few byte strings that drive the value builder to each kind of value.
+- render: a few byte strings that drive the value builder to each kind of value;
+- yaml: every document of tests/prefect3/yaml_cases.json (recorded from PyYAML).
 
 Existing files are replaced; files for inputs no longer in the cases are removed, so the
 directory always matches the cases. Only the standard library is used.
@@ -28,6 +29,7 @@ CASES = [
     os.path.join(ROOT, "tests", "conformance", "public-cases.json"),
 ]
 OUT = os.path.join(ROOT, "fuzz", "corpus")
+YAML_CASES = os.path.join(ROOT, "tests", "prefect3", "yaml_cases.json")
 # Larger inputs are of little use as seeds (scripts/fuzz runs with -max_len=8192).
 MAX_SEED = 8192
 
@@ -104,6 +106,8 @@ def main():
     write_dir("env_value", env_values)
     write_dir("config_file", configs)
     write_dir("render", RENDER_EXTRA)
+    with open(YAML_CASES, encoding="utf-8") as f:
+        write_dir("yaml", [case["yaml"] for case in json.load(f)])
     return 0
 
 
