@@ -24,6 +24,9 @@ pub struct FlavorName {
     /// Its C constant's documentation in the header (read by `build.rs` only).
     #[allow(dead_code)]
     pub about: &'static str,
+    /// What it is, for the command line's `--help` and manual page (`\n      ` where the
+    /// help wraps it).
+    pub help: &'static str,
 }
 
 /// Every flavour; the first is the default.
@@ -31,10 +34,14 @@ pub const FLAVORS: [FlavorName; 2] = [
     FlavorName {
         name: "prefect-0.5",
         about: "Prefect 0.5.3's GraphQL `secretValue` query (the default).",
+        help: "Prefect 0.5.3's Secret(NAME).get(), configured by PREFECT__*\n      \
+               environment variables and ~/.prefect/config.toml.",
     },
     FlavorName {
         name: "prefect-3",
         about: "A Prefect 2/3 server's Secret blocks (REST API, `PREFECT_API_URL`).",
+        help: "Prefect 3's Secret.load(NAME).get() from a Prefect 3 server or Prefect Cloud,\n      \
+               with Prefect 3's settings (PREFECT_API_URL, PREFECT_API_KEY, ...).",
     },
 ];
 
