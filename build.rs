@@ -5,11 +5,19 @@
 //! test fails when the two differ.
 
 use std::env;
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+// The flavour table, the one place a flavour's name is written: the header's enum is
+// made from it (`server_flavor_enum`).
+#[allow(dead_code)]
+#[path = "src/config/cloud/flavors.rs"]
+mod flavors;
 
 fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-changed=src/config/cloud/flavors.rs");
     println!("cargo:rerun-if-env-changed=PREFECT_SECRETS_UPDATE_HEADER");
 
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -48,17 +56,38 @@ fn main() {
     // Only the C layer: cbindgen follows `src/ffi/mod.rs`'s modules, so a new export
     // file needs no listing here, and the header keeps their order. The rest of the crate
     // has no C items.
-    let builder = cbindgen::Builder::new().with_src(crate_dir.join("src/ffi/mod.rs"));
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    let builder = cbindgen::Builder::new()
+        .with_src(crate_dir.join("src/ffi/mod.rs"))
+        .with_src(server_flavor_enum(&out_dir));
     let bindings = builder
         .with_config(config)
         .generate()
         .expect("cbindgen generates the header");
 
-    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("prefect_secrets.h");
+    let out = out_dir.join("prefect_secrets.h");
     bindings.write_to_file(&out);
     if env::var_os("PREFECT_SECRETS_UPDATE_HEADER").is_some() {
         bindings.write_to_file(crate_dir.join("include/prefect_secrets.h"));
     }
+}
+
+/// `enum SecretServerFlavor` as Rust for cbindgen to read, written into `out_dir`: one
+/// constant per flavour of `flavors::FLAVORS`, numbered by its position (the number
+/// `secret_config_set_server_flavor` takes). Nothing in the crate uses this type.
+fn server_flavor_enum(out_dir: &Path) -> PathBuf {
+    let mut src = String::from(
+        "/// The server APIs the server path can speak (`secret_config_set_server_flavor`).\n\
+         #[repr(i32)]\npub enum SecretServerFlavor {\n",
+    );
+    for (i, f) in flavors::FLAVORS.iter().enumerate() {
+        let constant = flavors::c_constant(f.name);
+        writeln!(src, "    /// {}\n    {constant} = {i},", f.about).unwrap();
+    }
+    src.push_str("}\n");
+    let path = out_dir.join("server_flavor.rs");
+    std::fs::write(&path, src).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    path
 }
 
 /// `libprefect_secrets.so.<major>` -> `libprefect_secrets.so` beside the library cargo

@@ -151,6 +151,14 @@ pub mod cli {
             .map(|f| f.name)
             .collect()
     }
+
+    /// What each flavour is, in the order of [`flavor_names`], for `--help` and the manual.
+    pub fn flavor_help() -> Vec<&'static str> {
+        crate::config::cloud::flavors::FLAVORS
+            .iter()
+            .map(|f| f.help)
+            .collect()
+    }
 }
 
 /// The internals the integration tests, benches and fuzz targets reach, by the paths the

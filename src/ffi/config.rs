@@ -157,7 +157,10 @@ pub extern "C" fn secret_config_set_server_flavor(flavor: i32) -> i32 {
     call(|| {
         let name = flavors::numbered(flavor)
             .ok_or_else(|| {
-                Error::invalid_argument(format!("{flavor} is not a SecretServerFlavor"))
+                Error::invalid_argument(format!(
+                    "{flavor} is not a SecretServerFlavor: {}",
+                    flavors::c_constants()
+                ))
             })?
             .name();
         set_cloud(key::SERVER_FLAVOR, Some(Value::str(name)))

@@ -125,15 +125,3 @@ mod tests {
         assert_eq!(SecretStatus::describe(42), "unknown status code\0");
     }
 }
-
-// Each number is the position of its flavour in `config::cloud::flavors::FLAVORS` (a test checks).
-/// The server APIs the server path can speak (`secret_config_set_server_flavor`).
-#[repr(i32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(non_camel_case_types)]
-pub enum SecretServerFlavor {
-    /// Prefect 0.5.3's GraphQL `secretValue` query (the default).
-    SECRET_SERVER_PREFECT_0_5 = 0,
-    /// A Prefect 2/3 server's Secret blocks (REST API, `PREFECT_API_URL`).
-    SECRET_SERVER_PREFECT_3 = 1,
-}

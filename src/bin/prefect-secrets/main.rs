@@ -64,14 +64,6 @@ const TAGLINE: &str = "Prefect secrets for shell scripts";
 /// The option before the command that chooses the flavour: `--flavor NAME` or
 /// `--flavor=NAME`, NAME one of the library's flavour names.
 const FLAVOR_OPTION: &str = "--flavor";
-/// What each of the library's flavours is (`cli::flavor_names()`, in that order; the first
-/// is the default), for --help and the manual.
-const FLAVOR_HELP: &[&str] = &[
-    "Prefect 0.5.3's Secret(NAME).get(), configured by PREFECT__*\n      \
-     environment variables and ~/.prefect/config.toml.",
-    "Prefect 3's Secret.load(NAME).get() from a Prefect 3 server or Prefect Cloud,\n      \
-     with Prefect 3's settings (PREFECT_API_URL, PREFECT_API_KEY, ...).",
-];
 /// What asks for the help, and for the version, in place of a command.
 const HELP_OPTIONS: &[&str] = &["-h", "--help", "help"];
 const VERSION_OPTIONS: &[&str] = &["-V", "--version"];
@@ -227,7 +219,11 @@ fn help() -> String {
         shape::long(VERSION_OPTIONS),
         cli::FLAVOR_VARIABLE
     );
-    for (i, (name, what)) in cli::flavor_names().iter().zip(FLAVOR_HELP).enumerate() {
+    for (i, (name, what)) in cli::flavor_names()
+        .iter()
+        .zip(cli::flavor_help())
+        .enumerate()
+    {
         let default = if i == 0 { " (the default)" } else { "" };
         text += &format!("  {name}{default}: {what}\n");
     }

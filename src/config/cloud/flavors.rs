@@ -4,9 +4,11 @@
 //! case with `_` for `-` and `.`. How each asks the server is `server::flavors`, in the same
 //! order (an array of this length, so neither can grow alone).
 //!
-//! Adding a flavour: its entry here, its file and entry in `server::flavors`, and the C
-//! constant in `ffi/status.rs` (`SecretServerFlavor`); tests fail until the header, these
-//! tables and the bindings agree (CONTRIBUTING.md).
+//! The header's `enum SecretServerFlavor` is made from [`FLAVORS`] by `build.rs` (which
+//! includes this file), so a flavour's C constant is never written by hand.
+//!
+//! Adding a flavour: its entry here, its file and entry in `server::flavors`; tests fail
+//! until the committed header and the bindings agree (CONTRIBUTING.md).
 
 /// The environment variable that chooses the flavour for a process, over
 /// `cloud.server_flavor` from files and `PREFECT__` variables (a call that sets the
@@ -19,15 +21,37 @@ pub const SWITCH_VARIABLE: &str = "PREFECT_SECRETS_FLAVOR";
 pub struct FlavorName {
     /// The `cloud.server_flavor` text.
     pub name: &'static str,
+    /// Its C constant's documentation in the header (read by `build.rs` only).
+    #[allow(dead_code)]
+    pub about: &'static str,
+    /// What it is, for the command line's `--help` and manual page (`\n      ` where the
+    /// help wraps it).
+    pub help: &'static str,
 }
 
 /// Every flavour; the first is the default.
 pub const FLAVORS: [FlavorName; 2] = [
     FlavorName {
         name: "prefect-0.5",
+        about: "Prefect 0.5.3's GraphQL `secretValue` query (the default).",
+        help: "Prefect 0.5.3's Secret(NAME).get(), configured by PREFECT__*\n      \
+               environment variables and ~/.prefect/config.toml.",
     },
-    FlavorName { name: "prefect-3" },
+    FlavorName {
+        name: "prefect-3",
+        about: "A Prefect 2/3 server's Secret blocks (REST API, `PREFECT_API_URL`).",
+        help: "Prefect 3's Secret.load(NAME).get() from a Prefect 3 server or Prefect Cloud,\n      \
+               with Prefect 3's settings (PREFECT_API_URL, PREFECT_API_KEY, ...).",
+    },
 ];
+
+/// A flavour's C constant: `SECRET_SERVER_` and its name in upper case, `_` for `-` and `.`.
+pub fn c_constant(name: &str) -> String {
+    format!(
+        "SECRET_SERVER_{}",
+        name.to_uppercase().replace(['-', '.'], "_")
+    )
+}
 
 /// One of [`FLAVORS`], by position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +90,16 @@ pub fn numbered(n: i32) -> Option<Flavor> {
         .map(Flavor)
 }
 
+/// The C constants, for messages: `SECRET_SERVER_PREFECT_0_5 (0), SECRET_SERVER_PREFECT_3 (1)`.
+pub fn c_constants() -> String {
+    let listed: Vec<String> = FLAVORS
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("{} ({i})", c_constant(f.name)))
+        .collect();
+    listed.join(", ")
+}
+
 /// The names, for messages: `"prefect-0.5" or "prefect-3"`.
 pub fn names() -> String {
     let quoted: Vec<String> = FLAVORS.iter().map(|f| format!("\"{}\"", f.name)).collect();
@@ -87,12 +121,12 @@ mod tests {
         let expected: Vec<(String, i32)> = FLAVORS
             .iter()
             .enumerate()
-            .map(|(i, f)| {
-                let upper = f.name.to_uppercase().replace(['-', '.'], "_");
-                (format!("SECRET_SERVER_{upper}"), i as i32)
-            })
+            .map(|(i, f)| (c_constant(f.name), i as i32))
             .collect();
         assert_eq!(declared, expected);
+        assert!(
+            c_constants().starts_with("SECRET_SERVER_PREFECT_0_5 (0), SECRET_SERVER_PREFECT_3 (1)")
+        );
         assert_eq!(numbered(1).map(Flavor::name), Some("prefect-3"));
         assert!(numbered(-1).is_none() && numbered(FLAVORS.len() as i32).is_none());
         assert_eq!(named(b"prefect-3"), numbered(1));
