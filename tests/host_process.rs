@@ -145,7 +145,8 @@ fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
     pid
 }
 
-/// The child's exit code, or `None` if it has not exited within `limit` (then killed).
+/// The child's exit code, or `None` if it has not exited within `limit` (then killed,
+/// after printing where its threads wait, for the failure's reader).
 fn wait_for(pid: libc::pid_t, limit: Duration) -> Option<i32> {
     let deadline = Instant::now() + limit;
     loop {
@@ -160,6 +161,10 @@ fn wait_for(pid: libc::pid_t, limit: Duration) -> Option<i32> {
             });
         }
         if Instant::now() > deadline {
+            eprintln!(
+                "child {pid} still running after {limit:?}:\n{}",
+                waits_of(pid)
+            );
             // SAFETY: our own child.
             unsafe {
                 libc::kill(pid, libc::SIGKILL);
@@ -169,6 +174,26 @@ fn wait_for(pid: libc::pid_t, limit: Duration) -> Option<i32> {
         }
         thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// Where each thread of `pid` waits: its kernel wait channel and system call (202 is
+/// `futex`: a lock), from `/proc`.
+fn waits_of(pid: libc::pid_t) -> String {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return "  (no /proc)".into();
+    };
+    let mut out = String::new();
+    for task in tasks.flatten() {
+        let path = task.path();
+        let read = |f: &str| std::fs::read_to_string(path.join(f)).unwrap_or_default();
+        out += &format!(
+            "  thread {}: wchan {:?}, syscall {:?}\n",
+            task.file_name().to_string_lossy(),
+            read("wchan").trim(),
+            read("syscall").split(' ').next().unwrap_or("").trim()
+        );
+    }
+    out
 }
 
 /// A loopback server (https with a generated CA when `tls`; closing idle connections
@@ -338,7 +363,10 @@ fn forking_while_threads_are_inside_the_library_never_hangs_a_child() {
             }
             0
         });
-        match wait_for(child, Duration::from_secs(5)) {
+        // Long enough that only a child that cannot go on reaches it, however loaded the
+        // machine (a child stuck on a lock stays stuck; CI once saw one of 1,000 pass 5 s
+        // while every core was busy with other builds).
+        match wait_for(child, Duration::from_secs(30)) {
             None => hung += 1,
             Some(0) => {}
             Some(code) => bad.push(code),
