@@ -292,14 +292,11 @@ fn man_pages_render_cleanly() {
 fn cases() -> Vec<(&'static str, Vec<String>, Vec<&'static str>)> {
     let names: Vec<String> = commands().into_iter().map(|(name, _)| name).collect();
     let s = |v: &[&str]| v.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    let flavors = prefect_secrets::cli::flavor_names();
     vec![
         ("prefect-secrets g", s(&["get"]), vec!["run", "env"]),
         ("prefect-secrets ", names, vec!["manual-test.json"]),
-        (
-            "prefect-secrets --flavor ",
-            s(&["prefect-0.5", "prefect-3"]),
-            vec!["get"],
-        ),
+        ("prefect-secrets --flavor ", s(&flavors), vec!["get"]),
         ("prefect-secrets --flavor prefect-3 ge", s(&["get"]), vec![]),
         (
             "prefect-secrets get --",
@@ -403,7 +400,10 @@ fn bash_completes() {
         "{source}\nCOMP_WORDS=(prefect-secrets --flavor =)\nCOMP_CWORD=2\n_prefect_secrets\n\
          echo \"${{COMPREPLY[*]}}\""
     ));
-    assert_eq!(run(bash).1.trim(), "prefect-0.5 prefect-3");
+    assert_eq!(
+        run(bash).1.trim(),
+        prefect_secrets::cli::flavor_names().join(" ")
+    );
 }
 
 /// Drives an interactive zsh on a pseudo-terminal (zsh/zpty): loads compinit and the
