@@ -144,20 +144,17 @@ pub mod cli {
     /// The environment variable that chooses the flavour (`PREFECT_SECRETS_FLAVOR`).
     pub const FLAVOR_VARIABLE: &str = crate::config::cloud::flavors::SWITCH_VARIABLE;
 
-    /// The flavours' names (`--flavor NAME`), the default first.
-    pub fn flavor_names() -> Vec<&'static str> {
+    /// The flavours, the default first: each one's name (`--flavor NAME`) and what it is
+    /// (for `--help` and the manual).
+    pub fn flavors() -> impl Iterator<Item = (&'static str, &'static str)> {
         crate::config::cloud::flavors::FLAVORS
             .iter()
-            .map(|f| f.name)
-            .collect()
+            .map(|f| (f.name, f.help))
     }
 
-    /// What each flavour is, in the order of [`flavor_names`], for `--help` and the manual.
-    pub fn flavor_help() -> Vec<&'static str> {
-        crate::config::cloud::flavors::FLAVORS
-            .iter()
-            .map(|f| f.help)
-            .collect()
+    /// The flavours' names, the default first.
+    pub fn flavor_names() -> Vec<&'static str> {
+        flavors().map(|(name, _)| name).collect()
     }
 }
 

@@ -219,11 +219,7 @@ fn help() -> String {
         shape::long(VERSION_OPTIONS),
         cli::FLAVOR_VARIABLE
     );
-    for (i, (name, what)) in cli::flavor_names()
-        .iter()
-        .zip(cli::flavor_help())
-        .enumerate()
-    {
+    for (i, (name, what)) in cli::flavors().enumerate() {
         let default = if i == 0 { " (the default)" } else { "" };
         text += &format!("  {name}{default}: {what}\n");
     }

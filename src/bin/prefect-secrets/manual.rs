@@ -124,8 +124,7 @@ pub fn page(date: &str) -> String {
         &[],
     );
     p += ".RS\n";
-    let help = cli::flavor_help();
-    for (i, (name, what)) in cli::flavor_names().into_iter().zip(help).enumerate() {
+    for (i, (name, what)) in cli::flavors().enumerate() {
         p += &format!(".TP\n{}\n", bold(name));
         if i == 0 {
             p += "The default.\n";
