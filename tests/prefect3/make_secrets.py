@@ -5,11 +5,15 @@ tests/prefect3_server.rs.
       <venv>/bin/python tests/prefect3/make_secrets.py < request.json > reply.json
 
 request: {"save": [{"name": ..., "value": <any JSON>}, ...], "load": [name, ...],
+          "load_many": [name, ...],                                    (optional)
           "variables": [{"name": ..., "value": <any JSON>}, ...],      (optional)
           "settings_blocks": [{"name": ..., "values": {...}}, ...],    (optional)
           "render": [<template JSON>, ...]}                           (optional)
-  - each "save" entry: Secret(value=value).save(name, overwrite=True)
+  - each "save" entry: Secret(value=value).save(name, overwrite=True) (after the first,
+    its async form, a few at a time)
   - each "load" name: Secret.load(name).get()
+  - each "load_many" name (optional; names that exist): (await Secret.aload(name)).get(),
+    a few at a time
   - each variable: Variable.set(name, value, overwrite=True)
   - each settings block: a block of type "fixture-settings" (one field, `values`: a dict),
     a block that is not a system block, for key paths into several fields
@@ -43,19 +47,9 @@ def main():
     from prefect.blocks.system import Secret
 
     request = json.load(sys.stdin)
-    for item in request.get("save", []):
-        try:
-            Secret(value=item["value"]).save(item["name"], overwrite=True)
-        except Exception as e:  # noqa: BLE001
-            # Only the messages: a pydantic error's text would quote the input value.
-            if hasattr(e, "errors"):
-                why = "; ".join(err["msg"] for err in e.errors(include_input=False))
-            else:
-                why = str(e)
-            sys.exit(f"prefect3/make_secrets.py: cannot save {item['name']!r}: "
-                     f"{type(e).__name__}: {why}")
+    save_all(Secret, request.get("save", []))
 
-    loaded = {}
+    loaded = load_many(Secret, request.get("load_many", []))
     for name in request.get("load", []):
         try:
             value = Secret.load(name).get()
@@ -95,6 +89,65 @@ def main():
         sys.stdout,
     )
     sys.stdout.write("\n")
+
+
+def save_all(Secret, items):
+    """Secret(value=value).save(name, overwrite=True) for each item: the first alone (it
+    registers the block type), the rest a few at a time on one client (hundreds of
+    them, one by one, take half a minute)."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    def stop(item, e):
+        # Only the messages: a pydantic error's text would quote the input value.
+        if hasattr(e, "errors"):
+            why = "; ".join(err["msg"] for err in e.errors(include_input=False))
+        else:
+            why = str(e)
+        sys.exit(f"prefect3/make_secrets.py: cannot save {item['name']!r}: "
+                 f"{type(e).__name__}: {why}")
+
+    async def rest(items):
+        gate = asyncio.Semaphore(8)
+        async with get_client() as client:
+            async def one(item):
+                async with gate:
+                    try:
+                        await Secret(value=item["value"]).asave(
+                            item["name"], overwrite=True, client=client)
+                    except Exception as e:  # noqa: BLE001
+                        stop(item, e)
+            await asyncio.gather(*(one(item) for item in items))
+
+    for item in items[:1]:
+        try:
+            Secret(value=item["value"]).save(item["name"], overwrite=True)
+        except Exception as e:  # noqa: BLE001
+            stop(item, e)
+    if items[1:]:
+        asyncio.run(rest(items[1:]))
+
+
+def load_many(Secret, names):
+    """(await Secret.aload(name)).get() for each name, a few at a time on one client:
+    Prefect's async load, for names by the hundred (each only ever found, as a str)."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def all_of(names):
+        gate = asyncio.Semaphore(8)
+        async with get_client() as client:
+            async def one(name):
+                async with gate:
+                    value = (await Secret.aload(name, client=client)).get()
+                    return name, {"found": True,
+                                  "json": json.dumps(value, separators=(",", ":")),
+                                  "text": value if isinstance(value, str) else None}
+            return dict(await asyncio.gather(*(one(n) for n in names)))
+
+    return asyncio.run(all_of(names)) if names else {}
 
 
 def render(template):
