@@ -52,14 +52,7 @@ def main():
     loaded = load_many(Secret, request.get("load_many", []))
     for name in request.get("load", []):
         try:
-            value = Secret.load(name).get()
-            loaded[name] = {
-                "found": True,
-                # Rendered here, as the library renders it: the reply stays standard JSON
-                # even for NaN, and big ints keep every digit.
-                "json": json.dumps(value, separators=(",", ":")),
-                "text": value if isinstance(value, str) else None,
-            }
+            loaded[name] = found(Secret.load(name).get())
         except ValueError as e:
             # Prefect 3: "Unable to find block document named ... for block type secret"
             if "Unable to find block document" in str(e):
@@ -91,14 +84,35 @@ def main():
     sys.stdout.write("\n")
 
 
-def save_all(Secret, items):
-    """Secret(value=value).save(name, overwrite=True) for each item: the first alone (it
-    registers the block type), the rest a few at a time on one client (hundreds of
-    them, one by one, take half a minute)."""
+def found(value):
+    """A loaded value's reply, rendered here as the library renders it: the reply stays
+    standard JSON even for NaN, and big ints keep every digit."""
+    return {"found": True,
+            "json": json.dumps(value, separators=(",", ":")),
+            "text": value if isinstance(value, str) else None}
+
+
+def a_few_at_a_time(work, items):
+    """[await work(client, item) for item in items], eight at a time on one client:
+    Prefect's server answers hundreds of blocks one by one in half a minute."""
     import asyncio
 
     from prefect.client.orchestration import get_client
 
+    async def all_of():
+        gate = asyncio.Semaphore(8)
+        async with get_client() as client:
+            async def one(item):
+                async with gate:
+                    return await work(client, item)
+            return await asyncio.gather(*(one(item) for item in items))
+
+    return asyncio.run(all_of()) if items else []
+
+
+def save_all(Secret, items):
+    """Secret(value=value).save(name, overwrite=True) for each item: the first alone (it
+    registers the block type), the rest by its async form, a few at a time."""
     def stop(item, e):
         # Only the messages: a pydantic error's text would quote the input value.
         if hasattr(e, "errors"):
@@ -108,46 +122,27 @@ def save_all(Secret, items):
         sys.exit(f"prefect3/make_secrets.py: cannot save {item['name']!r}: "
                  f"{type(e).__name__}: {why}")
 
-    async def rest(items):
-        gate = asyncio.Semaphore(8)
-        async with get_client() as client:
-            async def one(item):
-                async with gate:
-                    try:
-                        await Secret(value=item["value"]).asave(
-                            item["name"], overwrite=True, client=client)
-                    except Exception as e:  # noqa: BLE001
-                        stop(item, e)
-            await asyncio.gather(*(one(item) for item in items))
+    async def save(client, item):
+        try:
+            await Secret(value=item["value"]).asave(item["name"], overwrite=True, client=client)
+        except Exception as e:  # noqa: BLE001
+            stop(item, e)
 
     for item in items[:1]:
         try:
             Secret(value=item["value"]).save(item["name"], overwrite=True)
         except Exception as e:  # noqa: BLE001
             stop(item, e)
-    if items[1:]:
-        asyncio.run(rest(items[1:]))
+    a_few_at_a_time(save, items[1:])
 
 
 def load_many(Secret, names):
-    """(await Secret.aload(name)).get() for each name, a few at a time on one client:
-    Prefect's async load, for names by the hundred (each only ever found, as a str)."""
-    import asyncio
+    """{name: found((await Secret.aload(name)).get())}, a few at a time: Prefect's async
+    load, for names that exist, by the hundred (an error stops the script)."""
+    async def load(client, name):
+        return name, found((await Secret.aload(name, client=client)).get())
 
-    from prefect.client.orchestration import get_client
-
-    async def all_of(names):
-        gate = asyncio.Semaphore(8)
-        async with get_client() as client:
-            async def one(name):
-                async with gate:
-                    value = (await Secret.aload(name, client=client)).get()
-                    return name, {"found": True,
-                                  "json": json.dumps(value, separators=(",", ":")),
-                                  "text": value if isinstance(value, str) else None}
-            return dict(await asyncio.gather(*(one(n) for n in names)))
-
-    return asyncio.run(all_of(names)) if names else {}
+    return dict(a_few_at_a_time(load, names))
 
 
 def render(template):
