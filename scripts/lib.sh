@@ -17,9 +17,11 @@ ROOT=$(CDPATH='' cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 START=$(date +%s)
 
 # ---- output ----------------------------------------------------------------------------
-# stage TEXT...: a stage's heading, "==> TEXT" after a blank line; in a script that has set
-# stage_times=true, "==> [Ns] TEXT" with N the seconds since the script started.
+# stage TEXT...: a stage's heading, "==> TEXT" after a blank line; after time_stages,
+# "==> [Ns] TEXT" with N the seconds since the script started. (Functions, not variables
+# the script sets, so that shellcheck without -x sees nothing unused.)
 stage_times=false
+time_stages() { stage_times=true; }
 stage() {
   if $stage_times; then
     printf '\n==> [%ss] %s\n' $(($(date +%s) - START)) "$*"
@@ -29,8 +31,10 @@ stage() {
 }
 
 # fail WHAT [DETAIL...]: prints "!!! FAILED: WHAT DETAIL..." and adds WHAT to the script's
-# `failed` array (prefixed "$fail_context: " when the script sets fail_context). The script
-# declares failed=() and reports it at the end.
+# `failed` array (prefixed "CONTEXT: " after failing_in CONTEXT). The script declares
+# failed=() and reports it at the end.
+fail_context=
+failing_in() { fail_context=$1; }
 fail() { printf '!!! FAILED: %s\n' "$*"; failed+=("${fail_context:+$fail_context: }$1"); }
 
 # ok WHAT: prints "  ok: WHAT".
